@@ -1,0 +1,18 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testMatch: ['**/test/**/*.test.ts', '**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/'],
+  // Type-checking is `npm run build`'s job; tests only transpile, which keeps them fast.
+  transform: {
+    // The generated Prisma client is compiled to plain CommonJS (see the transform's comment).
+    '/generated/prisma/.+\\.ts$': '<rootDir>/test/setup/commonjs-transform.js',
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 60_000,
+  // One migrated database per run (embedded Postgres, or a throwaway database on DATABASE_URL).
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+};
