@@ -1,0 +1,179 @@
+/**
+ * The server's clock: real time plus an offset that grows each time the server skips time.
+ * Every timeout and timer is a virtual deadline in one heap; a single real timeout waits for the
+ * earliest. Time skipping (the TestService contract): when the lock count is 0 and the server has
+ * no outstanding work, jump the offset to the earliest deadline and fire it. The decision is taken
+ * asynchronously (setImmediate), never in the middle of applying a request.
+ */
+export interface ClockTimer {
+  cancel(): void;
+  readonly at: number;
+}
+
+interface Entry {
+  at: number;
+  seq: number;
+  fire: () => void;
+  cancelled: boolean;
+}
+
+const MAX_REAL_DELAY = 2 ** 31 - 1;
+
+export class VirtualClock {
+  private offsetMs = 0;
+  private heap: Entry[] = [];
+  private seq = 0;
+  private realTimer: NodeJS.Timeout | undefined;
+  private realTimerAt = Infinity;
+  private checkQueued = false;
+  private closed = false;
+  /** Counted lock of the TestService: skipping is allowed only at 0. Starts locked. */
+  lockCount = 1;
+
+  /** `isIdle` tells whether any work (workflow or activity task) is outstanding. */
+  constructor(private readonly isIdle: () => boolean = () => true) {}
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  /** Runs `fire` once the virtual time reaches `at` (ms since epoch, virtual). */
+  at(at: number, fire: () => void): ClockTimer {
+    const entry: Entry = { at, seq: this.seq++, fire, cancelled: false };
+    this.push(entry);
+    this.armRealTimer();
+    this.requestSkipCheck();
+    return {
+      at,
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
+  }
+
+  after(delayMs: number, fire: () => void): ClockTimer {
+    return this.at(this.now() + Math.max(0, delayMs), fire);
+  }
+
+  lock(): void {
+    this.lockCount++;
+  }
+
+  /** Throws when already unlocked, as the TestService does. */
+  unlock(): void {
+    if (this.lockCount <= 0) throw new Error('Time skipping is already unlocked (lock count is 0)');
+    this.lockCount--;
+    this.requestSkipCheck();
+  }
+
+  /** Asks for a time-skip decision once the current synchronous work is done. */
+  requestSkipCheck(): void {
+    if (this.checkQueued || this.closed) return;
+    this.checkQueued = true;
+    setImmediate(() => {
+      this.checkQueued = false;
+      this.skipIfIdle();
+    });
+  }
+
+  /** Moves virtual time forward by `ms` and fires what became due (tests and tools). */
+  advanceBy(ms: number): void {
+    this.offsetMs += Math.max(0, ms);
+    this.fireDue();
+  }
+
+  /** Number of pending (not cancelled) deadlines; for tests and diagnostics. */
+  pendingCount(): number {
+    return this.heap.filter((e) => !e.cancelled).length;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.realTimer) clearTimeout(this.realTimer);
+    this.realTimer = undefined;
+    this.heap = [];
+  }
+
+  private skipIfIdle(): void {
+    if (this.closed) return;
+    this.dropCancelledTop();
+    const next = this.heap[0];
+    if (!next || this.lockCount > 0 || !this.isIdle()) return;
+    const now = this.now();
+    if (next.at > now) this.offsetMs += next.at - now;
+    this.fireDue();
+  }
+
+  private fireDue(): void {
+    const now = this.now();
+    for (;;) {
+      this.dropCancelledTop();
+      const top = this.heap[0];
+      if (!top || top.at > now) break;
+      this.pop();
+      top.fire();
+    }
+    this.armRealTimer();
+    this.requestSkipCheck();
+  }
+
+  private armRealTimer(): void {
+    if (this.closed) return;
+    this.dropCancelledTop();
+    const top = this.heap[0];
+    const at = top ? top.at : Infinity;
+    if (at === this.realTimerAt && this.realTimer) return;
+    if (this.realTimer) clearTimeout(this.realTimer);
+    this.realTimer = undefined;
+    this.realTimerAt = at;
+    if (at === Infinity) return;
+    const delay = Math.min(MAX_REAL_DELAY, Math.max(0, at - this.now()));
+    this.realTimer = setTimeout(() => {
+      this.realTimer = undefined;
+      this.realTimerAt = Infinity;
+      this.fireDue();
+    }, delay);
+    this.realTimer.unref();
+  }
+
+  private dropCancelledTop(): void {
+    while (this.heap[0]?.cancelled) this.pop();
+  }
+
+  private less(a: Entry, b: Entry): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(e: Entry): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): Entry | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

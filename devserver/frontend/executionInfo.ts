@@ -1,0 +1,45 @@
+import { duration, timestamp, type Attrs } from '../history/events';
+import type { Execution } from '../state/execution';
+
+/** DescribeWorkflowExecutionResponse of a run. */
+export function describeExecution(exec: Execution): Attrs {
+  return {
+    executionConfig: {
+      taskQueue: { name: exec.taskQueue, kind: 1 },
+      workflowExecutionTimeout: exec.executionTimeoutMs ? duration(exec.executionTimeoutMs) : undefined,
+      workflowRunTimeout: exec.runTimeoutMs ? duration(exec.runTimeoutMs) : undefined,
+      defaultWorkflowTaskTimeout: duration(exec.taskTimeoutMs),
+    },
+    workflowExecutionInfo: executionInfo(exec),
+    pendingActivities: exec.pendingActivities(),
+    pendingChildren: [...exec.children.values()].map((c) => ({
+      workflowId: c.workflowId,
+      runId: c.runId,
+      parentClosePolicy: c.closePolicy,
+    })),
+    pendingWorkflowTask: exec.pendingWorkflowTask(),
+  };
+}
+
+/** temporal.api.workflow.v1.WorkflowExecutionInfo of a run (describe and list). */
+export function executionInfo(exec: Execution): Attrs {
+  return {
+    execution: { workflowId: exec.workflowId, runId: exec.runId },
+    type: { name: exec.workflowType },
+    startTime: timestamp(exec.startTime),
+    closeTime: exec.closeTime ? timestamp(exec.closeTime) : undefined,
+    status: exec.status,
+    historyLength: exec.history.length,
+    executionTime: timestamp(exec.executionTime),
+    memo: { fields: exec.memo },
+    searchAttributes: { indexedFields: exec.searchAttributes },
+    taskQueue: exec.taskQueue,
+    firstRunId: exec.firstRunId,
+    parentExecution: exec.parent
+      ? { workflowId: exec.parent.workflowId, runId: exec.parent.runId }
+      : undefined,
+    parentNamespaceId: exec.parent ? `ns-${exec.parent.namespace}` : undefined,
+    executionDuration: exec.closeTime ? duration(exec.closeTime - exec.executionTime) : undefined,
+    stateTransitionCount: exec.history.length,
+  };
+}

@@ -1,0 +1,430 @@
+import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import { RpcError, invalidArgument, requireString, workflowAlreadyStarted } from '../grpc/errors';
+import type { CallContext, Handlers, Req } from '../grpc/server';
+import { durationMs, type Attrs } from '../history/events';
+import type { DevServer } from '../server';
+import { ExecutionStatus, IdConflictPolicy, IdReusePolicy } from '../state/enums';
+import type { Execution, PendingQuery } from '../state/execution';
+import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
+import { UpdateStage, WorkflowUpdate } from '../state/updates';
+import { visibilityHandlers } from './visibility';
+import { describeExecution } from './executionInfo';
+
+const SERVER_VERSION = '1.27.0';
+
+/** WorkflowService: the frontend API the SDK's client and worker call. */
+export function workflowServiceHandlers(server: DevServer): Handlers {
+  const execOf = (t: TaskToken): Execution => {
+    const exec = server.runById(t.r);
+    if (!exec || exec.workflowId !== t.w) {
+      throw new RpcError(status.NOT_FOUND, 'Workflow execution not found for the task token.');
+    }
+    return exec;
+  };
+
+  const start = (req: Req, initialEvents?: StartEvents): { exec: Execution; started: boolean } => {
+    const namespace = server.checkNamespace(req.namespace);
+    const workflowId = requireString(req.workflowId, 'WorkflowId');
+    const workflowType = requireString(req.workflowType?.name, 'WorkflowType');
+    const taskQueue = requireString(req.taskQueue?.name, 'TaskQueue');
+    for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout'] as const) {
+      if (durationMs(req[f]) < 0) throw invalidArgument(`${f} must not be negative.`);
+    }
+    const requestId: string = req.requestId || randomUUID();
+    const existing = server.currentRun(namespace, workflowId);
+    if (existing?.isRunning) {
+      if (existing.requestId && existing.requestId === requestId) return { exec: existing, started: true };
+      let conflict = req.workflowIdConflictPolicy || IdConflictPolicy.Fail;
+      if (req.workflowIdReusePolicy === IdReusePolicy.TerminateIfRunning)
+        conflict = IdConflictPolicy.TerminateExisting;
+      if (conflict === IdConflictPolicy.UseExisting) return { exec: existing, started: false };
+      if (conflict === IdConflictPolicy.TerminateExisting) {
+        existing.terminate(
+          'terminated by a new start (workflow id conflict policy)',
+          null,
+          req.identity ?? '',
+        );
+      } else {
+        throw workflowAlreadyStarted(existing.requestId, existing.runId);
+      }
+    } else if (existing) {
+      const reuse = req.workflowIdReusePolicy || IdReusePolicy.AllowDuplicate;
+      const failedOnly = reuse === IdReusePolicy.AllowDuplicateFailedOnly;
+      if (
+        reuse === IdReusePolicy.RejectDuplicate ||
+        (failedOnly && existing.status === ExecutionStatus.Completed)
+      ) {
+        throw workflowAlreadyStarted(existing.requestId, existing.runId);
+      }
+    }
+    const exec = server.createExecution({
+      namespace,
+      workflowId,
+      runId: server.newRunId(),
+      workflowType,
+      taskQueue,
+      input: req.input,
+      header: req.header,
+      memo: req.memo?.fields,
+      searchAttributes: checkSearchAttributes(server, req.searchAttributes?.indexedFields),
+      executionTimeout: req.workflowExecutionTimeout,
+      runTimeout: req.workflowRunTimeout,
+      taskTimeout: req.workflowTaskTimeout,
+      retryPolicy: req.retryPolicy,
+      identity: req.identity,
+      requestId,
+      startDelay: req.workflowStartDelay,
+      initialEvents,
+    });
+    return { exec, started: true };
+  };
+
+  return {
+    GetSystemInfo: () => ({
+      serverVersion: SERVER_VERSION,
+      capabilities: {
+        signalAndQueryHeader: true,
+        internalErrorDifferentiation: true,
+        activityFailureIncludeHeartbeat: true,
+        encodedFailureAttributes: true,
+        upsertMemo: true,
+        sdkMetadata: true,
+        countGroupByExecutionStatus: true,
+      },
+    }),
+    GetClusterInfo: () => ({
+      supportedClients: {},
+      serverVersion: SERVER_VERSION,
+      clusterId: 'devserver',
+      clusterName: 'devserver',
+      historyShardCount: 1,
+      persistenceStore: 'memory',
+      visibilityStore: 'memory',
+    }),
+    DescribeNamespace: (req) => {
+      const name = req.namespace || 'default';
+      if (!server.namespaces.has(name))
+        throw new RpcError(status.NOT_FOUND, `Namespace ${name} is not found.`);
+      return describeNamespace(name);
+    },
+    ListNamespaces: () => ({ namespaces: [...server.namespaces].map(describeNamespace) }),
+    GetSearchAttributes: () => ({ keys: server.searchAttributes.indexedValueTypes() }),
+
+    StartWorkflowExecution: (req) => {
+      const { exec, started } = start(req);
+      return { runId: exec.runId, started, status: exec.status };
+    },
+
+    SignalWorkflowExecution: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const signalName = requireString(req.signalName, 'SignalName');
+      const exec = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
+      exec.signal(signalName, req.input, req.identity ?? '', req.header, req.requestId);
+      return {};
+    },
+
+    SignalWithStartWorkflowExecution: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const signalName = requireString(req.signalName, 'SignalName');
+      const workflowId = requireString(req.workflowId, 'WorkflowId');
+      const current = server.currentRun(ns, workflowId);
+      if (current?.isRunning) {
+        current.signal(signalName, req.signalInput, req.identity ?? '', req.header, req.requestId);
+        return { runId: current.runId, started: false };
+      }
+      const signaled = {
+        type: 'WorkflowExecutionSignaled' as const,
+        attributes: {
+          signalName,
+          input: req.signalInput ?? undefined,
+          identity: req.identity ?? '',
+          header: req.header ?? undefined,
+        },
+      };
+      // A signal-with-start never fails on a running workflow: it signals it (handled above).
+      const { exec } = start({ ...req, workflowIdConflictPolicy: IdConflictPolicy.UseExisting }, [signaled]);
+      return { runId: exec.runId, started: true };
+    },
+
+    TerminateWorkflowExecution: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const exec = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
+      exec.terminate(req.reason ?? '', req.details, req.identity ?? '');
+      return {};
+    },
+
+    RequestCancelWorkflowExecution: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const exec = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
+      exec.requestCancel(req.reason ?? '', req.identity ?? '');
+      return {};
+    },
+
+    DescribeWorkflowExecution: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const exec = server.findExecution(ns, req.execution);
+      return describeExecution(exec);
+    },
+
+    GetWorkflowExecutionHistory: (req, ctx) => getHistory(server, req, ctx),
+
+    QueryWorkflow: async (req, ctx) => {
+      const ns = server.checkNamespace(req.namespace);
+      const exec = server.findExecution(ns, req.execution);
+      const queryType = requireString(req.query?.queryType, 'query.queryType');
+      const result = await new Promise<Attrs | null | undefined>((resolve, reject) => {
+        const id = randomUUID();
+        const timer = setTimeout(
+          () => fail(new RpcError(status.DEADLINE_EXCEEDED, 'query timed out: no worker answered')),
+          server.queryTimeoutMs,
+        );
+        timer.unref();
+        const onAbort = () => fail(new RpcError(status.CANCELLED, 'query cancelled by the client'));
+        const settle = () => {
+          clearTimeout(timer);
+          ctx.signal.removeEventListener('abort', onAbort);
+        };
+        const fail = (err: Error) => {
+          settle();
+          exec.forgetQuery(id);
+          reject(err);
+        };
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
+        const q: PendingQuery = {
+          id,
+          queryType,
+          queryArgs: req.query.queryArgs,
+          header: req.query.header,
+          resolve: (r) => {
+            settle();
+            resolve(r);
+          },
+          reject: (err) => {
+            settle();
+            reject(err);
+          },
+        };
+        exec.query(q);
+      });
+      return { queryResult: result ?? undefined };
+    },
+
+    PollWorkflowTaskQueue: async (req, ctx) => {
+      server.checkNamespace(req.namespace);
+      const name = requireString(req.taskQueue?.name, 'TaskQueue');
+      const sticky = req.taskQueue?.kind === 2;
+      const deadline = Date.now() + server.pollTimeoutMs;
+      const queue = server.workflowQueues.get(name);
+      for (;;) {
+        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()));
+        if (!ref) return {};
+        const task =
+          ref.kind === 'workflow'
+            ? ref.exec.startWorkflowTask(ref, req.identity ?? '', sticky)
+            : ref.exec.startQueryTask(ref, sticky);
+        if (task) return task;
+      }
+    },
+
+    RespondWorkflowTaskCompleted: (req) => {
+      const t = decodeTaskToken(req.taskToken, 'w');
+      return execOf(t).completeWorkflowTask(t, req);
+    },
+
+    RespondWorkflowTaskFailed: (req) => {
+      const t = decodeTaskToken(req.taskToken, 'w');
+      execOf(t).failWorkflowTask(t, req);
+      return {};
+    },
+
+    RespondQueryTaskCompleted: (req) => {
+      const t = decodeTaskToken(req.taskToken, 'q');
+      execOf(t).answerQuery(t.q ?? '', req);
+      return {};
+    },
+
+    PollActivityTaskQueue: async (req, ctx) => {
+      server.checkNamespace(req.namespace);
+      const name = requireString(req.taskQueue?.name, 'TaskQueue');
+      const deadline = Date.now() + server.pollTimeoutMs;
+      const queue = server.activityQueues.get(name);
+      for (;;) {
+        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()));
+        if (!ref) return {};
+        const task = ref.exec.startActivityTask(ref, req.identity ?? '');
+        if (task) return task;
+      }
+    },
+
+    RecordActivityTaskHeartbeat: (req) => {
+      const t = decodeTaskToken(req.taskToken, 'a');
+      return execOf(t).heartbeatActivity(t, req.details);
+    },
+
+    RespondActivityTaskCompleted: (req) => {
+      const t = decodeTaskToken(req.taskToken, 'a');
+      execOf(t).completeActivity(t, req.result, req.identity ?? '');
+      return {};
+    },
+
+    RespondActivityTaskFailed: (req) => {
+      const t = decodeTaskToken(req.taskToken, 'a');
+      execOf(t).failActivity(t, req.failure, req.identity ?? '', req.lastHeartbeatDetails);
+      return {};
+    },
+
+    RespondActivityTaskCanceled: (req) => {
+      const t = decodeTaskToken(req.taskToken, 'a');
+      execOf(t).cancelActivity(t, req.details, req.identity ?? '');
+      return {};
+    },
+
+    ShutdownWorker: (req) => {
+      const queue: string = req.stickyTaskQueue ?? '';
+      if (queue) {
+        for (const exec of server.allRuns()) if (exec.isRunning) exec.stickyQueueGone(queue);
+        server.workflowQueues.peek(queue)?.releasePollers();
+      }
+      return {};
+    },
+
+    ResetStickyTaskQueue: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const exec = server.findExecution(ns, req.execution);
+      if (exec.sticky) exec.stickyQueueGone(exec.sticky.queue);
+      return {};
+    },
+
+    UpdateWorkflowExecution: async (req, ctx) => {
+      const ns = server.checkNamespace(req.namespace);
+      const exec = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
+      const updateId = requireString(req.request?.meta?.updateId, 'request.meta.updateId');
+      requireString(req.request?.input?.name, 'request.input.name');
+      const update = exec.admitUpdate(new WorkflowUpdate(updateId, req.request));
+      return awaitUpdate(server, exec, update, req.waitPolicy?.lifecycleStage, ctx);
+    },
+
+    PollWorkflowExecutionUpdate: async (req, ctx) => {
+      const ns = server.checkNamespace(req.namespace);
+      const exec = server.findExecution(ns, req.updateRef?.workflowExecution, 'updateRef.workflowExecution');
+      const updateId = requireString(req.updateRef?.updateId, 'updateRef.updateId');
+      const update = exec.updates.get(updateId);
+      if (!update) throw new RpcError(status.NOT_FOUND, `update ${updateId} not found`);
+      return awaitUpdate(server, exec, update, req.waitPolicy?.lifecycleStage, ctx);
+    },
+
+    ...visibilityHandlers(server),
+  };
+}
+
+/** Waits (at most one long-poll period) for an update to reach the stage the caller asked for. */
+async function awaitUpdate(
+  server: DevServer,
+  exec: Execution,
+  update: WorkflowUpdate,
+  stage: number | undefined,
+  ctx: CallContext,
+): Promise<Attrs> {
+  const wanted = stage && stage > UpdateStage.Admitted ? stage : UpdateStage.Accepted;
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), server.historyLongPollMs);
+  const onAbort = () => ac.abort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await update.waitFor(wanted, ac.signal);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  return {
+    updateRef: { workflowExecution: { workflowId: exec.workflowId, runId: exec.runId }, updateId: update.id },
+    outcome: update.stage === UpdateStage.Completed ? update.outcome : undefined,
+    stage: update.stage,
+  };
+}
+
+type StartEvents = NonNullable<Parameters<DevServer['createExecution']>[0]['initialEvents']>;
+
+function checkSearchAttributes(
+  server: DevServer,
+  fields: Record<string, Attrs> | undefined,
+): Record<string, Attrs> | undefined {
+  if (!fields) return undefined;
+  try {
+    server.searchAttributes.decode(fields);
+  } catch (err) {
+    throw invalidArgument((err as Error).message);
+  }
+  return fields;
+}
+
+function describeNamespace(name: string): Attrs {
+  return {
+    namespaceInfo: {
+      name,
+      state: 1,
+      id: `ns-${name}`,
+      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true },
+    },
+    config: { workflowExecutionRetentionTtl: { seconds: 86400 } },
+    isGlobalNamespace: false,
+  };
+}
+
+// ------------------------------------------------------------------ history
+
+interface HistoryToken {
+  r: string;
+  e: number;
+}
+
+async function getHistory(server: DevServer, req: Req, ctx: CallContext): Promise<Attrs> {
+  const ns = server.checkNamespace(req.namespace);
+  let exec = server.findExecution(ns, req.execution);
+  let from = 1;
+  if (req.nextPageToken && req.nextPageToken.length) {
+    let t: HistoryToken;
+    try {
+      t = JSON.parse(Buffer.from(req.nextPageToken).toString('utf8')) as HistoryToken;
+    } catch {
+      throw invalidArgument('nextPageToken is malformed.');
+    }
+    if (typeof t?.e !== 'number' || typeof t.r !== 'string')
+      throw invalidArgument('nextPageToken is malformed.');
+    const named = server.runById(t.r);
+    if (!named || named.workflowId !== exec.workflowId)
+      throw invalidArgument('nextPageToken does not belong to this execution.');
+    exec = named;
+    from = t.e;
+  }
+  const token = (e: number) => Buffer.from(JSON.stringify({ r: exec.runId, e } satisfies HistoryToken));
+  const closeOnly = req.historyEventFilterType === 2;
+  const pageSize = req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
+  const deadline = Date.now() + server.historyLongPollMs;
+  for (;;) {
+    if (closeOnly) {
+      if (!exec.isRunning) return { history: { events: [exec.lastEvent] } };
+    } else {
+      const events = exec.history.slice(from - 1, from - 1 + pageSize);
+      const next = from + events.length;
+      const more = next <= exec.history.length;
+      if (events.length > 0 || !req.waitNewEvent || !exec.isRunning) {
+        if (!more && !req.waitNewEvent && exec.wft?.transientEvents) events.push(...exec.wft.transientEvents);
+        const waitMore = req.waitNewEvent && (exec.isRunning || more);
+        return { history: { events }, nextPageToken: more || waitMore ? token(next) : undefined };
+      }
+    }
+    if (!req.waitNewEvent) return { history: { events: [] } };
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || ctx.signal.aborted) return { history: { events: [] }, nextPageToken: token(from) };
+    // Wait for a change, at most until the long poll's deadline.
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), remaining);
+    const onAbort = () => ac.abort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    await exec.waitForChange(ac.signal);
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}

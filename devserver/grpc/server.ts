@@ -1,0 +1,115 @@
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerUnaryCall,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { RpcError, encodeStatusDetails } from './errors';
+import { TO_OBJECT_OPTIONS, protoRoot, type ProtoType } from './proto';
+
+/** A request as a plain object (int64 as numbers, bytes as Buffers), and the call's cancellation. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Req = Record<string, any>;
+export type Handler = (req: Req, ctx: CallContext) => Promise<object> | object;
+export interface CallContext {
+  /** Aborted when the client cancels the call or its deadline passes (long polls must stop then). */
+  signal: AbortSignal;
+  method: string;
+}
+export type Handlers = Record<string, Handler>;
+
+/**
+ * Registers every method of a protobufjs service on a grpc-js server. Methods without a handler
+ * answer UNIMPLEMENTED at once, with the "unknown method" wording the SDK's core accepts.
+ */
+export function addProtoService(
+  server: Server,
+  serviceName: string,
+  handlers: Handlers,
+  onError?: (method: string, err: unknown) => void,
+): void {
+  const service = protoRoot.lookupService(serviceName);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const definition: Record<string, any> = {};
+  const impl: UntypedServiceImplementation = {};
+  for (const m of service.methodsArray) {
+    m.resolve();
+    const reqType = m.resolvedRequestType as ProtoType;
+    const resType = m.resolvedResponseType as ProtoType;
+    definition[m.name] = {
+      path: `/${serviceName}/${m.name}`,
+      requestStream: !!m.requestStream,
+      responseStream: !!m.responseStream,
+      requestSerialize: (obj: object) => Buffer.from(reqType.encode(reqType.fromObject(obj)).finish()),
+      // Decoding errors surface as INTERNAL from grpc-js; we decode inside the handler instead.
+      requestDeserialize: (bytes: Buffer) => bytes,
+      responseSerialize: (obj: object) => Buffer.from(resType.encode(resType.fromObject(obj)).finish()),
+      responseDeserialize: (bytes: Buffer) => resType.toObject(resType.decode(bytes), TO_OBJECT_OPTIONS),
+      originalName: m.name,
+    };
+    if (m.requestStream || m.responseStream) {
+      // Only unary methods are served; a streaming one (health Watch) is closed as unimplemented.
+      impl[m.name] = (call: { emit: (e: string, err: object) => void; end?: () => void }) => {
+        call.emit('error', { code: status.UNIMPLEMENTED, details: `unknown method ${m.name}` });
+      };
+      continue;
+    }
+    const handler = handlers[m.name];
+    impl[m.name] = (call: ServerUnaryCall<Buffer, object>, callback: sendUnaryData<object>) => {
+      if (!handler) {
+        callback({ code: status.UNIMPLEMENTED, details: `unknown method ${m.name}` });
+        return;
+      }
+      void serve(m.name, reqType, handler, call, callback, onError);
+    };
+  }
+  server.addService(definition, impl);
+}
+
+async function serve(
+  method: string,
+  reqType: ProtoType,
+  handler: Handler,
+  call: ServerUnaryCall<Buffer, object>,
+  callback: sendUnaryData<object>,
+  onError?: (method: string, err: unknown) => void,
+): Promise<void> {
+  const abort = new AbortController();
+  const onCancel = () => abort.abort();
+  call.once('cancelled', onCancel);
+  try {
+    let req: Req;
+    try {
+      req = reqType.toObject(reqType.decode(call.request), TO_OBJECT_OPTIONS);
+    } catch (err) {
+      throw new RpcError(
+        status.INVALID_ARGUMENT,
+        `malformed ${reqType.fullName.slice(1)}: ${(err as Error).message}`,
+      );
+    }
+    const res = await handler(req, { signal: abort.signal, method });
+    callback(null, res);
+  } catch (err) {
+    if (err instanceof RpcError) {
+      const trailer = new Metadata();
+      if (err.details.length) trailer.set('grpc-status-details-bin', encodeStatusDetails(err));
+      callback({ code: err.code, details: err.message, metadata: trailer });
+    } else {
+      onError?.(method, err);
+      callback({ code: status.INTERNAL, details: (err as Error)?.message ?? String(err) });
+    }
+  } finally {
+    call.removeListener('cancelled', onCancel);
+  }
+}
+
+export async function bindServer(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+}

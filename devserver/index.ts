@@ -1,0 +1,24 @@
+import { DevServer, type DevServerOptions } from './server';
+
+export { DevServer, type DevServerOptions } from './server';
+
+export interface RunningDevServer {
+  /** host:port to give the SDK's Connection / NativeConnection. */
+  address: string;
+  port: number;
+  server: DevServer;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the in-memory Temporal-compatible server in this process.
+ * `timeSkipping: false` only documents intent: time always flows in real time until a TestService
+ * caller unlocks skipping (the time-skipping client does that around `result()` and `sleep()`).
+ */
+export async function startDevServer(
+  options: DevServerOptions & { timeSkipping?: boolean } = {},
+): Promise<RunningDevServer> {
+  const server = new DevServer(options);
+  const { port, address } = await server.listen();
+  return { address, port, server, close: () => server.close() };
+}

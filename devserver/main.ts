@@ -1,0 +1,49 @@
+import { CliError, parseArgs } from './cli';
+import { DevServer } from './server';
+import { SearchAttributeRegistry } from './visibility/searchAttributes';
+
+/** Entry point of bin/temporal-devserver. */
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  for (const w of opts.warnings) process.stderr.write(`temporal-devserver: warning: ${w}\n`);
+  const registry = SearchAttributeRegistry.fromCliFlags(opts.searchAttributes);
+  const searchAttributes = Object.fromEntries(registry.definitions('custom').map((d) => [d.name, d.type]));
+  const verbose = /^(debug|info)$/i.test(opts.logLevel);
+  const server = new DevServer({
+    port: opts.port,
+    host: opts.host,
+    namespace: opts.namespace,
+    searchAttributes,
+    log: (line) => process.stderr.write(`temporal-devserver: ${line}\n`),
+  });
+  const { address } = await server.listen();
+  if (verbose) process.stderr.write(`temporal-devserver: ${opts.form} listening on ${address}\n`);
+
+  const stop = () => {
+    void server.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // Nothing kills this process if its parent dies (the SDK tears down with SIGKILL of this pid
+  // only): exit when the parent is gone.
+  const parent = Number(process.env.TEMPORAL_DEVSERVER_PARENT_PID) || process.ppid;
+  // Started by init (pid 1) on purpose, e.g. as a container's command: nothing to watch.
+  if (parent <= 1) return;
+  setInterval(() => {
+    let alive = process.ppid === parent;
+    if (alive) {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    if (!alive) stop();
+  }, 500).unref();
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof CliError || err instanceof Error ? err.message : String(err);
+  process.stderr.write(`temporal-devserver: ${message}\n`);
+  process.exit(err instanceof CliError ? 2 : 1);
+});

@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import { Server } from '@grpc/grpc-js';
+import { VirtualClock } from './clock/virtualClock';
+import { workflowServiceHandlers } from './frontend/workflowService';
+import { RpcError, invalidArgument, notFound } from './grpc/errors';
+import { addProtoService, bindServer } from './grpc/server';
+import type { Attrs } from './history/events';
+import { Execution, type ExecutionHost, type StartParams } from './state/execution';
+import { ExecutionStatus } from './state/enums';
+import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
+import { TaskQueues } from './taskqueues/taskQueue';
+import { testServiceHandlers } from './testservice/testService';
+import { operatorServiceHandlers, healthHandlers } from './frontend/operatorService';
+import { SearchAttributeRegistry } from './visibility/searchAttributes';
+import { status } from '@grpc/grpc-js';
+
+/** Custom attributes Temporal's own dev and test servers come with. */
+export const DEFAULT_CUSTOM_SEARCH_ATTRIBUTES: Record<string, string> = {
+  CustomKeywordField: 'Keyword',
+  CustomStringField: 'Text',
+  CustomTextField: 'Text',
+  CustomIntField: 'Int',
+  CustomDatetimeField: 'Datetime',
+  CustomDoubleField: 'Double',
+  CustomBoolField: 'Bool',
+};
+
+export interface DevServerOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  namespace?: string;
+  /** Custom search attributes, NAME -> TYPE (Keyword, Text, Int, Double, Bool, Datetime, KeywordList). */
+  searchAttributes?: Record<string, string>;
+  /** How long a task poll waits before answering "no task" (the real server: about 60 s). */
+  pollTimeoutMs?: number;
+  /** How long a history long poll waits before answering an empty page with a next-page token. */
+  historyLongPollMs?: number;
+  /** How long QueryWorkflow waits for a worker's answer. */
+  queryTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The in-memory Temporal server: executions by namespace and workflow id, task queues, the clock.
+ * Implements the ExecutionHost side of the mutable state (queues, other executions, time skipping).
+ */
+export class DevServer implements ExecutionHost {
+  readonly clock: VirtualClock;
+  readonly namespaces: Set<string>;
+  readonly searchAttributes: SearchAttributeRegistry;
+  readonly workflowQueues = new TaskQueues<WorkflowTaskRef | QueryTaskRef>();
+  readonly activityQueues = new TaskQueues<ActivityTaskRef>();
+  readonly pollTimeoutMs: number;
+  readonly historyLongPollMs: number;
+  readonly queryTimeoutMs: number;
+  private readonly runs = new Map<string, Execution>();
+  /** namespace + workflow id -> runs, oldest first; the last one is the current run. */
+  private readonly chains = new Map<string, Execution[]>();
+  private readonly busy = new Set<Execution>();
+  private grpc: Server | undefined;
+  private readonly log: (line: string) => void;
+  /** Listeners told about every change (visibility). */
+  readonly onChange: ((exec: Execution) => void)[] = [];
+
+  constructor(readonly options: DevServerOptions = {}) {
+    this.clock = new VirtualClock(() => this.busy.size === 0);
+    this.namespaces = new Set(['default', options.namespace ?? 'default']);
+    this.searchAttributes = new SearchAttributeRegistry({
+      ...DEFAULT_CUSTOM_SEARCH_ATTRIBUTES,
+      ...options.searchAttributes,
+    });
+    this.pollTimeoutMs = options.pollTimeoutMs ?? 55_000;
+    this.historyLongPollMs = options.historyLongPollMs ?? 20_000;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  async listen(): Promise<{ port: number; address: string }> {
+    const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
+    const onError = (method: string, err: unknown) =>
+      this.log(`internal error in ${method}: ${(err as Error)?.stack ?? String(err)}`);
+    addProtoService(
+      server,
+      'temporal.api.workflowservice.v1.WorkflowService',
+      workflowServiceHandlers(this),
+      onError,
+    );
+    addProtoService(server, 'temporal.api.testservice.v1.TestService', testServiceHandlers(this), onError);
+    addProtoService(
+      server,
+      'temporal.api.operatorservice.v1.OperatorService',
+      operatorServiceHandlers(this),
+      onError,
+    );
+    addProtoService(server, 'grpc.health.v1.Health', healthHandlers(), onError);
+    const host = this.options.host ?? '127.0.0.1';
+    const port = await bindServer(server, host, this.options.port ?? 0);
+    this.grpc = server;
+    return { port, address: `${host}:${port}` };
+  }
+
+  async close(): Promise<void> {
+    this.clock.close();
+    this.workflowQueues.releaseAll();
+    this.activityQueues.releaseAll();
+    const gone = new RpcError(status.UNAVAILABLE, 'server is shutting down');
+    for (const e of this.runs.values()) e.abandonQueries(gone);
+    const server = this.grpc;
+    this.grpc = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 500);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  checkNamespace(ns: unknown): string {
+    if (typeof ns !== 'string' || !ns) throw invalidArgument('Namespace not set on request.');
+    if (!this.namespaces.has(ns)) throw notFound(`Namespace ${ns} is not found.`);
+    return ns;
+  }
+
+  private key(ns: string, workflowId: string): string {
+    return `${ns}\u0000${workflowId}`;
+  }
+
+  currentRun(ns: string, workflowId: string): Execution | undefined {
+    const chain = this.chains.get(this.key(ns, workflowId));
+    return chain?.[chain.length - 1];
+  }
+
+  /** The run named by a WorkflowExecution message (current run when runId is empty), or NOT_FOUND. */
+  findExecution(ns: string, execution: Attrs | null | undefined, field = 'execution'): Execution {
+    const workflowId = execution?.workflowId;
+    if (typeof workflowId !== 'string' || !workflowId)
+      throw invalidArgument(`${field}.workflowId is not set on request.`);
+    const runId: string = execution?.runId ?? '';
+    const exec = runId ? this.runs.get(runId) : this.currentRun(ns, workflowId);
+    if (!exec || exec.workflowId !== workflowId || exec.namespace !== ns) {
+      throw new RpcError(
+        status.NOT_FOUND,
+        `workflow not found for ID: ${workflowId}${runId ? ` and run ID: ${runId}` : ''}`,
+        [{ typeName: 'temporal.api.errordetails.v1.NotFoundFailure', value: {} }],
+      );
+    }
+    return exec;
+  }
+
+  runById(runId: string): Execution | undefined {
+    return this.runs.get(runId);
+  }
+
+  allRuns(): IterableIterator<Execution> {
+    return this.runs.values();
+  }
+
+  createExecution(p: StartParams): Execution {
+    const exec = new Execution(this, p);
+    this.runs.set(exec.runId, exec);
+    const k = this.key(exec.namespace, exec.workflowId);
+    const chain = this.chains.get(k);
+    if (chain) chain.push(exec);
+    else this.chains.set(k, [exec]);
+    this.changed(exec);
+    return exec;
+  }
+
+  // ---------------------------------------------------------------- ExecutionHost
+
+  enqueueWorkflowTask(queue: string, ref: WorkflowTaskRef | QueryTaskRef): void {
+    this.workflowQueues.get(queue).offer(ref);
+  }
+
+  enqueueActivityTask(queue: string, ref: ActivityTaskRef): void {
+    this.activityQueues.get(queue).offer(ref);
+  }
+
+  changed(exec: Execution): void {
+    if (exec.isBusy) this.busy.add(exec);
+    else this.busy.delete(exec);
+    for (const l of this.onChange) l(exec);
+    this.clock.requestSkipCheck();
+  }
+
+  closed(exec: Execution): void {
+    this.busy.delete(exec);
+    const children = [...exec.children.values()];
+    queueMicrotask(() => {
+      if (exec.parent && exec.status !== ExecutionStatus.ContinuedAsNew) {
+        this.runs.get(exec.parent.runId)?.childClosed(exec.parent.initiatedEventId, exec);
+      }
+      // Parent close policy: TERMINATE (default) or REQUEST_CANCEL the children still running.
+      for (const c of children) {
+        const child = this.currentRun(exec.namespace, c.workflowId);
+        if (!child?.isRunning || c.closePolicy === 2) continue;
+        if (c.closePolicy === 3) child.requestCancel('parent closed', 'server');
+        else child.terminate('by parent close policy', null, 'server');
+      }
+    });
+  }
+
+  continueAsNew(exec: Execution, a: Attrs, newRunId: string): void {
+    this.createExecution({
+      namespace: exec.namespace,
+      workflowId: exec.workflowId,
+      runId: newRunId,
+      firstRunId: exec.firstRunId,
+      workflowType: a.workflowType.name,
+      taskQueue: a.taskQueue.name,
+      input: a.input,
+      header: a.header,
+      memo: a.memo?.fields ?? exec.memo,
+      searchAttributes: a.searchAttributes?.indexedFields ?? exec.searchAttributes,
+      runTimeout: a.workflowRunTimeout,
+      taskTimeout: a.workflowTaskTimeout,
+      startDelay: a.backoffStartInterval,
+      parent: exec.parent,
+      continuedFrom: { runId: exec.runId, attrs: a },
+    });
+  }
+
+  startChild(parent: Execution, initiatedEventId: number, a: Attrs): { runId: string } | { error: number } {
+    const existing = this.currentRun(parent.namespace, a.workflowId);
+    if (existing?.isRunning) return { error: 1 };
+    const exec = this.createExecution({
+      namespace: parent.namespace,
+      workflowId: a.workflowId,
+      runId: this.newRunId(),
+      workflowType: a.workflowType.name,
+      taskQueue: a.taskQueue?.name || parent.taskQueue,
+      input: a.input,
+      header: a.header,
+      memo: a.memo?.fields,
+      searchAttributes: a.searchAttributes?.indexedFields,
+      executionTimeout: a.workflowExecutionTimeout,
+      runTimeout: a.workflowRunTimeout,
+      taskTimeout: a.workflowTaskTimeout,
+      retryPolicy: a.retryPolicy,
+      parent: {
+        namespace: parent.namespace,
+        workflowId: parent.workflowId,
+        runId: parent.runId,
+        initiatedEventId,
+        closePolicy: a.parentClosePolicy || 1,
+      },
+    });
+    return { runId: exec.runId };
+  }
+
+  signalExternal(from: Execution, a: Attrs): boolean {
+    const target = this.lookupQuietly(from.namespace, a.execution?.workflowId, a.execution?.runId);
+    if (!target?.isRunning) return false;
+    queueMicrotask(() => {
+      if (target.isRunning) {
+        target.signal(a.signalName, a.input, 'workflow', a.header, undefined, {
+          workflowId: from.workflowId,
+          runId: from.runId,
+        });
+      }
+    });
+    return true;
+  }
+
+  cancelExternal(from: Execution, a: Attrs): boolean {
+    const target = this.lookupQuietly(from.namespace, a.workflowId, a.runId);
+    if (!target?.isRunning) return false;
+    queueMicrotask(() => {
+      if (target.isRunning) target.requestCancel(a.reason ?? '', 'workflow');
+    });
+    return true;
+  }
+
+  private lookupQuietly(
+    ns: string,
+    workflowId: string | undefined,
+    runId: string | undefined,
+  ): Execution | undefined {
+    if (!workflowId) return undefined;
+    const exec = runId ? this.runs.get(runId) : this.currentRun(ns, workflowId);
+    return exec?.workflowId === workflowId ? exec : undefined;
+  }
+
+  newRunId(): string {
+    return randomUUID();
+  }
+}
