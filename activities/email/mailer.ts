@@ -1,0 +1,68 @@
+// Delivery of rendered messages: over SMTP when SMTP_URL is set, otherwise as .eml files in an
+// outbox folder so a laptop without a mail server still shows what would have been sent.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+
+export interface OutgoingMessage {
+  to: string;
+  subject: string;
+  text: string;
+  /** Stable per (order, template): a resend after a crash carries the same id, so it can be de-duplicated. */
+  messageId: string;
+}
+
+export interface Mailer {
+  send(message: OutgoingMessage): Promise<{ messageId: string; delivery: 'smtp' | 'outbox' }>;
+  close(): void;
+}
+
+export interface MailerOptions {
+  from: string;
+  smtpUrl?: string;
+  outboxDir: string;
+}
+
+export function createMailer(options: MailerOptions): Mailer {
+  return options.smtpUrl
+    ? smtpMailer(options.smtpUrl, options.from)
+    : outboxMailer(options.outboxDir, options.from);
+}
+
+// Short timeouts: sendEmail holds a database row lock while sending, and a retry with the same
+// Message-ID is cheaper than a stuck activity.
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
+function smtpMailer(smtpUrl: string, from: string): Mailer {
+  const transport = nodemailer.createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS });
+  return {
+    async send(m) {
+      await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, messageId: m.messageId });
+      return { messageId: m.messageId, delivery: 'smtp' };
+    },
+    close: () => transport.close(),
+  };
+}
+
+function outboxMailer(outboxDir: string, from: string): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(m) {
+      const info = await transport.sendMail({
+        from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        messageId: m.messageId,
+      });
+      await mkdir(outboxDir, { recursive: true });
+      // Named after the message id and written through a rename, so a resend replaces, never adds.
+      const file = path.join(outboxDir, `${m.messageId.replace(/[^A-Za-z0-9._-]+/g, '_')}.eml`);
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, info.message as Buffer);
+      await rename(tmp, file);
+      return { messageId: m.messageId, delivery: 'outbox' };
+    },
+    close: () => transport.close(),
+  };
+}

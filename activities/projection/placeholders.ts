@@ -1,0 +1,74 @@
+// Rows an order refers to by foreign key (parties, products, its listing) that may not exist yet:
+// the workflow knows only their ids. A placeholder row is inserted when one is absent, so the
+// projection never blocks a workflow; an existing row (a real party, the catalog's product) is
+// never overwritten (insert ... on conflict do nothing).
+import type { Prisma } from '../../generated/prisma/client';
+import type { OrderItemInput, OrderView } from '../../workflows/contract';
+
+type Tx = Prisma.TransactionClient;
+
+/** The party kind of each party field of an order. */
+export const partyKindByField = {
+  clientId: 'client',
+  isvId: 'isv',
+  merchantId: 'merchant',
+  salespersonId: 'salesperson',
+  customerId: 'customer',
+} as const;
+
+export const placeholderEmail = (partyId: string): string => `${partyId}@example.invalid`;
+
+export async function ensureParties(tx: Tx, parties: OrderView['parties']): Promise<void> {
+  const data = (Object.keys(partyKindByField) as (keyof typeof partyKindByField)[])
+    .map((field) => [field, parties[field]] as const)
+    .filter(
+      (entry): entry is readonly [keyof typeof partyKindByField, string] => typeof entry[1] === 'string',
+    )
+    .map(([field, id]) => ({ id, kind: partyKindByField[field], name: id, email: placeholderEmail(id) }));
+  if (data.length > 0) await tx.party.createMany({ data, skipDuplicates: true });
+}
+
+export async function ensureProducts(
+  tx: Tx,
+  items: readonly OrderItemInput[],
+  extraProductIds: readonly string[],
+  currency: string,
+): Promise<void> {
+  const byId = new Map<string, Prisma.ProductCreateManyInput>();
+  for (const item of items) {
+    if (byId.has(item.productId)) continue;
+    byId.set(item.productId, {
+      id: item.productId,
+      name: item.productName ?? item.productId,
+      type: item.productType,
+      priceCents: item.unitPriceCents,
+      currency,
+      billingCycle: 'one_time',
+    });
+  }
+  for (const id of extraProductIds) {
+    if (!byId.has(id))
+      byId.set(id, { id, name: id, type: 'hosting', priceCents: 0, currency, billingCycle: 'one_time' });
+  }
+  if (byId.size > 0) await tx.product.createMany({ data: [...byId.values()], skipDuplicates: true });
+}
+
+/**
+ * Returns the listing id to store on the order: the listing itself, or a placeholder for it owned
+ * by the order's ISV (an ordered listing was online). Without an ISV no placeholder can be made
+ * and the order row keeps no listing reference.
+ */
+export async function ensureListing(tx: Tx, view: OrderView): Promise<string | null> {
+  const listingId = view.listingId;
+  if (!listingId) return null;
+  const isvId = view.parties.isvId;
+  if (isvId) {
+    await tx.serviceListing.createMany({
+      data: [{ id: listingId, isvId, name: listingId, status: 'online' }],
+      skipDuplicates: true,
+    });
+    return listingId;
+  }
+  const existing = await tx.serviceListing.findUnique({ where: { id: listingId }, select: { id: true } });
+  return existing ? listingId : null;
+}

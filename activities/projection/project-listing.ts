@@ -1,0 +1,45 @@
+// The ISV service listing workflow's view, projected into service_listings (the listing workflow
+// calls projectOrder with kind `listing`; its id is the listing id).
+//
+// Like orders, a view older than the stored row is skipped. The view carries no name or
+// description: a new row is named after its id until the API (or a later contract field) sets
+// them, and they are never overwritten here. Listing transitions have no audit table (audit
+// entries belong to orders), so they stay in the workflow's history and `status` query.
+import type { Prisma } from '../../generated/prisma/client';
+import type { OrderView } from '../../workflows/contract';
+import { badRequest } from '../errors';
+import { ensureParties } from './placeholders';
+
+type Tx = Prisma.TransactionClient;
+
+/** Returns false when a newer view was already stored. */
+export async function writeListing(
+  tx: Tx,
+  view: OrderView,
+  updatedAt: Date,
+  createdAt: Date,
+): Promise<boolean> {
+  const isvId = view.parties.isvId;
+  if (!isvId) throw badRequest('projectOrder', `listing ${view.orderId}: parties.isvId is required`);
+  await tx.$executeRaw`SELECT 1 FROM "service_listings" WHERE "id" = ${view.orderId} FOR UPDATE`;
+  const existing = await tx.serviceListing.findUnique({
+    where: { id: view.orderId },
+    select: { updatedAt: true },
+  });
+  if (existing && existing.updatedAt.getTime() > updatedAt.getTime()) return false;
+  await ensureParties(tx, view.parties);
+  const fields = {
+    isvId,
+    status: view.status,
+    reason: view.statusReason ?? null,
+    priceCents: view.totalCents,
+    ...(view.currency ? { currency: view.currency } : {}),
+    updatedAt,
+  };
+  await tx.serviceListing.upsert({
+    where: { id: view.orderId },
+    create: { id: view.orderId, name: view.orderId, createdAt, ...fields },
+    update: fields,
+  });
+  return true;
+}

@@ -1,0 +1,56 @@
+// One reading of the environment for every process (API, worker, `npm start`), validated once so
+// a typo fails at start with a message naming the variable instead of misbehaving later.
+import path from 'node:path';
+import { z } from 'zod';
+
+const boolean = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  DATABASE_URL: z.string().url().optional(),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: boolean.optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  ORDERS_TASK_QUEUE: z.string().min(1).default('orders'),
+  PROVISIONING_TASK_QUEUE: z.string().min(1).default('provisioning'),
+  WORKER_TASK_QUEUES: z.string().min(1).default('orders,provisioning'),
+  PROVISIONING_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+  /** How long a stopping worker lets running activities finish before cancelling them. */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Comma-separated product ids the simulated panel refuses (failure injection). */
+  PROVISIONER_FAIL_PRODUCTS: z.string().default(''),
+  /** Simulated panel latency per call, in milliseconds. */
+  PROVISIONER_LATENCY_MS: z.coerce.number().int().min(0).default(0),
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().min(3).default('Orders <orders@localhost>'),
+  OUTBOX_DIR: z.string().min(1).optional(),
+  /** Recipient of the admin notices (`{ admins: true }`). */
+  ADMIN_EMAIL: z.email().default('admin@localhost.localdomain'),
+  BOOTSTRAP_ADMIN_KEY: z.string().min(16).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema> & { outboxDir: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings (e.g. `FOO=` in a compose file) mean "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return { ...c, outboxDir: c.OUTBOX_DIR ?? path.join(c.DATA_DIR, 'outbox') };
+}

@@ -1,0 +1,98 @@
+// The Temporal workers of one process: the `orders` queue (order workflows plus their projection
+// and email activities) and the `provisioning` queue (CreateAccount and sales activation, with its
+// own concurrency so a slow panel cannot starve the order workflows). WORKER_TASK_QUEUES chooses
+// which of the two this process serves, so they can also run as separate processes.
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Activities } from '../activities';
+import { ConfigError, type Config } from '../config';
+
+export type QueueRole = 'orders' | 'provisioning';
+
+export type WorkersConfig = Pick<
+  Config,
+  | 'TEMPORAL_NAMESPACE'
+  | 'ORDERS_TASK_QUEUE'
+  | 'PROVISIONING_TASK_QUEUE'
+  | 'WORKER_TASK_QUEUES'
+  | 'PROVISIONING_CONCURRENCY'
+  | 'WORKER_SHUTDOWN_GRACE_MS'
+>;
+
+/** Workflow code: the workflows folder by default; tests pass a bundle built once. */
+export type WorkflowSource = Pick<WorkerOptions, 'workflowsPath'> | Pick<WorkerOptions, 'workflowBundle'>;
+
+export interface CreateWorkersOptions {
+  connection: NativeConnection;
+  config: WorkersConfig;
+  activities: Activities;
+  workflows?: WorkflowSource;
+  log?: Logger;
+}
+
+export interface QueueWorker {
+  role: QueueRole;
+  taskQueue: string;
+  worker: Worker;
+}
+
+/**
+ * The roles WORKER_TASK_QUEUES names: each entry is a role (`orders`, `provisioning`) or the
+ * configured queue name of one. Unknown entries are a configuration error, not silently ignored.
+ */
+export function selectQueueRoles(config: WorkersConfig): QueueRole[] {
+  const entries = config.WORKER_TASK_QUEUES.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const roles = new Set<QueueRole>();
+  for (const entry of entries) {
+    if (entry === 'orders' || entry === config.ORDERS_TASK_QUEUE) roles.add('orders');
+    else if (entry === 'provisioning' || entry === config.PROVISIONING_TASK_QUEUE) roles.add('provisioning');
+    else {
+      throw new ConfigError(
+        `WORKER_TASK_QUEUES: unknown queue "${entry}" (expected orders, provisioning, ` +
+          `${config.ORDERS_TASK_QUEUE} or ${config.PROVISIONING_TASK_QUEUE})`,
+      );
+    }
+  }
+  if (roles.size === 0) throw new ConfigError('WORKER_TASK_QUEUES names no task queue');
+  return [...roles];
+}
+
+export function defaultWorkflowSource(): WorkflowSource {
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
+export async function createWorkers(options: CreateWorkersOptions): Promise<QueueWorker[]> {
+  const { connection, config, activities, log } = options;
+  const common = {
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    // Running activities get this long to finish when the worker stops (SIGTERM).
+    shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
+  };
+  const workers: QueueWorker[] = [];
+  for (const role of selectQueueRoles(config)) {
+    if (role === 'orders') {
+      const taskQueue = config.ORDERS_TASK_QUEUE;
+      const worker = await Worker.create({
+        ...common,
+        ...(options.workflows ?? defaultWorkflowSource()),
+        taskQueue,
+        activities: activities.orders,
+      });
+      workers.push({ role, taskQueue, worker });
+    } else {
+      const taskQueue = config.PROVISIONING_TASK_QUEUE;
+      const worker = await Worker.create({
+        ...common,
+        taskQueue,
+        activities: activities.provisioning,
+        maxConcurrentActivityTaskExecutions: config.PROVISIONING_CONCURRENCY,
+      });
+      workers.push({ role, taskQueue, worker });
+    }
+    log?.info({ role, taskQueue: workers[workers.length - 1]!.taskQueue }, 'worker created');
+  }
+  return workers;
+}

@@ -1,0 +1,172 @@
+// What the outside world (API, scenario tests, operators' scripts) needs to drive an order
+// workflow: ids, inputs, signal payloads and the `status` query's answer. Types and constants
+// only, so it can be imported from workflow code, activities and the API alike.
+import type { Actor } from '../domain';
+
+export const ORDERS_TASK_QUEUE = 'orders';
+export const PROVISIONING_TASK_QUEUE = 'provisioning';
+
+export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+export const listingWorkflowId = (listingId: string): string => `listing-${listingId}`;
+
+/** Custom search attributes (Keyword), upserted on every transition for the Temporal UI. */
+export const searchAttributeNames = ['OrderStatus', 'OrderKind', 'CustomerId'] as const;
+
+export type OrderKind = 'checkout' | 'service' | 'sales';
+
+/** Every signal: the acting principal plus the action's fields (validated by the domain tables). */
+export interface ActionSignal {
+  readonly actor: Actor;
+  readonly fields?: Record<string, unknown>;
+  /** Optional caller-chosen id, so a retried HTTP request is recognised as a duplicate. */
+  readonly requestId?: string;
+}
+
+export interface OrderItemInput {
+  readonly id: string;
+  readonly productId: string;
+  readonly productName?: string;
+  /** hosting products get a CreateAccount job; others are activated without one. */
+  readonly productType: 'hosting' | 'other';
+  readonly quantity: number;
+  readonly unitPriceCents: number;
+}
+
+/** Where and how hard provisioning activities are tried; every field has a default. */
+export interface ProvisioningOptions {
+  /** Defaults to PROVISIONING_TASK_QUEUE. */
+  readonly taskQueue?: string;
+  /** Attempts before a service (or product) is marked failed; default 5. */
+  readonly maximumAttempts?: number;
+  /** First retry delay in ms, doubled per attempt up to a minute; default 1000. */
+  readonly initialIntervalMs?: number;
+  /** Limit of one attempt in ms; default 60000. */
+  readonly startToCloseTimeoutMs?: number;
+}
+
+/** Settings are snapshotted when the order is created: changing them later affects new orders only. */
+export interface CheckoutSettings {
+  readonly autoApprove: boolean;
+  readonly invoiceDueDays: number;
+  readonly autoCancelOnExpiry: boolean;
+}
+
+export interface CheckoutOrderInput {
+  readonly orderId: string;
+  readonly clientId: string;
+  readonly items: readonly OrderItemInput[];
+  readonly currency: string;
+  readonly settings: CheckoutSettings;
+  /** Who placed it (the client itself, or an admin on its behalf). */
+  readonly createdBy: Actor;
+  readonly invoiceId?: string;
+  readonly provisioning?: ProvisioningOptions;
+}
+
+export interface ServiceOrderInput {
+  readonly orderId: string;
+  readonly listingId: string;
+  readonly isvId: string;
+  readonly merchantId: string;
+  readonly createdBy: Actor;
+  /** Continue as new once the run's history has this many events (default: when the server suggests it). */
+  readonly historyLimit?: number;
+}
+
+export interface SalesOrderInput {
+  readonly orderId: string;
+  readonly salespersonId: string;
+  readonly customerId: string;
+  readonly items: readonly OrderItemInput[];
+  readonly currency: string;
+  /** ISO instants; activation waits for activateAt, the offer lapses at expiresAt. */
+  readonly activateAt?: string | null;
+  readonly expiresAt?: string | null;
+  readonly createdBy: Actor;
+  readonly provisioning?: ProvisioningOptions;
+  /** Continue as new once the run's history has this many events (default: when the server suggests it). */
+  readonly historyLimit?: number;
+}
+
+export interface ServiceListingInput {
+  readonly listingId: string;
+  readonly isvId: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly priceCents?: number;
+  readonly currency?: string;
+  readonly createdBy: Actor;
+  /** Continue as new once the run's history has this many events (default: when the server suggests it). */
+  readonly historyLimit?: number;
+}
+
+/** One line of an order's history, accepted or refused. */
+export interface TransitionEntry {
+  readonly sequence: number;
+  readonly action: string;
+  readonly actor: Actor;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly outcome: 'accepted' | 'refused';
+  readonly reason?: string;
+  /**
+   * Refusal code when refused: the domain's (not_party, role_not_allowed, status_not_allowed,
+   * invalid_fields) or the workflow's (duplicate: same requestId seen before; invalid_signal: the
+   * payload is malformed; unknown_signal: not an action callers may signal to this workflow).
+   */
+  readonly refusal?: string;
+  /** Set when the entry is about a part of the order rather than the order (a service id). */
+  readonly subject?: string;
+  readonly at: string;
+}
+
+export interface InvoiceView {
+  readonly id: string;
+  readonly status: 'unpaid' | 'paid' | 'cancelled';
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly dueAt: string;
+  readonly overdue: boolean;
+  readonly paidAt?: string;
+  readonly paidAmountCents?: number;
+  readonly paymentReference?: string;
+}
+
+export interface ServiceView {
+  readonly id: string;
+  readonly orderItemId: string;
+  readonly productId: string;
+  readonly status: string;
+  readonly externalAccountId?: string;
+  readonly lastError?: string;
+  readonly attempts: number;
+}
+
+/** The `status` query's answer; also what the projection writes. */
+export interface OrderView {
+  readonly orderId: string;
+  readonly kind: OrderKind | 'listing';
+  readonly status: string;
+  readonly statusReason?: string;
+  readonly previousStatus?: string;
+  readonly approvalRoute?: string;
+  readonly parties: {
+    readonly clientId?: string;
+    readonly isvId?: string;
+    readonly merchantId?: string;
+    readonly salespersonId?: string;
+    readonly customerId?: string;
+  };
+  readonly listingId?: string;
+  readonly items: readonly OrderItemInput[];
+  readonly totalCents: number;
+  readonly currency: string;
+  readonly activateAt?: string;
+  readonly expiresAt?: string;
+  readonly archived: boolean;
+  readonly invoice?: InvoiceView;
+  readonly services: readonly ServiceView[];
+  readonly transitions: readonly TransitionEntry[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
