@@ -1,0 +1,75 @@
+// The HTTP API: thin by design. It authenticates, validates, asks the domain whether an action is
+// allowed, then starts, signals or queries workflows; lists and details come from the projection.
+import express, { type Application, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { authenticate } from './auth/authenticate';
+import type { ApiDeps } from './deps';
+import { docsPage, openApiDocument } from './openapi';
+import { HttpProblem, notFound, problemHandler, sendProblem } from './problem';
+import { catalogRouter } from './routes/catalog';
+import { healthRouter } from './routes/health';
+import { listingsRouter } from './routes/listings';
+import { ordersRouter } from './routes/orders';
+import { principalsRouter } from './routes/principals';
+
+export type { ApiDeps } from './deps';
+
+export const BODY_LIMIT = '64kb';
+
+/** JSON bodies only: anything else with a body is refused before a handler sees it. */
+function requireJsonBodies(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json') && !req.is('application/*+json')) {
+    throw new HttpProblem(415, 'request bodies must be application/json');
+  }
+  next();
+}
+
+export function createApp(deps: ApiDeps): Application {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      // The logger redacts authorization; the key never appears in a log line either way.
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+      },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    }),
+  );
+  app.use(helmet());
+  app.use(requireJsonBodies);
+  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+
+  // Public: health, the OpenAPI document and its page.
+  app.use(healthRouter(deps));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage());
+  });
+
+  // Every resource needs a key; unknown paths fall through to a plain 404.
+  const api = express.Router();
+  api.use(['/principals', '/products', '/settings', '/listings', '/orders'], authenticate(deps.prisma));
+  api.use(principalsRouter(deps));
+  api.use(catalogRouter(deps));
+  api.use(listingsRouter(deps));
+  api.use(ordersRouter(deps));
+  app.use(api);
+
+  app.use((req, res) => sendProblem(res, req, notFound(`no route ${req.method} ${req.path}`)));
+  app.use(problemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,87 @@
+// Idempotency-Key on POST /orders: the first request with a key reserves it together with the
+// order id it will create; a retry with the same body gets the stored answer (or, while the first
+// is still running, the same order); the same key with another body is refused.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { badRequest, unprocessable } from './problem';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** The Idempotency-Key header, checked; undefined when absent. */
+export function idempotencyKeyOf(req: Request): string | undefined {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !KEY_PATTERN.test(raw)) {
+    throw badRequest('Idempotency-Key must be 1-255 printable ASCII characters without spaces');
+  }
+  return raw;
+}
+
+/** Canonical JSON (sorted keys), so the same body written in another key order hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonical(body)}`)
+    .digest('hex');
+}
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
+
+/**
+ * Runs `create(orderId)` at most once per (principal, key) as far as the order goes: every request
+ * with the key uses the same order id, and `create` must be idempotent for that id (it starts the
+ * workflow `order-<id>` once). The first complete answer is stored and replayed.
+ */
+export async function withIdempotency(
+  prisma: PrismaClient,
+  scope: { principalId: string; key: string | undefined; hash: string },
+  create: (orderId: string) => Promise<StoredResponse>,
+): Promise<StoredResponse> {
+  const { principalId, key, hash } = scope;
+  if (key === undefined) return create(randomUUID());
+  let orderId: string = randomUUID();
+  try {
+    await prisma.idempotencyKey.create({ data: { key, principalId, requestHash: hash, orderId } });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const existing = await prisma.idempotencyKey.findUnique({
+      where: { key_principalId: { key, principalId } },
+    });
+    if (!existing) throw error;
+    if (existing.requestHash !== hash) {
+      throw unprocessable('this Idempotency-Key was used with a different request', {
+        idempotencyKey: key,
+      });
+    }
+    if (existing.responseStatus !== null) {
+      return { status: existing.responseStatus, body: existing.responseBody };
+    }
+    // The first request is still running (or failed half-way): finish the same order.
+    orderId = existing.orderId ?? orderId;
+  }
+  const response = await create(orderId);
+  // A 202 (the workflow had not answered yet) is not final: a retry should get the order itself.
+  if (response.status === 200 || response.status === 201) {
+    await prisma.idempotencyKey.updateMany({
+      where: { key, principalId, responseStatus: null },
+      data: { responseStatus: response.status, responseBody: response.body as Prisma.InputJsonValue },
+    });
+  }
+  return response;
+}

@@ -1,0 +1,41 @@
+// What `npm start` prints once everything is up: where to go, how to skip time, and (first run
+// only) the demo keys.
+import type { DemoKey } from './seed';
+
+export interface BannerInput {
+  apiUrl: string;
+  temporalAddress: string;
+  temporalEmbedded: boolean;
+  namespace: string;
+  database: string;
+  outbox?: string;
+  demoKeys?: DemoKey[];
+}
+
+export function formatBanner(b: BannerInput): string {
+  const lines = [
+    '',
+    `Orders API       ${b.apiUrl}`,
+    `API docs         ${b.apiUrl}/docs  (OpenAPI: ${b.apiUrl}/openapi.json)`,
+    `Temporal         ${b.temporalAddress} (namespace ${b.namespace}${b.temporalEmbedded ? ', embedded' : ''})`,
+    `Database         ${b.database}`,
+  ];
+  if (b.outbox) lines.push(`Emails           written to ${b.outbox}`);
+  if (b.temporalEmbedded) {
+    lines.push(
+      '',
+      'Skip time (embedded Temporal only), e.g. past an invoice due date:',
+      '  npx tsx start/skip-time.ts 8d',
+      `  (TestService.UnlockTimeSkippingWithSleep on ${b.temporalAddress}; see start/time-skipping.ts)`,
+    );
+  }
+  if (b.demoKeys) {
+    lines.push('', 'Demo API keys (shown this once; only their hashes are stored):');
+    for (const k of b.demoKeys) {
+      lines.push(`  ${k.role.padEnd(12)} ${k.key}${k.subjectId ? `  (party ${k.subjectId})` : ''}`);
+    }
+    lines.push(`  use: curl -H "Authorization: Bearer <key>" ${b.apiUrl}/orders`);
+  }
+  lines.push('', 'Ctrl-C stops everything.', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,82 @@
+// The Temporal side of `npm start`: the embedded Temporal-compatible server on TEMPORAL_PORT with
+// the order search attributes, or, when TEMPORAL_ADDRESS is set, a real Temporal reached with the
+// worker's connection settings (TLS, API key). The API's client uses the same settings.
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { startDevServer } from '../devserver';
+import { searchAttributeNames } from '../workflows/contract';
+import { connectionOptions, oneLine } from '../worker/connection';
+
+const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+
+/** Every custom attribute the workflows upsert is a Keyword. */
+export const ORDER_SEARCH_ATTRIBUTES: Record<string, string> = Object.fromEntries(
+  searchAttributeNames.map((name) => [name, 'Keyword']),
+);
+
+export interface TemporalEndpoint {
+  /** host:port the worker and the API connect to. */
+  address: string;
+  /** true when this process runs the server (time skipping is available). */
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+/** Host the embedded server listens on: this machine only. */
+export const EMBEDDED_TEMPORAL_HOST = '127.0.0.1';
+
+export async function startEmbeddedTemporal(config: Config, log: Logger): Promise<TemporalEndpoint> {
+  const running = await startDevServer({
+    port: config.TEMPORAL_PORT,
+    host: EMBEDDED_TEMPORAL_HOST,
+    namespace: config.TEMPORAL_NAMESPACE,
+    searchAttributes: ORDER_SEARCH_ATTRIBUTES,
+    log: (line) => log.warn({ component: 'temporal-devserver' }, line),
+  });
+  return { address: running.address, embedded: true, close: () => running.close() };
+}
+
+export class TemporalClientError extends Error {}
+
+/** The API's client connection (and the one used to check search attributes). */
+export async function connectClient(config: Config): Promise<Client> {
+  const native = connectionOptions(config);
+  try {
+    const connection = await Connection.connect({
+      address: native.address,
+      tls: native.tls,
+      apiKey: typeof native.apiKey === 'string' ? native.apiKey : undefined,
+    });
+    return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  } catch (error) {
+    throw new TemporalClientError(
+      `cannot connect to Temporal at ${native.address} (namespace ${config.TEMPORAL_NAMESPACE}): ${oneLine((error as Error).message)}`,
+    );
+  }
+}
+
+/**
+ * On a real Temporal the attributes are the operator's job (the compose stack registers them);
+ * a missing one is registered when the server allows it (a local `temporal server start-dev`)
+ * and otherwise reported, since workflows fail to upsert an unknown attribute.
+ */
+export async function ensureSearchAttributes(client: Client, namespace: string, log: Logger): Promise<void> {
+  const operator = client.connection.operatorService;
+  try {
+    const listed = await operator.listSearchAttributes({ namespace });
+    const missing = searchAttributeNames.filter((name) => !(name in (listed.customAttributes ?? {})));
+    if (missing.length === 0) return;
+    await operator.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((name) => [name, KEYWORD])),
+    });
+    log.info({ registered: missing, namespace }, 'registered search attributes');
+  } catch (error) {
+    log.warn(
+      { err: error, namespace, required: searchAttributeNames },
+      'could not check or register the search attributes: register them as Keyword attributes',
+    );
+  }
+}
