@@ -1,0 +1,289 @@
+// `npm run bench`: figures of the order workflows on the embedded stack, from one run (issue 4):
+//   1. checkout orders per second, from creation to `active` with services provisioned and the
+//      welcome email sent;
+//   2. worker CPU per completed order / worker CPU per floor workflow with the same workflow tasks
+//      (bench/orders/workflows.ts says why that floor), target <= 2;
+//   3. orders per second with OPEN_HIGH orders open and waiting for payment / the same with
+//      OPEN_LOW open, target >= 0.9.
+// The stack is the product's own: bin/temporal-devserver spawned (start-dev form, real time, so
+// the open orders' due-date timers do not fire), the embedded Postgres in a temporary DATA_DIR
+// (served by this process), and the real workers with the real activities in a child process
+// (bench/orders/worker.ts), emails to an outbox folder. Counts come from the environment:
+//   BENCH_ORDERS (100) full orders per measured batch, BENCH_CONCURRENCY (20) orders in flight,
+//   BENCH_OPEN_LOW (100) and BENCH_OPEN_HIGH (10000) unpaid orders, BENCH_WARMUP (10).
+// Takes about 9 minutes on a 2-core machine with the defaults, most of it opening the unpaid orders.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { openDatabase } from '../../database/open-database';
+import { createPrismaClient } from '../../database/prisma-client';
+import { migrate } from '../../prisma/migrate';
+import type { Actor } from '../../domain';
+import {
+  orderWorkflowId,
+  searchAttributeNames,
+  type CheckoutOrderInput,
+  type OrderView,
+} from '../../workflows/contract';
+import { cpuSeconds, envCount, inBatches, report, spawnServer } from '../support';
+
+const ORDERS = envCount('BENCH_ORDERS', 100);
+const CONCURRENCY = envCount('BENCH_CONCURRENCY', 20);
+const OPEN_LOW = envCount('BENCH_OPEN_LOW', 100);
+const OPEN_HIGH = envCount('BENCH_OPEN_HIGH', 10_000);
+const WARMUP = envCount('BENCH_WARMUP', 10);
+/** Unpaid orders are started this many at a time (only their start is waited for). */
+const OPEN_CONCURRENCY = 50;
+const FLOOR_TASK_QUEUE = 'bench-floor';
+
+const CLIENT: Actor = { role: 'client', id: 'bench-client' };
+const PAYMENTS: Actor = { role: 'system', id: 'bench-payments' };
+const EventType = temporal.api.enums.v1.EventType;
+
+/** The three processes whose CPU is measured. */
+interface Pids {
+  worker: number;
+  server: number;
+  bench: number;
+}
+
+type Cpu = Record<keyof Pids, number>;
+
+function cpuOf(pids: Pids): Cpu {
+  return { worker: cpuSeconds(pids.worker), server: cpuSeconds(pids.server), bench: cpuSeconds(pids.bench) };
+}
+
+function cpuSince(pids: Pids, before: Cpu): Cpu {
+  const now = cpuOf(pids);
+  return {
+    worker: now.worker - before.worker,
+    server: now.server - before.server,
+    bench: now.bench - before.bench,
+  };
+}
+
+/** A hosting checkout as the API places it: one hosting item (a CreateAccount job) and one other. */
+function checkoutInput(orderId: string): CheckoutOrderInput {
+  return {
+    orderId,
+    clientId: CLIENT.id,
+    currency: 'EUR',
+    createdBy: CLIENT,
+    settings: { autoApprove: true, invoiceDueDays: 30, autoCancelOnExpiry: true },
+    items: [
+      { id: 'host', productId: 'vps-small', productType: 'hosting', quantity: 1, unitPriceCents: 2000 },
+      { id: 'ssl', productId: 'ssl-cert', productType: 'other', quantity: 1, unitPriceCents: 500 },
+    ],
+  };
+}
+
+function startCheckout(client: Client, orderId: string): Promise<WorkflowHandle> {
+  return client.workflow.start('checkoutOrder', {
+    args: [checkoutInput(orderId)],
+    taskQueue: 'orders',
+    workflowId: orderWorkflowId(orderId),
+  });
+}
+
+/** One full order: placed, paid, and completed (active, provisioned, welcomed). */
+async function fullOrder(client: Client, orderId: string): Promise<void> {
+  const handle = await startCheckout(client, orderId);
+  await handle.signal('pay', { actor: PAYMENTS, fields: { amountCents: 2500, reference: `txn-${orderId}` } });
+  const view = (await handle.result()) as OrderView;
+  const servicesActive = view.services.length === 2 && view.services.every((s) => s.status === 'active');
+  if (view.status !== 'active' || !servicesActive) {
+    throw new Error(`order ${orderId} ended ${view.status} with services ${JSON.stringify(view.services)}`);
+  }
+}
+
+/** Runs `count` full orders named `${prefix}-i`; returns the elapsed seconds and CPU. */
+async function fullOrders(
+  client: Client,
+  pids: Pids,
+  prefix: string,
+  count: number,
+): Promise<{ seconds: number; cpu: Cpu }> {
+  const before = cpuOf(pids);
+  const t0 = performance.now();
+  await inBatches(count, CONCURRENCY, (i) => fullOrder(client, `${prefix}-${i}`));
+  return { seconds: (performance.now() - t0) / 1000, cpu: cpuSince(pids, before) };
+}
+
+async function workflowTasks(client: Client, workflowId: string): Promise<number> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+    .length;
+}
+
+async function meanWorkflowTasks(client: Client, workflowIds: string[]): Promise<number> {
+  let total = 0;
+  await inBatches(workflowIds.length, CONCURRENCY, async (i) => {
+    const tasks = await workflowTasks(client, workflowIds[i]!);
+    total += tasks;
+  });
+  return total / workflowIds.length;
+}
+
+function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = fork(path.join(__dirname, 'worker.ts'), [], {
+    // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where its CPU goes.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`bench worker exited with ${code}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-orders-'));
+  const db = await openDatabase({ dataDir: path.join(dataDir, 'pg') });
+  await migrate(db.url);
+  const prisma = createPrismaClient(db.url);
+
+  const searchAttributes = searchAttributeNames.flatMap((name) => ['--search-attribute', `${name}=Keyword`]);
+  const { child: server, port } = await spawnServer((p) => [
+    'server',
+    'start-dev',
+    '--port',
+    String(p),
+    ...searchAttributes,
+  ]);
+  const address = `127.0.0.1:${port}`;
+  const outbox = path.join(dataDir, 'outbox');
+  const worker = await startWorker({
+    ...process.env,
+    TEMPORAL_ADDRESS: address,
+    DATABASE_URL: db.url,
+    DATA_DIR: dataDir,
+    OUTBOX_DIR: outbox,
+    SMTP_URL: '',
+    LOG_LEVEL: 'error',
+    BENCH_FLOOR_TASK_QUEUE: FLOOR_TASK_QUEUE,
+  });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const pids: Pids = { worker: worker.pid!, server: server.pid!, bench: process.pid };
+
+  /** Starts `count` unpaid orders and waits until the worker has projected each one (pending). */
+  let open = 0;
+  const openOrders = async (total: number): Promise<void> => {
+    const from = open;
+    await inBatches(total - from, OPEN_CONCURRENCY, (i) => startCheckout(client, `open-${from + i}`));
+    open = total;
+    for (;;) {
+      const pending = await prisma.order.count({ where: { id: { startsWith: 'open-' }, status: 'pending' } });
+      if (pending >= total) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  console.log(
+    `checkout orders (one hosting + one other item, auto-approve on) on the embedded stack: ` +
+      `batches of ${ORDERS}, ${CONCURRENCY} in flight`,
+  );
+  // Warm-up: the workflow bundle is loaded, caches and connections filled before anything counts.
+  await inBatches(WARMUP, CONCURRENCY, (i) => fullOrder(client, `warm-${i}`));
+
+  // 1. Throughput with OPEN_LOW orders waiting for payment.
+  await openOrders(OPEN_LOW);
+  const low = await fullOrders(client, pids, 'low', ORDERS);
+  const lowRate = ORDERS / low.seconds;
+  report(`checkout orders per second, created to active + welcome`, lowRate.toFixed(1));
+
+  // 2. CPU per order against the floor with the same workflow tasks.
+  const orderTasks = await meanWorkflowTasks(
+    client,
+    Array.from({ length: ORDERS }, (_, i) => orderWorkflowId(`low-${i}`)),
+  );
+  const floorActivities = Math.max(0, Math.round(orderTasks) - 2);
+  const runFloor = async (id: string) => {
+    const handle = await client.workflow.start('floorOrder', {
+      args: [floorActivities],
+      taskQueue: FLOOR_TASK_QUEUE,
+      workflowId: id,
+    });
+    await handle.signal('go');
+    await handle.result();
+  };
+  await inBatches(WARMUP, CONCURRENCY, (i) => runFloor(`floor-warm-${i}`));
+  const floorBefore = cpuOf(pids);
+  await inBatches(ORDERS, CONCURRENCY, (i) => runFloor(`floor-${i}`));
+  const floor = cpuSince(pids, floorBefore);
+  const floorTasks = await meanWorkflowTasks(
+    client,
+    Array.from({ length: ORDERS }, (_, i) => `floor-${i}`),
+  );
+  // Per workflow task, so a floor that came out a task short or long is still compared fairly.
+  const perTask = (cpu: number, tasks: number) => cpu / ORDERS / tasks;
+  const workerRatio = perTask(low.cpu.worker, orderTasks) / perTask(floor.worker, floorTasks);
+  const withServer =
+    perTask(low.cpu.worker + low.cpu.server, orderTasks) / perTask(floor.worker + floor.server, floorTasks);
+  report(`worker CPU per order / per floor workflow (server excluded)`, `${workerRatio.toFixed(2)}x`, '<= 2');
+  report(`  the same, worker + Temporal server CPU`, `${withServer.toFixed(2)}x`);
+  report(
+    `  workflow tasks per order, per floor workflow`,
+    `${orderTasks.toFixed(1)}, ${floorTasks.toFixed(1)}`,
+  );
+  report(
+    `  worker CPU ms per order, per floor workflow`,
+    `${((low.cpu.worker / ORDERS) * 1000).toFixed(1)}, ${((floor.worker / ORDERS) * 1000).toFixed(1)}`,
+  );
+  report(
+    `  server CPU ms per order, per floor workflow`,
+    `${((low.cpu.server / ORDERS) * 1000).toFixed(1)}, ${((floor.server / ORDERS) * 1000).toFixed(1)}`,
+  );
+  report(
+    `  embedded Postgres + client CPU ms per order (not in ratio)`,
+    ((low.cpu.bench / ORDERS) * 1000).toFixed(1),
+  );
+
+  // 3. Throughput with OPEN_HIGH orders waiting for payment.
+  const t0 = performance.now();
+  await openOrders(OPEN_HIGH);
+  const openSeconds = (performance.now() - t0) / 1000;
+  report(
+    `  unpaid orders opened per second (${OPEN_HIGH - OPEN_LOW})`,
+    ((OPEN_HIGH - OPEN_LOW) / openSeconds).toFixed(1),
+  );
+  const high = await fullOrders(client, pids, 'high', ORDERS);
+  const highRate = ORDERS / high.seconds;
+  report(`checkout orders per second with ${OPEN_HIGH} open`, highRate.toFixed(1));
+  report(`  the same with ${OPEN_LOW} open`, lowRate.toFixed(1));
+  report(
+    `orders per second, ${OPEN_HIGH} open / ${OPEN_LOW} open`,
+    `${(highRate / lowRate).toFixed(2)}x`,
+    '>= 0.9',
+  );
+
+  // Every measured order's welcome email is logged once (the workflow completes only after it).
+  const welcomed = await prisma.emailLog.count({
+    where: {
+      template: 'welcome',
+      OR: [{ orderId: { startsWith: 'low-' } }, { orderId: { startsWith: 'high-' } }],
+    },
+  });
+  if (welcomed !== 2 * ORDERS)
+    throw new Error(`expected ${2 * ORDERS} welcome emails logged, found ${welcomed}`);
+
+  worker.send({ stop: true });
+  await new Promise((r) => worker.once('exit', r));
+  await connection.close();
+  server.kill('SIGKILL');
+  await prisma.$disconnect();
+  await db.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
