@@ -1,0 +1,275 @@
+// sendEmail over a real SMTP server and the outbox: one message per (order, template) under
+// retries, crashes between claim and send, and concurrent attempts.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { simpleParser } from 'mailparser';
+import type { EmailTemplate } from '../../activities/contract';
+import { createMailer, type Mailer } from '../../activities/email/mailer';
+import { createEmailActivities, emailMessageId } from '../../activities/email/send-email';
+import { emailTemplates, renderEmail } from '../../activities/email/templates';
+import { createProjectionActivities } from '../../activities/projection/project-order';
+import { createPrismaClient } from '../../database/prisma-client';
+import { testDatabaseUrl, testPrisma } from '../setup/database';
+import { checkoutView, ids } from './fixtures';
+import { startSmtpSink, type SmtpSink } from './smtp-sink';
+
+const prisma = testPrisma();
+const { projectOrder } = createProjectionActivities({ prisma });
+const ADMIN = 'ops@example.test';
+
+let smtp: SmtpSink;
+let mailer: Mailer;
+
+beforeAll(async () => {
+  smtp = await startSmtpSink();
+  mailer = createMailer({
+    from: 'Orders <orders@example.test>',
+    smtpUrl: smtp.url,
+    outboxDir: '/nonexistent',
+  });
+});
+
+afterAll(async () => {
+  mailer.close();
+  await smtp.close();
+});
+
+/** A projected order whose client has a real email address. */
+async function projectedOrder() {
+  const k = ids('mail');
+  await prisma.party.create({
+    data: { id: k.clientId, kind: 'client', name: 'Ada', email: `${k.clientId}@example.test` },
+  });
+  await projectOrder(checkoutView(k), []);
+  return k;
+}
+
+const received = (orderId: string) => smtp.messages.filter((m) => m.subject?.includes(orderId));
+
+describe('sendEmail over SMTP', () => {
+  const { sendEmail } = createEmailActivities({
+    prisma,
+    mailer: { send: (m) => mailer.send(m), close: () => undefined },
+    adminEmail: ADMIN,
+  });
+
+  test('sends once per order and template; a second call returns sent:false', async () => {
+    const k = await projectedOrder();
+    const request = { orderId: k.orderId, template: 'welcome' as const, to: { partyId: k.clientId } };
+    expect(await sendEmail(request)).toEqual({ sent: true });
+    expect(await sendEmail(request)).toEqual({ sent: false });
+
+    const messages = received(k.orderId);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.messageId).toBe(emailMessageId(k.orderId, 'welcome'));
+    expect(messages[0]!.messageId).toBe(`<${k.orderId}.welcome@orders>`);
+    expect(messages[0]!.to).toMatchObject({ value: [{ address: `${k.clientId}@example.test` }] });
+    expect(
+      await prisma.emailLog.findUnique({
+        where: { orderId_template: { orderId: k.orderId, template: 'welcome' } },
+      }),
+    ).toMatchObject({
+      recipient: `${k.clientId}@example.test`,
+      messageId: `<${k.orderId}.welcome@orders>`,
+    });
+  });
+
+  test('concurrent calls send exactly one message', async () => {
+    const k = await projectedOrder();
+    const request = {
+      orderId: k.orderId,
+      template: 'admin_order_awaiting_review' as const,
+      to: { admins: true as const },
+    };
+    const results = await Promise.all(Array.from({ length: 6 }, () => sendEmail(request)));
+    expect(results.filter((r) => r.sent)).toHaveLength(1);
+    const messages = received(k.orderId);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.to).toMatchObject({ value: [{ address: ADMIN }] });
+  });
+
+  test('a claim left by a crashed attempt is sent by the retry, with the same Message-ID', async () => {
+    const k = await projectedOrder();
+    // What a worker killed between claim and send leaves behind.
+    await prisma.emailLog.create({
+      data: { orderId: k.orderId, template: 'welcome', recipient: `${k.clientId}@example.test` },
+    });
+    expect(await sendEmail({ orderId: k.orderId, template: 'welcome', to: { partyId: k.clientId } })).toEqual(
+      { sent: true },
+    );
+    expect(received(k.orderId).map((m) => m.messageId)).toEqual([`<${k.orderId}.welcome@orders>`]);
+  });
+
+  test('two workers (separate clients) racing on one email send it once', async () => {
+    const k = await projectedOrder();
+    const other = createPrismaClient(testDatabaseUrl());
+    try {
+      const second = createEmailActivities({ prisma: other, mailer, adminEmail: ADMIN });
+      const request = {
+        orderId: k.orderId,
+        template: 'isv_new_service_order' as const,
+        to: { admins: true as const },
+      };
+      const results = await Promise.all([
+        sendEmail(request),
+        second.sendEmail(request),
+        sendEmail(request),
+        second.sendEmail(request),
+      ]);
+      expect(results.filter((r) => r.sent)).toHaveLength(1);
+      expect(received(k.orderId)).toHaveLength(1);
+    } finally {
+      await other.$disconnect();
+    }
+  });
+
+  test('a crash after the server accepted the message resends it with the same Message-ID', async () => {
+    const k = await projectedOrder();
+    let crash = true;
+    const crashing: Mailer = {
+      send: async (m) => {
+        const result = await mailer.send(m);
+        if (crash) {
+          crash = false;
+          throw new Error('worker died before recording the send');
+        }
+        return result;
+      },
+      close: () => undefined,
+    };
+    const activities = createEmailActivities({ prisma, mailer: crashing, adminEmail: ADMIN });
+    const request = { orderId: k.orderId, template: 'welcome' as const, to: { partyId: k.clientId } };
+    await expect(activities.sendEmail(request)).rejects.toThrow('worker died');
+    expect(await activities.sendEmail(request)).toEqual({ sent: true });
+    expect(await activities.sendEmail(request)).toEqual({ sent: false });
+    // The documented at-least-once window: the duplicate carries the same Message-ID.
+    const ids = received(k.orderId).map((m) => m.messageId);
+    expect(ids).toEqual([`<${k.orderId}.welcome@orders>`, `<${k.orderId}.welcome@orders>`]);
+  });
+
+  test('a failed send is retried and then sent once', async () => {
+    const k = await projectedOrder();
+    let failures = 1;
+    const flaky: Mailer = {
+      send: async (m) => {
+        if (failures-- > 0) throw new Error('connection reset');
+        return mailer.send(m);
+      },
+      close: () => undefined,
+    };
+    const activities = createEmailActivities({ prisma, mailer: flaky, adminEmail: ADMIN });
+    const request = {
+      orderId: k.orderId,
+      template: 'customer_order_declined' as const,
+      to: { partyId: k.clientId },
+      data: { reason: 'budget cut' },
+    };
+    await expect(activities.sendEmail(request)).rejects.toThrow('connection reset');
+    expect(received(k.orderId)).toHaveLength(0);
+    expect(await activities.sendEmail(request)).toEqual({ sent: true });
+    expect(await activities.sendEmail(request)).toEqual({ sent: false });
+    const messages = received(k.orderId);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.text).toContain('Reason: budget cut');
+  });
+
+  test('a permanent SMTP refusal is not retried', async () => {
+    const k = await projectedOrder();
+    smtp.rejectRecipients.add(`${k.clientId}@example.test`);
+    const error = await sendEmail({
+      orderId: k.orderId,
+      template: 'welcome',
+      to: { partyId: k.clientId },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect((error as Error).message).toMatch(/refused the message permanently/);
+  });
+
+  test('emails a placeholder party at its placeholder address', async () => {
+    const k = ids('mailph');
+    await projectOrder(checkoutView(k), []);
+    expect(await sendEmail({ orderId: k.orderId, template: 'welcome', to: { partyId: k.clientId } })).toEqual(
+      { sent: true },
+    );
+    expect(received(k.orderId)[0]!.to).toMatchObject({
+      value: [{ address: `${k.clientId}@example.invalid` }],
+    });
+  });
+
+  test('bad requests fail without retry; a missing party or order is retryable', async () => {
+    const k = await projectedOrder();
+    for (const request of [
+      { orderId: '', template: 'welcome', to: { admins: true } },
+      { orderId: k.orderId, template: 'no_such_template', to: { admins: true } },
+      { orderId: k.orderId, template: 'welcome', to: {} },
+    ]) {
+      const error = await sendEmail(request as never).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApplicationFailure);
+      expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    }
+    await expect(
+      sendEmail({ orderId: k.orderId, template: 'welcome', to: { partyId: `${k.clientId}-nobody` } }),
+    ).rejects.toThrow(/does not exist/);
+    const missingOrder = await sendEmail({
+      orderId: `${k.orderId}-missing`,
+      template: 'welcome',
+      to: { admins: true },
+    }).catch((e: unknown) => e);
+    expect(missingOrder).toBeInstanceOf(Error);
+    expect((missingOrder as Error).message).toBe(
+      `sendEmail: order ${k.orderId}-missing is not projected yet`,
+    );
+    expect((missingOrder as ApplicationFailure).nonRetryable).not.toBe(true);
+    expect(received(k.orderId)).toHaveLength(0);
+  });
+});
+
+describe('sendEmail to the outbox', () => {
+  test('writes one .eml file per order and template', async () => {
+    const outbox = mkdtempSync(path.join(tmpdir(), 'orders-outbox-'));
+    try {
+      const outboxMailer = createMailer({ from: 'Orders <orders@example.test>', outboxDir: outbox });
+      const { sendEmail } = createEmailActivities({ prisma, mailer: outboxMailer, adminEmail: ADMIN });
+      const k = await projectedOrder();
+      const request = {
+        orderId: k.orderId,
+        template: 'admin_provisioning_failed' as const,
+        to: { admins: true as const },
+        data: { products: 'Hosting S', error: 'panel down' },
+      };
+      expect(await sendEmail(request)).toEqual({ sent: true });
+      expect(await sendEmail(request)).toEqual({ sent: false });
+
+      const files = readdirSync(outbox);
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/\.eml$/);
+      const mail = await simpleParser(readFileSync(path.join(outbox, files[0]!)));
+      expect(mail.messageId).toBe(`<${k.orderId}.admin_provisioning_failed@orders>`);
+      expect(mail.subject).toBe(`Provisioning failed for order ${k.orderId}`);
+      expect(mail.text).toContain('Failing products: Hosting S');
+      expect(mail.text).toContain('Error: panel down');
+    } finally {
+      rmSync(outbox, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('templates', () => {
+  test.each(emailTemplates)(
+    '%s names the order and shows the reason and details',
+    (template: EmailTemplate) => {
+      const { subject, text } = renderEmail(template, 'ord-42', { reason: 'because', products: 'A, B' });
+      expect(subject).toContain('ord-42');
+      expect(text).toContain('Order: ord-42');
+      expect(text).toContain('reason: because');
+      expect(text).toContain('products: A, B');
+      expect(renderEmail(template, 'ord-42', { products: 'A, B', reason: 'because' })).toEqual({
+        subject,
+        text,
+      });
+    },
+  );
+});

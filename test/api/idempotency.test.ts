@@ -1,0 +1,101 @@
+// Idempotency-Key on POST /orders: the same key and body return the same order (also when sent
+// at the same time), the same key with another body is 422, and keys are scoped to their caller.
+import request from 'supertest';
+import { eventually, startApiTestEnv, type ApiTestEnv } from './support';
+
+let t: ApiTestEnv;
+beforeAll(async () => {
+  t = await startApiTestEnv();
+}, 120_000);
+afterAll(async () => {
+  await t?.stop();
+});
+
+const post = (auth: { Authorization: string }, key: string, body: unknown) =>
+  request(t.app)
+    .post('/orders')
+    .set(auth)
+    .set('Idempotency-Key', key)
+    .set('Content-Type', 'application/json')
+    .send(JSON.stringify(body));
+
+/** Orders of a client once the projection has written them, checked to stay at that number. */
+async function ordersOf(clientId: string, expected: number): Promise<number> {
+  await eventually(
+    () => t.prisma.order.count({ where: { clientId } }),
+    (n) => n >= expected,
+  );
+  return t.prisma.order.count({ where: { clientId } });
+}
+
+it('a retry with the same key and body returns the same order; another body is 422', async () => {
+  const client = await t.caller('client');
+  const product = await t.product();
+  const key = t.id('key');
+  const first = await post(client.auth, key, {
+    kind: 'checkout',
+    items: [{ productId: product, quantity: 2 }],
+  });
+  expect(first.status).toBe(201);
+  // Same body, keys written in another order.
+  const again = await post(client.auth, key, {
+    items: [{ quantity: 2, productId: product }],
+    kind: 'checkout',
+  });
+  expect(again.status).toBe(201);
+  expect(again.body).toEqual(first.body);
+  const other = await post(client.auth, key, {
+    kind: 'checkout',
+    items: [{ productId: product, quantity: 3 }],
+  });
+  expect(other.status).toBe(422);
+  expect(other.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(other.body.detail).toMatch(/different request/);
+  expect(await ordersOf(client.subjectId, 1)).toBe(1);
+  expect(await t.prisma.idempotencyKey.count({ where: { key } })).toBe(1);
+});
+
+it('concurrent duplicates create one order', async () => {
+  const client = await t.caller('client');
+  const product = await t.product();
+  const key = t.id('key');
+  const body = { kind: 'checkout', items: [{ productId: product }] };
+  const responses = await Promise.all(Array.from({ length: 12 }, () => post(client.auth, key, body)));
+  expect(responses.map((r) => r.status)).toEqual(responses.map(() => 201));
+  const ids = new Set(responses.map((r) => r.body.id as string));
+  expect(ids.size).toBe(1);
+  expect(await ordersOf(client.subjectId, 1)).toBe(1);
+  const [id] = [...ids];
+  const view = await t.status(id!);
+  expect(view.transitions.filter((e) => e.action === 'create')).toHaveLength(1);
+});
+
+it('concurrent duplicates of a sales order create one order too', async () => {
+  const salesperson = await t.caller('salesperson');
+  const product = await t.product();
+  const key = t.id('key');
+  const body = { kind: 'sales', customerId: t.id('customer'), items: [{ productId: product }] };
+  const responses = await Promise.all(Array.from({ length: 8 }, () => post(salesperson.auth, key, body)));
+  expect(new Set(responses.map((r) => `${r.status} ${r.body.id}`)).size).toBe(1);
+  await eventually(
+    () => t.prisma.order.count({ where: { salespersonId: salesperson.subjectId } }),
+    (n) => n >= 1,
+  );
+  expect(await t.prisma.order.count({ where: { salespersonId: salesperson.subjectId } })).toBe(1);
+});
+
+it('keys are scoped to their caller, and requests without a key are not deduplicated', async () => {
+  const a = await t.caller('client');
+  const b = await t.caller('client');
+  const product = await t.product();
+  const key = t.id('key');
+  const body = { kind: 'checkout', items: [{ productId: product }] };
+  const fromA = await post(a.auth, key, body);
+  const fromB = await post(b.auth, key, body);
+  expect([fromA.status, fromB.status]).toEqual([201, 201]);
+  expect(fromA.body.id).not.toBe(fromB.body.id);
+  expect(fromB.body.parties).toEqual({ clientId: b.subjectId });
+  const plain = await Promise.all([1, 2].map(() => request(t.app).post('/orders').set(a.auth).send(body)));
+  expect(new Set(plain.map((r) => r.body.id)).size).toBe(2);
+  expect(await ordersOf(a.subjectId, 3)).toBe(3);
+});

@@ -1,0 +1,322 @@
+/**
+ * Unit tests of the history and mutable-state rules (no server, no SDK): what the worker's
+ * history checks require, driven directly on an Execution with a fake host.
+ */
+import { VirtualClock } from '../../devserver/clock/virtualClock';
+import { parseArgs } from '../../devserver/cli';
+import { EventType, type Attrs, type HistoryEvent } from '../../devserver/history/events';
+import { dropHeldBackTimerFired, isContiguous, partialHistory } from '../../devserver/history/rules';
+import { Execution, type ExecutionHost } from '../../devserver/state/execution';
+import { nextRetry, RetryState, withDefaults } from '../../devserver/state/retry';
+import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from '../../devserver/state/taskRefs';
+import { decodeTaskToken } from '../../devserver/state/taskRefs';
+
+class FakeHost implements ExecutionHost {
+  /** Skipping is not used here: tests move time with advanceBy. */
+  clock = new VirtualClock(() => false);
+  workflowTasks: { queue: string; ref: WorkflowTaskRef | QueryTaskRef }[] = [];
+  activityTasks: ActivityTaskRef[] = [];
+  enqueueWorkflowTask(queue: string, ref: WorkflowTaskRef | QueryTaskRef) {
+    this.workflowTasks.push({ queue, ref });
+  }
+  enqueueActivityTask(_queue: string, ref: ActivityTaskRef) {
+    this.activityTasks.push(ref);
+  }
+  changed() {}
+  closed() {}
+  continueAsNew() {}
+  startChild() {
+    return { runId: 'child' };
+  }
+  signalExternal() {
+    return true;
+  }
+  cancelExternal() {
+    return true;
+  }
+  newRunId() {
+    return 'next-run';
+  }
+}
+
+let host: FakeHost;
+afterEach(() => host?.clock.close());
+
+function newExecution(): Execution {
+  host = new FakeHost();
+  return new Execution(host, {
+    namespace: 'default',
+    workflowId: 'wf',
+    runId: 'run',
+    workflowType: 'type',
+    taskQueue: 'tq',
+  });
+}
+
+/** Polls the latest queued workflow task, as a worker on that queue would. */
+function startTask(exec: Execution, sticky = false): Attrs {
+  const next = host.workflowTasks.pop();
+  if (!next || next.ref.kind !== 'workflow') throw new Error('no workflow task queued');
+  const task = exec.startWorkflowTask(next.ref, 'worker', sticky);
+  if (!task) throw new Error('stale task');
+  return task;
+}
+
+const token = (task: Attrs) => decodeTaskToken(task.taskToken, ['w', 'a']);
+const types = (events: readonly HistoryEvent[]) => events.map((e) => e.eventType);
+const cmd = (commandType: number, field: string, attrs: Attrs) => ({ commandType, [field]: attrs });
+const startTimer = (timerId: string, seconds: number) =>
+  cmd(3, 'startTimerCommandAttributes', { timerId, startToFireTimeout: { seconds } });
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+test('a run starts with WorkflowExecutionStarted, WorkflowTaskScheduled, then WorkflowTaskStarted when polled', () => {
+  const exec = newExecution();
+  expect(types(exec.history)).toEqual([EventType.WorkflowExecutionStarted, EventType.WorkflowTaskScheduled]);
+  const task = startTask(exec);
+  expect(task.startedEventId).toBe(3);
+  expect(types(task.history.events)).toEqual([1, 5, 6]);
+  expect(isContiguous(task.history.events)).toBe(true);
+});
+
+test('events arriving while a task is started are held back and written after its completion', () => {
+  const exec = newExecution();
+  const task = startTask(exec);
+  exec.signal('s', null, 'client');
+  expect(exec.history).toHaveLength(3);
+  exec.completeWorkflowTask(token(task), { commands: [startTimer('t1', 60)] });
+  expect(types(exec.history)).toEqual([
+    EventType.WorkflowExecutionStarted,
+    EventType.WorkflowTaskScheduled,
+    EventType.WorkflowTaskStarted,
+    EventType.WorkflowTaskCompleted,
+    EventType.TimerStarted,
+    EventType.WorkflowExecutionSignaled,
+    EventType.WorkflowTaskScheduled,
+  ]);
+});
+
+test('sdkMetadata of a completion is copied into WorkflowTaskCompleted', () => {
+  const exec = newExecution();
+  const task = startTask(exec);
+  const sdkMetadata = { coreUsedFlags: [1, 2], langUsedFlags: [3], sdkName: 'sdk', sdkVersion: '1' };
+  exec.completeWorkflowTask(token(task), { commands: [startTimer('t', 5)], sdkMetadata });
+  expect(exec.history[3]?.workflowTaskCompletedEventAttributes).toMatchObject({ sdkMetadata });
+});
+
+test('ActivityTaskStarted is written when the activity completes, right before its result', () => {
+  const exec = newExecution();
+  const task = startTask(exec);
+  exec.completeWorkflowTask(token(task), {
+    commands: [
+      cmd(1, 'scheduleActivityTaskCommandAttributes', {
+        activityId: '1',
+        activityType: { name: 'act' },
+        startToCloseTimeout: { seconds: 10 },
+      }),
+    ],
+  });
+  const activity = exec.startActivityTask(host.activityTasks.pop()!, 'worker')!;
+  expect(activity.scheduleToCloseTimeout).toBeDefined();
+  expect(types(exec.history)).not.toContain(EventType.ActivityTaskStarted);
+  exec.completeActivity(token(activity), { payloads: [] }, 'worker');
+  const [started, completed] = exec.history.slice(-3, -1);
+  expect(started?.eventType).toBe(EventType.ActivityTaskStarted);
+  expect(completed?.eventType).toBe(EventType.ActivityTaskCompleted);
+  expect(completed?.activityTaskCompletedEventAttributes).toMatchObject({ startedEventId: started?.eventId });
+  expect(exec.lastEvent.eventType).toBe(EventType.WorkflowTaskScheduled);
+});
+
+test('a TimerFired held back is dropped when the worker cancels that timer', () => {
+  const exec = newExecution();
+  exec.completeWorkflowTask(token(startTask(exec)), { commands: [startTimer('t1', 5)] });
+  exec.signal('wake', null, 'client');
+  const second = startTask(exec);
+  host.clock.advanceBy(5000); // the timer fires while the task is in flight
+  expect(exec.wft?.state).toBe('started');
+  expect(types(exec.history)).not.toContain(EventType.TimerFired);
+  exec.completeWorkflowTask(token(second), {
+    commands: [cmd(6, 'cancelTimerCommandAttributes', { timerId: 't1' })],
+  });
+  expect(types(exec.history)).toContain(EventType.TimerCanceled);
+  expect(types(exec.history)).not.toContain(EventType.TimerFired);
+  expect(exec.wft).toBeNull();
+});
+
+test('a failed workflow task is retried as a transient task, persisted only once it succeeds', () => {
+  const exec = newExecution();
+  const first = startTask(exec);
+  exec.failWorkflowTask(token(first), { cause: 22, failure: { message: 'boom' } });
+  expect(exec.lastEvent.eventType).toBe(EventType.WorkflowTaskFailed);
+  const lengthAfterFailure = exec.history.length;
+  const retry = startTask(exec);
+  expect(retry.attempt).toBe(2);
+  expect(exec.history).toHaveLength(lengthAfterFailure);
+  expect(types(retry.history.events).slice(-2)).toEqual([
+    EventType.WorkflowTaskScheduled,
+    EventType.WorkflowTaskStarted,
+  ]);
+  expect(retry.startedEventId).toBe(lengthAfterFailure + 2);
+  exec.failWorkflowTask(token(retry), { cause: 22 });
+  expect(exec.history).toHaveLength(lengthAfterFailure);
+  const third = startTask(exec);
+  expect(third.attempt).toBe(3);
+  exec.completeWorkflowTask(token(third), {
+    commands: [cmd(4, 'completeWorkflowExecutionCommandAttributes', {})],
+  });
+  expect(types(exec.history).slice(lengthAfterFailure)).toEqual([
+    EventType.WorkflowTaskScheduled,
+    EventType.WorkflowTaskStarted,
+    EventType.WorkflowTaskCompleted,
+    EventType.WorkflowExecutionCompleted,
+  ]);
+  expect(isContiguous(exec.history)).toBe(true);
+});
+
+test('a sticky worker gets the history from the previous WorkflowTaskCompleted; the normal queue gets all of it', () => {
+  const exec = newExecution();
+  exec.completeWorkflowTask(token(startTask(exec)), {
+    commands: [startTimer('t', 60)],
+    stickyAttributes: { workerTaskQueue: { name: 'sticky-1' }, scheduleToStartTimeout: { seconds: 10 } },
+  });
+  exec.signal('s', null, 'client');
+  expect(host.workflowTasks.at(-1)?.queue).toBe('sticky-1');
+  const sticky = startTask(exec, true);
+  expect(sticky.previousStartedEventId).toBe(3);
+  expect(sticky.history.events[0].eventId).toBe(4);
+  expect(sticky.history.events.at(-1).eventId).toBe(sticky.startedEventId);
+  expect(partialHistory(exec.history, 3)[0]?.eventType).toBe(EventType.WorkflowTaskCompleted);
+  // The sticky queue goes away (ShutdownWorker): the next task is served in full on the normal queue.
+  exec.completeWorkflowTask(token(sticky), {
+    commands: [],
+    stickyAttributes: { workerTaskQueue: { name: 'sticky-1' }, scheduleToStartTimeout: { seconds: 10 } },
+  });
+  exec.signal('s2', null, 'client');
+  exec.stickyQueueGone('sticky-1');
+  expect(host.workflowTasks.at(-1)?.queue).toBe('tq');
+  expect(startTask(exec).history.events[0].eventId).toBe(1);
+});
+
+test('a close command while new events wait is refused with UnhandledCommand and a new task', () => {
+  const exec = newExecution();
+  const task = startTask(exec);
+  exec.signal('late', null, 'client');
+  expect(() =>
+    exec.completeWorkflowTask(token(task), {
+      commands: [cmd(4, 'completeWorkflowExecutionCommandAttributes', {})],
+    }),
+  ).toThrow('UnhandledCommand');
+  expect(exec.isRunning).toBe(true);
+  expect(types(exec.history).slice(-3)).toEqual([
+    EventType.WorkflowTaskFailed,
+    EventType.WorkflowExecutionSignaled,
+    EventType.WorkflowTaskScheduled,
+  ]);
+});
+
+test('dropHeldBackTimerFired removes only the fired event of that timer', () => {
+  const buffered = [
+    { type: 'TimerFired' as const, attributes: { timerId: 'a' }, time: 0 },
+    { type: 'WorkflowExecutionSignaled' as const, attributes: {}, time: 0 },
+  ];
+  expect(dropHeldBackTimerFired(buffered, 'b')).toBe(false);
+  expect(dropHeldBackTimerFired(buffered, 'a')).toBe(true);
+  expect(buffered.map((e) => e.type)).toEqual(['WorkflowExecutionSignaled']);
+});
+
+describe('activity retry policy', () => {
+  const policy = withDefaults({
+    initialInterval: { seconds: 1 },
+    backoffCoefficient: 2,
+    maximumInterval: { seconds: 5 },
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['Fatal'],
+  });
+
+  test('backoff grows by the coefficient and is capped at the maximum interval', () => {
+    expect([1, 2, 3, 4].map((attempt) => nextRetry(policy, attempt, {}, 0, 0).delayMs)).toEqual([
+      1000, 2000, 4000, 5000,
+    ]);
+  });
+
+  test('maximum attempts, non-retryable types and the schedule-to-close deadline stop retries', () => {
+    expect(nextRetry(policy, 5, {}, 0, 0)).toMatchObject({
+      retry: false,
+      state: RetryState.MaximumAttemptsReached,
+    });
+    expect(nextRetry(policy, 1, { type: 'Fatal' }, 0, 0)).toMatchObject({
+      retry: false,
+      state: RetryState.NonRetryableFailure,
+    });
+    expect(nextRetry(policy, 1, { nonRetryable: true }, 0, 0).retry).toBe(false);
+    expect(nextRetry(policy, 1, {}, 0, 500)).toMatchObject({ retry: false, state: RetryState.Timeout });
+  });
+
+  test('defaults: 1 s initial interval, coefficient 2, 100x cap, unlimited attempts', () => {
+    const d = withDefaults(undefined);
+    expect(d).toMatchObject({ backoffCoefficient: 2, maximumAttempts: 0, initialInterval: { seconds: 1 } });
+    expect(nextRetry(d, 1000, {}, 0, 0)).toMatchObject({ retry: true, delayMs: 100_000 });
+  });
+});
+
+describe('virtual clock', () => {
+  test('skips to the next deadline only when unlocked and idle', async () => {
+    let idle = false;
+    const clock = new VirtualClock(() => idle);
+    try {
+      const fired: string[] = [];
+      const start = clock.now();
+      clock.after(86_400_000, () => fired.push('day'));
+      await turn();
+      expect(fired).toEqual([]); // locked
+      clock.unlock();
+      await turn();
+      expect(fired).toEqual([]); // busy
+      idle = true;
+      clock.requestSkipCheck();
+      await turn();
+      expect(fired).toEqual(['day']);
+      expect(clock.now() - start).toBeGreaterThanOrEqual(86_400_000);
+      expect(() => clock.unlock()).toThrow(/already unlocked/);
+    } finally {
+      clock.close();
+    }
+  });
+});
+
+describe('command line', () => {
+  test('the time-skipping test server form: PORT then extra args', () => {
+    expect(parseArgs(['7777', '--search-attribute', 'A=Keyword'])).toMatchObject({
+      form: 'test-server',
+      port: 7777,
+      searchAttributes: ['A=Keyword'],
+    });
+  });
+
+  test('the start-dev form with the flags the SDK passes; unknown flags only warn', () => {
+    const opts = parseArgs([
+      'server',
+      'start-dev',
+      '--port',
+      '7233',
+      '--namespace',
+      'ns',
+      '--ip',
+      '127.0.0.1',
+      '--log-format',
+      'pretty',
+      '--log-level',
+      'warn',
+      '--dynamic-config-value',
+      'frontend.enableUpdateWorkflowExecution=true',
+      '--headless',
+      '--db-filename',
+      '/tmp/x.db',
+      '--search-attribute=OrderStatus=Keyword',
+      '--made-up',
+      'value',
+    ]);
+    expect(opts).toMatchObject({ form: 'start-dev', port: 7233, namespace: 'ns', host: '127.0.0.1' });
+    expect(opts.searchAttributes).toEqual(['OrderStatus=Keyword']);
+    expect(opts.warnings).toEqual(['ignoring unknown flag "--made-up"']);
+  });
+});

@@ -1,0 +1,161 @@
+// The real worker process (`npm run worker`) against the project's Temporal-compatible server and
+// the test database: a checkout order goes from payment to an active service with one panel
+// account and one welcome email; SIGTERM during provisioning lets the running CreateAccount
+// finish, and a replacement worker completes the order without a second account or email.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { DevServer } from '../../devserver/server';
+import {
+  orderWorkflowId,
+  searchAttributeNames,
+  type CheckoutOrderInput,
+  type OrderView,
+} from '../../workflows/contract';
+import { testDatabaseUrl, testPrisma } from '../setup/database';
+import { spawnWorker, type WorkerProcess } from './run-worker-process';
+
+const PendingActivityState = temporal.api.enums.v1.PendingActivityState;
+const prisma = testPrisma();
+// Each worker process bundles the workflows at start (several seconds).
+jest.setTimeout(180_000);
+let server: DevServer;
+let address: string;
+let connection: Connection;
+let client: Client;
+let outbox: string;
+const running: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  server = new DevServer({
+    searchAttributes: Object.fromEntries(searchAttributeNames.map((name) => [name, 'Keyword'])),
+  });
+  address = (await server.listen()).address;
+  connection = await Connection.connect({ address });
+  client = new Client({ connection });
+  outbox = mkdtempSync(path.join(tmpdir(), 'orders-worker-outbox-'));
+});
+
+afterAll(async () => {
+  for (const worker of running) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+  await connection?.close();
+  await server?.close();
+  rmSync(outbox, { recursive: true, force: true });
+});
+
+function startWorker(env: Record<string, string> = {}): WorkerProcess {
+  const worker = spawnWorker({
+    TEMPORAL_ADDRESS: address,
+    DATABASE_URL: testDatabaseUrl(),
+    OUTBOX_DIR: outbox,
+    SMTP_URL: '',
+    WORKER_SHUTDOWN_GRACE_MS: '20000',
+    ...env,
+  });
+  running.push(worker);
+  return worker;
+}
+
+/** Resolves once the worker logged a JSON line with this message. */
+async function logged(worker: WorkerProcess, msg: string): Promise<void> {
+  const seen = () =>
+    worker
+      .stdout()
+      .split('\n')
+      .some((line) => line.includes(`"msg":"${msg}"`));
+  while (!seen()) {
+    if (worker.child.exitCode !== null) throw new Error(`worker exited before "${msg}": ${worker.stderr()}`);
+    await new Promise((resolve) => worker.child.stdout!.once('data', resolve));
+  }
+}
+
+function checkoutInput(tag: string): CheckoutOrderInput {
+  const orderId = `wp-${tag}-${Date.now()}`;
+  return {
+    orderId,
+    clientId: `${orderId}-client`,
+    currency: 'EUR',
+    createdBy: { role: 'client', id: `${orderId}-client` },
+    settings: { autoApprove: true, invoiceDueDays: 7, autoCancelOnExpiry: true },
+    items: [
+      {
+        id: `${orderId}-host`,
+        productId: 'vps-small',
+        productType: 'hosting',
+        quantity: 1,
+        unitPriceCents: 1200,
+      },
+    ],
+  };
+}
+
+async function startPaidOrder(input: CheckoutOrderInput) {
+  const handle = await client.workflow.start('checkoutOrder', {
+    args: [input],
+    taskQueue: 'orders',
+    workflowId: orderWorkflowId(input.orderId),
+  });
+  await handle.signal('pay', {
+    actor: { role: 'system', id: 'payments' },
+    fields: { amountCents: 1200, reference: `${input.orderId}-txn` },
+  });
+  return handle;
+}
+
+const welcomeFiles = (orderId: string) =>
+  readdirSync(outbox).filter((f) => f.startsWith(`_${orderId}.welcome`));
+
+test('runs an order to active and stops cleanly on SIGTERM', async () => {
+  const worker = startWorker();
+  await logged(worker, 'worker started');
+  const input = checkoutInput('ok');
+  const handle = await startPaidOrder(input);
+  const view = (await handle.result()) as OrderView;
+  expect(view.status).toBe('active');
+  expect(view.services).toEqual([
+    expect.objectContaining({ status: 'active', externalAccountId: expect.any(String) }),
+  ]);
+
+  const service = await prisma.service.findFirstOrThrow({ where: { orderId: input.orderId } });
+  expect(service).toMatchObject({ status: 'active', externalAccountId: view.services[0]!.externalAccountId });
+  expect(await prisma.panelAccount.count({ where: { idempotencyKey: service.id } })).toBe(1);
+  expect(welcomeFiles(input.orderId)).toHaveLength(1);
+
+  worker.child.kill('SIGTERM');
+  expect(await worker.exited).toEqual({ code: 0, signal: null });
+  expect(worker.stdout()).toContain('"msg":"stopped"');
+});
+
+test('SIGTERM mid-provisioning finishes the running CreateAccount; a replacement completes the order once', async () => {
+  const first = startWorker({ PROVISIONER_LATENCY_MS: '3000' });
+  await logged(first, 'worker started');
+  const input = checkoutInput('term');
+  const handle = await startPaidOrder(input);
+
+  // Wait until a worker has picked up the CreateAccount attempt (its panel call takes 3 s), then stop.
+  const serviceId = `${input.orderId}-${input.items[0]!.id}`;
+  const createAccountRunning = async () => {
+    const { raw } = await handle.describe();
+    return (raw.pendingActivities ?? []).some(
+      (a) =>
+        a.activityType?.name === 'createAccount' &&
+        a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+    );
+  };
+  while (!(await createAccountRunning())) await new Promise((resolve) => setTimeout(resolve, 50));
+  first.child.kill('SIGTERM');
+  expect(await first.exited).toEqual({ code: 0, signal: null });
+  // The running activity was allowed to finish: the panel account exists and is recorded.
+  expect(await prisma.panelAccount.count({ where: { idempotencyKey: serviceId } })).toBe(1);
+
+  const second = startWorker();
+  const view = (await handle.result()) as OrderView;
+  expect(view.status).toBe('active');
+  expect(view.services[0]).toMatchObject({ status: 'active', externalAccountId: `acct-${serviceId}` });
+  expect(await prisma.panelAccount.count({ where: { idempotencyKey: serviceId } })).toBe(1);
+  expect(welcomeFiles(input.orderId)).toHaveLength(1);
+  second.child.kill('SIGTERM');
+  expect((await second.exited).code).toBe(0);
+});
