@@ -179,8 +179,9 @@ function buildDocument() {
     path: '/orders/{id}/actions/{action}',
     summary: "Take an action on an order; the body is the action's fields",
     description:
-      '404 when the caller may not see the order, 403 when its role may never take the action, 409 when the status does not allow it (the problem names the status and the actions allowed now), 422 for invalid fields.',
+      '404 when the caller may not see the order, 403 when its role may never take the action, 409 when the status does not allow it (the problem names the status and the actions allowed now), 422 for invalid fields. With an Idempotency-Key, a retry answers as the first request did (request.outcome "duplicate"); the same key with another action is 422.',
     request: {
+      headers: z.object({ 'Idempotency-Key': z.string().optional() }),
       params: actionParam,
       body: json(anyOf('checkout', 'checkout_service', 'service_order', 'sales_order')),
     },

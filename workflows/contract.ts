@@ -117,6 +117,8 @@ export interface TransitionEntry {
   readonly refusal?: string;
   /** Set when the entry is about a part of the order rather than the order (a service id). */
   readonly subject?: string;
+  /** The caller's request id, on the entry that request produced (not on its duplicates). */
+  readonly requestId?: string;
   readonly at: string;
 }
 

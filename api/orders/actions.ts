@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { refusalHttpStatus, type Refusal, type RefusalCode } from '../../domain';
-import type { ActionSignal } from '../../workflows/contract';
+import type { ActionSignal, OrderView, TransitionEntry } from '../../workflows/contract';
 import { actorOf, principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf } from '../idempotency';
@@ -22,8 +22,14 @@ export function refusalProblem(refusal: Refusal): HttpProblem {
 }
 
 /** A refusal the workflow recorded (the order changed between our check and the signal). */
-function workflowRefusalStatus(code: string | undefined): number {
-  return code && Object.hasOwn(refusalHttpStatus, code) ? refusalHttpStatus[code as RefusalCode] : 409;
+function refusedEntryProblem(entry: TransitionEntry, view: OrderView | undefined): HttpProblem {
+  const code = entry.refusal;
+  const status =
+    code && Object.hasOwn(refusalHttpStatus, code) ? refusalHttpStatus[code as RefusalCode] : 409;
+  return new HttpProblem(status, entry.reason ?? 'the workflow refused the action', {
+    code,
+    orderStatus: view?.status,
+  });
 }
 
 export async function runAction(
@@ -38,14 +44,20 @@ export async function runAction(
   const key = idempotencyKeyOf(req);
   const live = await queryStatus(deps.temporal, target.workflowId);
   if (!live.found || !canSee(actor, live.view)) throw notFound(`no such ${target.what}`);
+  // With an Idempotency-Key, a retried request carries the same request id and the workflow
+  // recognises it as a duplicate instead of acting twice.
+  const requestId = key ? `${principal.id}:${key}` : randomUUID();
+  const handled = key ? live.view.transitions.find((e) => e.requestId === requestId) : undefined;
+  if (handled) {
+    replayHandled(res, live.view, handled, { key: key!, action: target.action }, render);
+    return;
+  }
+
   const body: unknown = req.body ?? {};
   const now = new Date();
   const decision = decideAction(live.view, actor, target.action, body, now);
   if (!decision.ok) throw refusalProblem(decision.refusal);
 
-  // With an Idempotency-Key, a retried request carries the same request id and the workflow
-  // recognises it as a duplicate instead of acting twice.
-  const requestId = key ? `${principal.id}:${key}` : randomUUID();
   const signal: ActionSignal = { actor, fields: decision.fields, requestId };
   const { view, entry } = await signalAndWait(
     deps.temporal,
@@ -55,16 +67,7 @@ export async function runAction(
     live.view.transitions.length,
     deps.actionWaitMs ?? 2_000,
   );
-  if (entry?.outcome === 'refused' && entry.refusal !== 'duplicate') {
-    throw new HttpProblem(
-      workflowRefusalStatus(entry.refusal),
-      entry.reason ?? 'the workflow refused the action',
-      {
-        code: entry.refusal,
-        orderStatus: view?.status,
-      },
-    );
-  }
+  if (entry?.outcome === 'refused' && entry.refusal !== 'duplicate') throw refusedEntryProblem(entry, view);
   const current = view ?? live.view;
   res.status(202).json({
     ...(render(current) as object),
@@ -75,5 +78,30 @@ export async function runAction(
       // pending: signalled, not yet recorded when the wait ended.
       outcome: entry ? (entry.outcome === 'accepted' ? 'applied' : 'duplicate') : 'pending',
     },
+  });
+}
+
+/**
+ * A retry of a request the workflow already recorded (same caller and Idempotency-Key): answered
+ * from that entry without asking the domain again, since the order has moved on since. Another
+ * action under the same key is a different request: 422, as for order creation.
+ */
+function replayHandled(
+  res: Response,
+  view: OrderView,
+  handled: TransitionEntry,
+  { key, action }: { key: string; action: string },
+  render: (view: OrderView) => unknown,
+): void {
+  if (handled.action !== action) {
+    throw new HttpProblem(422, 'this Idempotency-Key was used with a different request', {
+      idempotencyKey: key,
+      action: handled.action,
+    });
+  }
+  if (handled.outcome === 'refused') throw refusedEntryProblem(handled, view);
+  res.status(202).json({
+    ...(render(view) as object),
+    request: { id: handled.requestId, action, outcome: 'duplicate' },
   });
 }

@@ -1,5 +1,6 @@
-// Idempotency-Key on POST /orders: the same key and body return the same order (also when sent
-// at the same time), the same key with another body is 422, and keys are scoped to their caller.
+// Idempotency-Key on POST /orders (the same key and body return the same order, also when sent
+// at the same time; another body is 422; keys are scoped to their caller) and on actions (a retry
+// answers as the first request did, even once the order has moved on).
 import request from 'supertest';
 import { eventually, startApiTestEnv, type ApiTestEnv } from './support';
 
@@ -98,4 +99,65 @@ it('keys are scoped to their caller, and requests without a key are not deduplic
   const plain = await Promise.all([1, 2].map(() => request(t.app).post('/orders').set(a.auth).send(body)));
   expect(new Set(plain.map((r) => r.body.id)).size).toBe(2);
   expect(await ordersOf(a.subjectId, 3)).toBe(3);
+});
+
+describe('Idempotency-Key on actions', () => {
+  const act = (
+    auth: { Authorization: string },
+    key: string,
+    orderId: string,
+    action: string,
+    body: unknown,
+  ) =>
+    request(t.app)
+      .post(`/orders/${orderId}/actions/${action}`)
+      .set(auth)
+      .set('Idempotency-Key', key)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(body));
+
+  it('a retried action answers as the first did, though the order has moved on; another action is 422', async () => {
+    const client = await t.caller('client');
+    const product = await t.product();
+    const created = await post(client.auth, t.id('key'), {
+      kind: 'checkout',
+      items: [{ productId: product }],
+    });
+    expect(created.status).toBe(201);
+    const key = t.id('pay');
+    const payment = { amountCents: created.body.totalCents, reference: t.id('txn') };
+    const first = await act(client.auth, key, created.body.id, 'pay', payment);
+    expect(first.status).toBe(202);
+    expect(first.body.request).toMatchObject({ action: 'pay', outcome: 'applied' });
+    // The invoice is paid now: a fresh pay would be refused, the retry is not.
+    const fresh = await act(client.auth, t.id('pay'), created.body.id, 'pay', payment);
+    expect(fresh.status).toBe(409);
+    const retry = await act(client.auth, key, created.body.id, 'pay', payment);
+    expect(retry.status).toBe(202);
+    expect(retry.body.request).toEqual({ id: first.body.request.id, action: 'pay', outcome: 'duplicate' });
+    const other = await act(client.auth, key, created.body.id, 'cancel', {});
+    expect(other.status).toBe(422);
+    expect(other.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(other.body).toMatchObject({ idempotencyKey: key, action: 'pay' });
+    // One pay reached the workflow: the API refused the fresh one before signalling.
+    const history = await request(t.app).get(`/orders/${created.body.id}`).set(client.auth);
+    const pays = history.body.history.filter((e: { action: string }) => e.action === 'pay');
+    expect(pays.map((e: { outcome: string }) => e.outcome)).toEqual(['accepted']);
+  });
+
+  it('a retried cancel answers with the order as it stands, marked duplicate', async () => {
+    const client = await t.caller('client');
+    const product = await t.product();
+    const created = await post(client.auth, t.id('key'), {
+      kind: 'checkout',
+      items: [{ productId: product }],
+    });
+    const key = t.id('cancel');
+    const first = await act(client.auth, key, created.body.id, 'cancel', {});
+    expect(first.status).toBe(202);
+    const again = await act(client.auth, key, created.body.id, 'cancel', {});
+    expect(again.status).toBe(202);
+    expect(again.body.status).toBe('cancelled');
+    expect(again.body.request.outcome).toBe('duplicate');
+  });
 });

@@ -12,6 +12,8 @@ export const SYSTEM_ACTOR: Actor = { role: 'system', id: 'order-workflow' };
 export class Ledger {
   private readonly list: TransitionEntry[];
   private readonly requestIds: Set<string>;
+  /** A request id just seen for the first time: the next entry is that request's and carries it. */
+  private unrecorded: string | undefined;
   private changes: number;
 
   /** Empty, or carried over from a previous run (continue-as-new). */
@@ -39,16 +41,26 @@ export class Ledger {
     this.changes += 1;
   }
 
-  /** True when this request id was handled before; remembers it otherwise. */
+  /**
+   * True when this request id was handled before; remembers it otherwise, and the next entry
+   * (the request's outcome) carries it, so a caller retrying the request can find what it did.
+   */
   isDuplicate(requestId: string | undefined): boolean {
     if (requestId === undefined) return false;
     if (this.requestIds.has(requestId)) return true;
     this.requestIds.add(requestId);
+    this.unrecorded = requestId;
     return false;
   }
 
-  append(entry: Omit<TransitionEntry, 'sequence'>): TransitionEntry {
-    const recorded: TransitionEntry = { sequence: this.list.length + 1, ...entry };
+  append(entry: Omit<TransitionEntry, 'sequence' | 'requestId'>): TransitionEntry {
+    const requestId = this.unrecorded;
+    this.unrecorded = undefined;
+    const recorded: TransitionEntry = {
+      sequence: this.list.length + 1,
+      ...entry,
+      ...(requestId !== undefined ? { requestId } : {}),
+    };
     this.list.push(recorded);
     this.changes += 1;
     return recorded;

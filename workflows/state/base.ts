@@ -137,15 +137,15 @@ export abstract class OrderState<O extends OrderSnapshot, Acts extends ActionTab
       return this.machine.refuse(action, parsed.actor, 'invalid_signal', parsed.message, now);
     }
     if (!this.signals.includes(action)) {
-      const refused = this.machine.refuse(
+      // Remembered first, so the refusal is the entry a retry of this request finds.
+      this.ledger.isDuplicate(parsed.signal.requestId);
+      return this.machine.refuse(
         action,
         parsed.signal.actor,
         'unknown_signal',
         `${JSON.stringify(action)} is not an action callers may signal to this order (allowed: ${this.signals.join(', ')})`,
         now,
       );
-      this.ledger.isDuplicate(parsed.signal.requestId);
-      return refused;
     }
     return this.handle(action, parsed.signal, now);
   }
