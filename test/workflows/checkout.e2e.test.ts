@@ -17,6 +17,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
 });
+// Postgres (and SMTP) must come to agree with the `status` query of every order a test touched.
+afterEach(() => t.observed.expectProjectionsAgree());
 
 const start = (settings: Partial<CheckoutSettings> = {}, hostingProduct?: string) =>
   startCheckout(t, settings, hostingProduct, client);
@@ -39,15 +41,14 @@ describe('checkout workflow', () => {
     ]);
     expect(view.services[0]?.externalAccountId).toBe(`acct-${orderIdOf(handle)}-host`);
     // Only the hosting item got a CreateAccount job.
-    expect(t.fakes.provisioningCalls.filter((c) => c.startsWith(orderIdOf(handle)))).toEqual([
+    expect(t.observed.provisioningCalls.filter((c) => c.startsWith(orderIdOf(handle)))).toEqual([
       `${orderIdOf(handle)}-host`,
     ]);
-    expect(t.fakes.emailsFor(orderIdOf(handle))).toEqual(['welcome']);
-    expect(t.fakes.views.get(orderIdOf(handle))?.status).toBe('active');
-    expect(t.fakes.projectedEntries.get(orderIdOf(handle))?.map((e) => e.sequence)).toEqual(
-      view.transitions.map((e) => e.sequence),
-    );
-    expect(t.fakes.overlappingProjection).toBe(false);
+    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual(['welcome']);
+    const row = await t.observed.projectedOrder(orderIdOf(handle));
+    expect(row?.status).toBe('active');
+    expect(row?.auditEntries.map((e) => e.sequence)).toEqual(view.transitions.map((e) => e.sequence));
+    expect(t.observed.overlappingProjection).toBe(false);
     const { typedSearchAttributes } = await handle.describe();
     expect(typedSearchAttributes.get(keyword('OrderStatus'))).toBe('active');
     expect(typedSearchAttributes.get(keyword('OrderKind'))).toBe('checkout');
@@ -71,7 +72,7 @@ describe('checkout workflow: approval', () => {
       'activate',
       'activate',
     ]);
-    expect(t.fakes.emailsFor(orderIdOf(handle))).toEqual(['admin_order_awaiting_review', 'welcome']);
+    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual(['admin_order_awaiting_review', 'welcome']);
   });
 
   it('admin reject as fraud: fraud, no services, unpaid invoice cancelled', async () => {
@@ -87,7 +88,7 @@ describe('checkout workflow: approval', () => {
       invoice: { status: 'cancelled' },
     });
     expect(view.services).toEqual([]);
-    expect(t.fakes.emailsFor(orderIdOf(handle))).toEqual([]);
+    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual([]);
   });
 
   it('client cancel while pending', async () => {
@@ -138,7 +139,12 @@ describe('checkout workflow: invoice due date', () => {
     const created = await status(handle);
     await t.env.sleep(Date.parse(created.invoice!.dueAt) - (await t.env.currentTimeMs()) + 1000);
     expect(await status(handle)).toMatchObject({ status: 'cancelled', invoice: { status: 'cancelled' } });
-    // A cancelled order can do nothing more, so its workflow has ended: the server refuses the signal.
+    // A cancelled order can do nothing more, so its workflow ends (once its projection is written)
+    // and the server refuses the signal.
+    await statusWhen(
+      async () => (await handle.describe()).status.name,
+      (name) => name !== 'RUNNING',
+    );
     await expect(handle.signal('pay', payment)).rejects.toBeInstanceOf(WorkflowNotFoundError);
     const view = await handle.result();
     expect(view).toMatchObject({ status: 'cancelled', invoice: { status: 'cancelled' } });
@@ -148,7 +154,7 @@ describe('checkout workflow: invoice due date', () => {
 
 describe('checkout workflow: provisioning', () => {
   it('a provisioning failure exhausting retries marks the service failed and emails admins; admin retry provisions again', async () => {
-    t.fakes.failingProducts.add('vps-broken');
+    t.observed.failingProducts.add('vps-broken');
     const handle = await start({}, 'vps-broken');
     const orderId = orderIdOf(handle);
     await handle.signal('pay', payment);
@@ -159,16 +165,16 @@ describe('checkout workflow: provisioning', () => {
     expect(failed.status).toBe('active');
     expect(failed.services.find((s) => s.orderItemId === 'host')).toMatchObject({
       status: 'failed',
-      lastError: 'panel refused vps-broken',
+      lastError: 'panel refused to create an account for product vps-broken',
       attempts: 1,
     });
-    expect(t.fakes.provisioningCalls.filter((c) => c === `${orderId}-host`)).toHaveLength(2);
+    expect(t.observed.provisioningCalls.filter((c) => c === `${orderId}-host`)).toHaveLength(2);
     await statusWhen(
-      async () => t.fakes.emailsFor(orderId),
+      async () => t.observed.emailsFor(orderId),
       (emails) => emails.includes('admin_provisioning_failed'),
     );
 
-    t.fakes.failingProducts.delete('vps-broken');
+    t.observed.failingProducts.delete('vps-broken');
     await handle.signal('retry', { actor: admin });
     const view = await handle.result();
     expect(view.services.find((s) => s.orderItemId === 'host')).toMatchObject({
@@ -176,7 +182,7 @@ describe('checkout workflow: provisioning', () => {
       attempts: 2,
     });
     expect(view.services.find((s) => s.orderItemId === 'host')).not.toHaveProperty('lastError');
-    expect(t.fakes.emailsFor(orderId)).toEqual(['admin_provisioning_failed', 'welcome']);
+    expect(t.observed.emailsFor(orderId)).toEqual(['admin_provisioning_failed', 'welcome']);
   });
 });
 

@@ -7,16 +7,16 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { installQuietRuntime } from './support/environment';
+import { installQuietRuntime } from './support/runtime';
 import { historyFromObject } from './support/history-json';
 
 /**
- * Replays recorded histories of representative runs (test/workflows/histories, recorded by
- * histories/record.ts) against the current workflow code: a change that would break running
+ * Replays recorded histories of representative runs (test/histories, recorded by
+ * `npm run histories:record`) against the current workflow code: a change that would break running
  * workflows fails here. Intended changes go behind workflow.patched(), or the histories are
  * recorded again once no old run is left.
  */
-const historiesDir = path.join(__dirname, 'histories');
+const historiesDir = path.join(__dirname, '../histories');
 const files = readdirSync(historiesDir).filter((file) => file.endsWith('.json'));
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
 

@@ -231,11 +231,13 @@ const signalledRows = allRows.filter((row) => !(row.key in rowsTakenByTheWorkflo
 let t: WorkflowTestEnv;
 beforeAll(async () => {
   t = await startWorkflowTestEnv();
-  t.fakes.failingProducts.add(BROKEN_PRODUCT);
+  t.observed.failingProducts.add(BROKEN_PRODUCT);
 });
 afterAll(async () => {
   await t?.stop();
 });
+// Postgres (and SMTP) must come to agree with the `status` query of every order a test touched.
+afterEach(() => t.observed.expectProjectionsAgree());
 
 const items = (broken = false): OrderItemInput[] => [
   { id: 'main', productId: 'main-product', productType: 'other', quantity: 1, unitPriceCents: 2500 },

@@ -20,6 +20,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
 });
+// Postgres (and SMTP) must come to agree with the `status` query of every order a test touched.
+afterEach(() => t.observed.expectProjectionsAgree());
 
 async function start(): Promise<WorkflowHandle> {
   const orderId = t.id('svc');
@@ -73,7 +75,7 @@ describe('service order workflow', () => {
       'under_approval',
       'completed',
     ]);
-    expect(t.fakes.emailsFor(orderIdOf(handle))).toEqual([
+    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual([
       'isv_new_service_order',
       'merchant_delivery_awaiting_approval',
     ]);
@@ -156,7 +158,7 @@ describe('service listing workflow', () => {
     expect((await status(handle)).status).toBe('online');
     await signalAll(handle, [['archive', isv]]);
     expect(((await handle.result()) as OrderView).status).toBe('archived');
-    expect(t.fakes.views.get(listingId)?.status).toBe('archived');
+    expect(await t.observed.projectedListing(listingId)).toMatchObject({ status: 'archived' });
   });
 });
 
@@ -200,11 +202,11 @@ describe('continue-as-new', () => {
     expect(view.transitions.filter((e) => e.refusal === 'role_not_allowed')).toHaveLength(8);
     expect(view.transitions.filter((e) => e.refusal === 'duplicate')).toHaveLength(1);
     expect(view.createdAt).toBe(view.transitions[0]!.at);
-    expect(t.fakes.emailsFor(orderId)).toEqual([
+    expect(t.observed.emailsFor(orderId)).toEqual([
       'isv_new_service_order',
       'merchant_delivery_awaiting_approval',
     ]);
-    expect(t.fakes.projectedEntries.get(orderId)?.map((e) => e.sequence)).toEqual(
+    expect((await t.observed.projectedOrder(orderId))?.auditEntries.map((e) => e.sequence)).toEqual(
       view.transitions.map((e) => e.sequence),
     );
   });

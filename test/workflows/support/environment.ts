@@ -1,92 +1,112 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+  createActivities,
+  createMailer,
+  PrismaAccountStore,
+  SimulatedProvisioner,
+} from '../../../activities';
+import { createPrismaClient } from '../../../database/prisma-client';
+import { createWorkers } from '../../../worker/workers';
+import { startSmtpSink } from '../../activities/smtp-sink';
 import { createTestEnv } from '../../helpers/temporal';
-import { FakeActivities } from './fake-activities';
+import { testDatabaseUrl } from '../../setup/database';
+import { ActivityObserver, RecordingProvisioner } from './observer';
+import { installQuietRuntime } from './runtime';
+
+export { installQuietRuntime } from './runtime';
+export { statusWhen } from './wait';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** One server, one workflow bundle and two workers (orders, provisioning) per test file. */
+/**
+ * One server, one workflow bundle and the product's two workers (orders, provisioning) per test
+ * file, running the real activities: the Prisma projection on the run's test database, email over
+ * SMTP to a server in this process, the simulated panel keeping its accounts in Postgres.
+ */
 export interface WorkflowTestEnv {
   readonly env: TestWorkflowEnvironment;
-  readonly fakes: FakeActivities;
+  /** What the activities did, read from SMTP, Postgres and the panel. */
+  readonly observed: ActivityObserver;
   readonly taskQueue: string;
   readonly provisioningTaskQueue: string;
-  /** A fresh id per test, so tests of one file never share an order. */
+  /** A fresh id per test, so tests of one file (and files sharing the database) never share an order. */
   id(prefix: string): string;
+  /** Stops workers, server, SMTP and database client; throws if any email arrived twice. */
   stop(): Promise<void>;
-}
-
-let runtimeInstalled = false;
-
-/** A quiet SDK runtime, installed once per process (Runtime.install throws the second time). */
-export function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  // ERROR: the provisioning failures the tests provoke would otherwise log a warning per attempt.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
 export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   installQuietRuntime();
   const env = await createTestEnv();
-  const workflowBundle: WorkflowBundleWithSourceMap = await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../../../workflows/index.ts'),
-    logger: new DefaultLogger('WARN'),
+  const sink = await startSmtpSink();
+  // Its own client (not the file's testPrisma()), closed only after the workers have stopped.
+  const prisma = createPrismaClient(testDatabaseUrl());
+  // With an SMTP URL the outbox folder is never written.
+  const mailer = createMailer({
+    from: 'orders@example.test',
+    smtpUrl: sink.url,
+    outboxDir: path.join(tmpdir(), 'unused'),
   });
-  const fakes = new FakeActivities();
+  const panel = new SimulatedProvisioner(new PrismaAccountStore(prisma));
+  const provisioner = new RecordingProvisioner(panel);
+  const activities = createActivities({
+    prisma,
+    mailer,
+    provisioner,
+    config: { ADMIN_EMAIL: 'admins@example.test' },
+  });
+  const observed = new ActivityObserver({
+    prisma,
+    sink,
+    provisioner,
+    failingProducts: panel.failingProducts,
+    client: env.client,
+  });
+
   const suffix = randomUUID().slice(0, 8);
   const taskQueue = `orders-${suffix}`;
   const provisioningTaskQueue = `provisioning-${suffix}`;
-  const orders = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle,
-    activities: fakes.orderActivities(),
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../../../workflows/index.ts'),
+    logger: new DefaultLogger('WARN'),
   });
-  const provisioning = await Worker.create({
+  const workers = await createWorkers({
     connection: env.nativeConnection,
-    taskQueue: provisioningTaskQueue,
-    activities: fakes.provisioningActivities(),
+    config: {
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      ORDERS_TASK_QUEUE: taskQueue,
+      PROVISIONING_TASK_QUEUE: provisioningTaskQueue,
+      WORKER_TASK_QUEUES: 'orders,provisioning',
+      PROVISIONING_CONCURRENCY: 10,
+      WORKER_SHUTDOWN_GRACE_MS: 5_000,
+    },
+    activities: { ...activities, orders: observed.watchProjection(activities.orders) },
+    workflows: { workflowBundle },
   });
-  const running = Promise.all([orders.run(), provisioning.run()]);
+  const running = Promise.all(workers.map((w) => w.worker.run()));
   let counter = 0;
   return {
     env,
-    fakes,
+    observed,
     taskQueue,
     provisioningTaskQueue,
     id: (prefix) => `${prefix}-${suffix}-${++counter}`,
     stop: async () => {
-      orders.shutdown();
-      provisioning.shutdown();
-      await running;
-      await env.teardown();
+      for (const { worker } of workers) worker.shutdown();
+      try {
+        await running;
+      } finally {
+        mailer.close();
+        await sink.close();
+        await env.teardown();
+        await prisma.$disconnect();
+      }
+      const duplicates = observed.duplicateMessageIds();
+      if (duplicates.length > 0) throw new Error(`emails arrived more than once: ${duplicates.join(', ')}`);
     },
   };
-}
-
-/**
- * Queries `status` until the predicate holds: for states reached by activities that run in real
- * time (provisioning retries), where no timer can be skipped to.
- */
-export async function statusWhen<V>(
-  query: () => Promise<V>,
-  predicate: (view: V) => boolean,
-  timeoutMs = 20_000,
-): Promise<V> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await query();
-    if (predicate(view)) return view;
-    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(view)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -14,15 +14,15 @@ import { DAY_MS, statusWhen, type WorkflowTestEnv } from './environment';
 /** What a scenario needs: a server, the task queues, fresh ids and a panel it can make fail. */
 export type StartContext = Pick<WorkflowTestEnv, 'env' | 'taskQueue' | 'provisioningTaskQueue' | 'id'>;
 export type ScenarioContext = StartContext & {
-  /** Products the (fake or simulated) panel refuses while listed. */
+  /** Products the simulated panel refuses while listed. */
   readonly failingProducts: Set<string>;
 };
 
 /**
  * Representative runs of every workflow, driven from outside as a caller would. The replay test
- * replays their recorded histories (test/workflows/histories), so a code change that would break
- * running workflows fails the build; `npm exec tsx test/workflows/histories/record.ts` records
- * them again when a change is intended.
+ * replays their recorded histories (test/histories), so a code change that would break running
+ * workflows fails the build; `npm run histories:record` records them again when a change is
+ * intended. recorded-scenarios.e2e.test.ts runs them on every test run.
  */
 
 const client: Actor = { role: 'client', id: 'client-1' };
