@@ -1,7 +1,7 @@
 // Rows an order refers to by foreign key (parties, products, its listing) that may not exist yet:
 // the workflow knows only their ids. A placeholder row is inserted when one is absent, so the
 // projection never blocks a workflow; an existing row (a real party, the catalog's product) is
-// never overwritten (insert ... on conflict do nothing).
+// never overwritten (insert ... on conflict do nothing, here or in order-statement.ts).
 import type { Prisma } from '../../generated/prisma/client';
 import type { OrderItemInput, OrderView } from '../../workflows/contract';
 
@@ -18,22 +18,27 @@ export const partyKindByField = {
 
 export const placeholderEmail = (partyId: string): string => `${partyId}@example.invalid`;
 
-export async function ensureParties(tx: Tx, parties: OrderView['parties']): Promise<void> {
-  const data = (Object.keys(partyKindByField) as (keyof typeof partyKindByField)[])
+/** The placeholder row of each party the order names. */
+export function placeholderParties(parties: OrderView['parties']): Prisma.PartyCreateManyInput[] {
+  return (Object.keys(partyKindByField) as (keyof typeof partyKindByField)[])
     .map((field) => [field, parties[field]] as const)
     .filter(
       (entry): entry is readonly [keyof typeof partyKindByField, string] => typeof entry[1] === 'string',
     )
     .map(([field, id]) => ({ id, kind: partyKindByField[field], name: id, email: placeholderEmail(id) }));
+}
+
+export async function ensureParties(tx: Tx, parties: OrderView['parties']): Promise<void> {
+  const data = placeholderParties(parties);
   if (data.length > 0) await tx.party.createMany({ data, skipDuplicates: true });
 }
 
-export async function ensureProducts(
-  tx: Tx,
+/** The placeholder row of each product the items and services name (services' extra ids as hosting). */
+export function placeholderProducts(
   items: readonly OrderItemInput[],
   extraProductIds: readonly string[],
   currency: string,
-): Promise<void> {
+): Prisma.ProductCreateManyInput[] {
   const byId = new Map<string, Prisma.ProductCreateManyInput>();
   for (const item of items) {
     if (byId.has(item.productId)) continue;
@@ -50,25 +55,5 @@ export async function ensureProducts(
     if (!byId.has(id))
       byId.set(id, { id, name: id, type: 'hosting', priceCents: 0, currency, billingCycle: 'one_time' });
   }
-  if (byId.size > 0) await tx.product.createMany({ data: [...byId.values()], skipDuplicates: true });
-}
-
-/**
- * Returns the listing id to store on the order: the listing itself, or a placeholder for it owned
- * by the order's ISV (an ordered listing was online). Without an ISV no placeholder can be made
- * and the order row keeps no listing reference.
- */
-export async function ensureListing(tx: Tx, view: OrderView): Promise<string | null> {
-  const listingId = view.listingId;
-  if (!listingId) return null;
-  const isvId = view.parties.isvId;
-  if (isvId) {
-    await tx.serviceListing.createMany({
-      data: [{ id: listingId, isvId, name: listingId, status: 'online' }],
-      skipDuplicates: true,
-    });
-    return listingId;
-  }
-  const existing = await tx.serviceListing.findUnique({ where: { id: listingId }, select: { id: true } });
-  return existing ? listingId : null;
+  return [...byId.values()];
 }

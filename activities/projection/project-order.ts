@@ -1,5 +1,5 @@
 // Writes an order workflow's view to Postgres: the order row, its items, invoice and services,
-// and the new audit entries, in one transaction. Listing views (kind `listing`) go to
+// and the new audit entries, in one SQL statement (order-statement.ts). Listing views (kind `listing`) go to
 // service_listings (project-listing.ts).
 //
 // Replaying a call changes nothing: rows are keyed by the workflow's ids (order, item, invoice per
@@ -9,14 +9,13 @@
 // (by the view's updatedAt); audit entries, being immutable, are always inserted. Rows carry the
 // view's updatedAt rather than the wall clock, so a replay writes identical rows.
 import type { Logger } from 'pino';
-import type { Prisma, PrismaClient } from '../../generated/prisma/client';
-import type { OrderItemInput, OrderView, ServiceView, TransitionEntry } from '../../workflows/contract';
+import type { PrismaClient } from '../../generated/prisma/client';
+import type { OrderView, TransitionEntry } from '../../workflows/contract';
 import type { ProjectionActivities } from '../contract';
 import { badRequest } from '../errors';
-import { ensureListing, ensureParties, ensureProducts } from './placeholders';
+import { PROJECT_ORDER_SQL } from './order-statement';
+import { placeholderParties, placeholderProducts } from './placeholders';
 import { writeListing } from './project-listing';
-
-type Tx = Prisma.TransactionClient;
 
 const KINDS = ['checkout', 'service', 'sales', 'listing'];
 
@@ -32,225 +31,105 @@ export function createProjectionActivities(deps: {
     async projectOrder(view: OrderView, entries: readonly TransitionEntry[]): Promise<void> {
       validate(view, entries);
       const updatedAt = date('updatedAt', view.updatedAt);
-      const written = await prisma.$transaction(async (tx) => {
-        if (view.kind === 'listing')
-          return writeListing(tx, view, updatedAt, date('createdAt', view.createdAt));
-        // Serialises projections of one order (a retry racing a zombie attempt).
-        await tx.$executeRaw`SELECT 1 FROM "orders" WHERE "id" = ${view.orderId} FOR UPDATE`;
-        const existing = await tx.order.findUnique({
-          where: { id: view.orderId },
-          select: { updatedAt: true, archivedAt: true },
-        });
-        const current = !existing || existing.updatedAt.getTime() <= updatedAt.getTime();
-        if (current) await writeOrder(tx, view, existing?.archivedAt ?? null);
-        await writeAudit(tx, view.orderId, entries);
-        return current;
-      }, TRANSACTION_OPTIONS);
+      let written: boolean;
+      if (view.kind === 'listing') {
+        written = await prisma.$transaction(
+          (tx) => writeListing(tx, view, updatedAt, date('createdAt', view.createdAt)),
+          TRANSACTION_OPTIONS,
+        );
+      } else {
+        const payload = JSON.stringify(orderPayload(view, entries));
+        const rows = await prisma
+          .$queryRawUnsafe<{ written: boolean }[]>(PROJECT_ORDER_SQL, view.orderId, payload)
+          .catch(async (error: unknown) => {
+            throw (await serviceIdClash(prisma, view)) ?? error;
+          });
+        written = rows[0]?.written === true;
+      }
       if (!written) log?.debug({ orderId: view.orderId }, 'stale projection skipped (a newer one is stored)');
     },
   };
 }
 
-async function writeOrder(tx: Tx, view: OrderView, archivedAt: Date | null): Promise<void> {
-  await ensureParties(tx, view.parties);
-  await ensureProducts(
-    tx,
-    view.items,
-    view.services.map((s) => s.productId),
-    view.currency,
-  );
-  const listingId = await ensureListing(tx, view);
-  const updatedAt = date('updatedAt', view.updatedAt);
-  const fields = {
-    kind: view.kind,
-    status: view.status,
-    statusReason: view.statusReason ?? null,
-    previousStatus: view.previousStatus ?? null,
-    approvalRoute: view.approvalRoute ?? null,
-    clientId: view.parties.clientId ?? null,
-    isvId: view.parties.isvId ?? null,
-    merchantId: view.parties.merchantId ?? null,
-    salespersonId: view.parties.salespersonId ?? null,
-    customerId: view.parties.customerId ?? null,
-    listingId,
-    totalCents: view.totalCents,
-    currency: view.currency,
-    activateAt: optionalDate('activateAt', view.activateAt),
-    expiresAt: optionalDate('expiresAt', view.expiresAt),
-    archived: view.archived,
-    // The first projection that shows it archived dates it.
-    archivedAt: view.archived ? (archivedAt ?? updatedAt) : null,
-    updatedAt,
-  };
-  await tx.order.upsert({
-    where: { id: view.orderId },
-    create: { id: view.orderId, createdAt: date('createdAt', view.createdAt), ...fields },
-    update: fields,
-  });
-
-  const itemIds = await writeItems(tx, view);
-
-  if (view.invoice) {
-    const invoice = view.invoice;
-    const data = {
-      status: invoice.status,
-      amountCents: invoice.amountCents,
-      currency: invoice.currency,
-      dueAt: date('invoice.dueAt', invoice.dueAt),
-      paidAt: optionalDate('invoice.paidAt', invoice.paidAt),
-      paidAmountCents: invoice.paidAmountCents ?? null,
-      paymentReference: await paymentReference(tx, view.orderId, invoice.paymentReference),
-      updatedAt,
-    };
-    const taken = await tx.invoice.findUnique({ where: { id: invoice.id }, select: { orderId: true } });
-    const id = taken && taken.orderId !== view.orderId ? scoped(view.orderId, invoice.id) : invoice.id;
-    await tx.invoice.upsert({
-      where: { orderId: view.orderId },
-      create: { id, orderId: view.orderId, ...data },
-      update: data,
-    });
-  }
-
-  await writeServices(tx, view, itemIds, updatedAt);
-}
-
 /**
- * Ids the workflow chose are unique within its order; the tables key items and invoices globally.
- * An id already used by another order is stored scoped as `<orderId>:<id>`, so two orders that
- * both name their item `host` are both projected. The choice is stable: replays find the same
- * rows. Returns the stored id of each item id.
+ * Everything the statement writes, as one JSON parameter: the order row's fields under the
+ * table's column names, the placeholder rows, and items, invoice, services and audit entries.
+ * Dates are checked here (a bad one is a bad request, not a database error).
  */
-async function writeItems(tx: Tx, view: OrderView): Promise<Map<string, string>> {
-  const stored = new Map<string, string>();
-  if (view.items.length === 0) return stored;
-  const rows = (item: OrderItemInput, id: string) => ({
-    id,
-    orderId: view.orderId,
-    productId: item.productId,
-    quantity: item.quantity,
-    unitPriceCents: item.unitPriceCents,
-  });
-  await tx.orderItem.createMany({
-    data: view.items.map((item) => rows(item, item.id)),
-    skipDuplicates: true,
-  });
-  const owners = new Map(
-    (
-      await tx.orderItem.findMany({
-        where: { id: { in: view.items.map((i) => i.id) } },
-        select: { id: true, orderId: true },
-      })
-    ).map((row) => [row.id, row.orderId]),
-  );
-  const clashing = view.items.filter((item) => owners.get(item.id) !== view.orderId);
-  for (const item of view.items) stored.set(item.id, item.id);
-  for (const item of clashing) stored.set(item.id, scoped(view.orderId, item.id));
-  if (clashing.length > 0) {
-    await tx.orderItem.createMany({
-      data: clashing.map((item) => rows(item, scoped(view.orderId, item.id))),
-      skipDuplicates: true,
-    });
-  }
-  return stored;
-}
-
-const scoped = (orderId: string, id: string): string => `${orderId}:${id}`;
-
-/**
- * payment references are unique (one payment cannot pay two invoices). The workflow cannot see
- * other orders, so a reference already recorded on another order's invoice is kept, suffixed
- * with this order's id, rather than blocking the projection; the API refuses such payments
- * before they reach a workflow.
- */
-async function paymentReference(
-  tx: Tx,
-  orderId: string,
-  reference: string | undefined,
-): Promise<string | null> {
-  if (reference === undefined || reference === '') return null;
-  const owner = await tx.invoice.findUnique({
-    where: { paymentReference: reference },
-    select: { orderId: true },
-  });
-  return owner && owner.orderId !== orderId ? `${reference}#${orderId}` : reference;
-}
-
-/**
- * One service per order item. The provisioning activity records attempts, lastError and the
- * account id on the row as it goes; the projection never lowers the attempt count nor forgets
- * an account id or an error the view does not mention.
- */
-async function writeServices(
-  tx: Tx,
-  view: OrderView,
-  itemIds: ReadonlyMap<string, string>,
-  at: Date,
-): Promise<void> {
-  if (view.services.length === 0) return;
-  const existing = new Map(
-    (await tx.service.findMany({ where: { orderId: view.orderId } })).map((row) => [row.orderItemId, row]),
-  );
+function orderPayload(view: OrderView, entries: readonly TransitionEntry[]) {
+  const items = uniqueById(view.items);
+  const itemIds = new Set(items.map((i) => i.id));
   for (const service of view.services) {
-    const orderItemId = itemIds.get(service.orderItemId);
-    if (!orderItemId) {
+    if (!itemIds.has(service.orderItemId)) {
       throw badRequest(
         'projectOrder',
         `service ${service.id} names item ${service.orderItemId}, not an item of the order`,
       );
     }
-    const row = existing.get(orderItemId);
-    if (!row) {
-      const taken = await tx.service.findUnique({ where: { id: service.id }, select: { orderId: true } });
-      if (taken) {
-        // Service ids are the provisioning idempotency key: sharing one would share an account.
-        throw badRequest(
-          'projectOrder',
-          `service id ${service.id} already belongs to order ${taken.orderId}`,
-        );
-      }
-      await tx.service.create({
-        data: {
-          id: service.id,
-          orderId: view.orderId,
-          orderItemId,
-          productId: service.productId,
-          status: service.status,
-          externalAccountId: service.externalAccountId ?? null,
-          lastError: service.lastError ?? null,
-          attempts: service.attempts,
-          activatedAt: isLive(service.status) ? at : null,
-          updatedAt: at,
-        },
-      });
-      continue;
-    }
-    await tx.service.update({
-      where: { orderItemId },
-      data: {
-        status: service.status,
-        externalAccountId: service.externalAccountId ?? row.externalAccountId,
-        lastError: lastError(service, row.lastError),
-        attempts: Math.max(row.attempts, service.attempts),
-        activatedAt: isLive(service.status) ? (row.activatedAt ?? at) : row.activatedAt,
-        updatedAt: at,
-      },
-    });
   }
-}
-
-/** A checkout service is `active`, a sales order's product `activated`. */
-const isLive = (status: string): boolean => status === 'active' || status === 'activated';
-
-function lastError(service: ServiceView, stored: string | null): string | null {
-  if (service.lastError !== undefined) return service.lastError;
-  return isLive(service.status) ? null : stored;
-}
-
-async function writeAudit(tx: Tx, orderId: string, entries: readonly TransitionEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await tx.auditEntry.createMany({
-    data: entries.map((e) => ({
-      orderId,
+  const listingId = view.listingId || null;
+  return {
+    order: {
+      kind: view.kind,
+      status: view.status,
+      statusReason: view.statusReason ?? null,
+      previousStatus: view.previousStatus ?? null,
+      approvalRoute: view.approvalRoute ?? null,
+      clientId: view.parties.clientId ?? null,
+      isvId: view.parties.isvId ?? null,
+      merchantId: view.parties.merchantId ?? null,
+      salespersonId: view.parties.salespersonId ?? null,
+      customerId: view.parties.customerId ?? null,
+      totalCents: view.totalCents,
+      currency: view.currency,
+      activateAt: isoOrNull('activateAt', view.activateAt),
+      expiresAt: isoOrNull('expiresAt', view.expiresAt),
+      archived: view.archived,
+      createdAt: date('createdAt', view.createdAt).toISOString(),
+      updatedAt: date('updatedAt', view.updatedAt).toISOString(),
+    },
+    listingId,
+    // An ordered listing was online: without a row, one is made for the order's ISV. Without an
+    // ISV no placeholder can be made and the order keeps no listing reference.
+    listingPlaceholder: listingId !== null && Boolean(view.parties.isvId),
+    parties: placeholderParties(view.parties),
+    products: placeholderProducts(
+      items,
+      view.services.map((s) => s.productId),
+      view.currency,
+    ),
+    items: items.map((item) => ({
+      id: item.id,
+      productId: item.productId,
+      quantity: item.quantity,
+      unitPriceCents: item.unitPriceCents,
+    })),
+    invoice: view.invoice
+      ? {
+          id: view.invoice.id,
+          status: view.invoice.status,
+          amountCents: view.invoice.amountCents,
+          currency: view.invoice.currency,
+          dueAt: date('invoice.dueAt', view.invoice.dueAt).toISOString(),
+          paidAt: isoOrNull('invoice.paidAt', view.invoice.paidAt),
+          paidAmountCents: view.invoice.paidAmountCents ?? null,
+          paymentReference: view.invoice.paymentReference ?? null,
+        }
+      : null,
+    services: view.services.map((service) => ({
+      id: service.id,
+      itemId: service.orderItemId,
+      productId: service.productId,
+      status: service.status,
+      externalAccountId: service.externalAccountId ?? null,
+      lastError: service.lastError ?? null,
+      // The view's lastError wins when it names one; otherwise a live service has none and any
+      // other keeps the stored one.
+      lastErrorSet: service.lastError !== undefined,
+      attempts: service.attempts,
+      live: isLive(service.status),
+    })),
+    audit: entries.map((e) => ({
       sequence: e.sequence,
       fromStatus: e.from,
       toStatus: e.to,
@@ -259,11 +138,43 @@ async function writeAudit(tx: Tx, orderId: string, entries: readonly TransitionE
       actorId: e.actor.id,
       reason: auditReason(e),
       outcome: e.outcome,
-      at: date('entry.at', e.at),
+      at: date('entry.at', e.at).toISOString(),
     })),
-    skipDuplicates: true,
-  });
+  };
 }
+
+function uniqueById<T extends { id: string }>(rows: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => !seen.has(row.id) && (seen.add(row.id), true));
+}
+
+/**
+ * Service ids are the provisioning idempotency key: one already used for another item (of
+ * another order, usually) would share an account. The statement then fails on the services
+ * primary key; this turns that into a clear, non-retryable error. Null for any other failure.
+ */
+async function serviceIdClash(prisma: PrismaClient, view: OrderView): Promise<Error | null> {
+  if (view.services.length === 0) return null;
+  const rows = await prisma.service
+    .findMany({
+      where: { id: { in: view.services.map((s) => s.id) } },
+      select: { id: true, orderId: true, orderItemId: true },
+    })
+    .catch(() => []);
+  for (const row of rows) {
+    const service = view.services.find((s) => s.id === row.id)!;
+    const ownItem = [service.orderItemId, scoped(view.orderId, service.orderItemId)];
+    if (row.orderId !== view.orderId || !ownItem.includes(row.orderItemId)) {
+      return badRequest('projectOrder', `service id ${row.id} already belongs to order ${row.orderId}`);
+    }
+  }
+  return null;
+}
+
+const scoped = (orderId: string, id: string): string => `${orderId}:${id}`;
+
+/** A checkout service is `active`, a sales order's product `activated`. */
+const isLive = (status: string): boolean => status === 'active' || status === 'activated';
 
 /**
  * audit_entries has no columns for a refusal code or the entry's subject (the service an entry is
@@ -305,6 +216,6 @@ function date(field: string, value: string): Date {
   return d;
 }
 
-function optionalDate(field: string, value: string | null | undefined): Date | null {
-  return value === undefined || value === null ? null : date(field, value);
+function isoOrNull(field: string, value: string | null | undefined): string | null {
+  return value === undefined || value === null ? null : date(field, value).toISOString();
 }
