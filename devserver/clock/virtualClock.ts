@@ -10,11 +10,22 @@ export interface ClockTimer {
   readonly at: number;
 }
 
-interface Entry {
-  at: number;
-  seq: number;
-  fire: () => void;
-  cancelled: boolean;
+/** A deadline in the heap, and its own handle: one small object per timer (thousands may wait). */
+class Entry implements ClockTimer {
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    public fire: (() => void) | null,
+  ) {}
+
+  get cancelled(): boolean {
+    return this.fire === null;
+  }
+
+  /** Drops the callback at once, so a cancelled deadline holds nothing until it leaves the heap. */
+  cancel(): void {
+    this.fire = null;
+  }
 }
 
 const MAX_REAL_DELAY = 2 ** 31 - 1;
@@ -39,16 +50,11 @@ export class VirtualClock {
 
   /** Runs `fire` once the virtual time reaches `at` (ms since epoch, virtual). */
   at(at: number, fire: () => void): ClockTimer {
-    const entry: Entry = { at, seq: this.seq++, fire, cancelled: false };
+    const entry = new Entry(at, this.seq++, fire);
     this.push(entry);
     this.armRealTimer();
     this.requestSkipCheck();
-    return {
-      at,
-      cancel: () => {
-        entry.cancelled = true;
-      },
-    };
+    return entry;
   }
 
   after(delayMs: number, fire: () => void): ClockTimer {
@@ -111,7 +117,7 @@ export class VirtualClock {
       const top = this.heap[0];
       if (!top || top.at > now) break;
       this.pop();
-      top.fire();
+      top.fire?.();
     }
     this.armRealTimer();
     this.requestSkipCheck();

@@ -10,6 +10,7 @@ import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
 import { visibilityHandlers } from './visibility';
 import { describeExecution } from './executionInfo';
+import { historyMessage } from '../history/encodedHistory';
 
 const SERVER_VERSION = '1.27.0';
 
@@ -309,7 +310,7 @@ export function workflowServiceHandlers(server: DevServer): Handlers {
       const ns = server.checkNamespace(req.namespace);
       const exec = server.findExecution(ns, req.updateRef?.workflowExecution, 'updateRef.workflowExecution');
       const updateId = requireString(req.updateRef?.updateId, 'updateRef.updateId');
-      const update = exec.updates.get(updateId);
+      const update = exec.update(updateId);
       if (!update) throw new RpcError(status.NOT_FOUND, `update ${updateId} not found`);
       return awaitUpdate(server, exec, update, req.waitPolicy?.lifecycleStage, ctx);
     },
@@ -403,16 +404,19 @@ async function getHistory(server: DevServer, req: Req, ctx: CallContext): Promis
   const pageSize = req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
   const deadline = Date.now() + server.historyLongPollMs;
   for (;;) {
+    const length = exec.history.length;
     if (closeOnly) {
-      if (!exec.isRunning) return { history: { events: [exec.lastEvent] } };
+      if (!exec.isRunning) return { history: historyMessage(exec.history.encoded(length)) };
     } else {
-      const events = exec.history.slice(from - 1, from - 1 + pageSize);
-      const next = from + events.length;
-      const more = next <= exec.history.length;
-      if (events.length > 0 || !req.waitNewEvent || !exec.isRunning) {
-        if (!more && !req.waitNewEvent && exec.wft?.transientEvents) events.push(...exec.wft.transientEvents);
+      const count = Math.max(0, Math.min(pageSize, length - from + 1));
+      const next = from + count;
+      const more = next <= length;
+      if (count > 0 || !req.waitNewEvent || !exec.isRunning) {
+        let events = count > 0 ? exec.history.encoded(from, next - 1) : Buffer.alloc(0);
+        const transient = exec.wft?.transientEvents;
+        if (!more && !req.waitNewEvent && transient) events = Buffer.concat([events, transient]);
         const waitMore = req.waitNewEvent && (exec.isRunning || more);
-        return { history: { events }, nextPageToken: more || waitMore ? token(next) : undefined };
+        return { history: historyMessage(events), nextPageToken: more || waitMore ? token(next) : undefined };
       }
     }
     if (!req.waitNewEvent) return { history: { events: [] } };

@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { ClockTimer, VirtualClock } from '../clock/virtualClock';
 import { RpcError, executionNotFound, failedPrecondition, invalidArgument } from '../grpc/errors';
 import {
+  EventType,
   duration,
   durationMs,
   makeEvent,
@@ -11,13 +12,15 @@ import {
   type HistoryEvent,
   type PendingEvent,
 } from '../history/events';
-import { CLOSING_COMMANDS, dropHeldBackTimerFired, partialHistory } from '../history/rules';
+import { EncodedHistory, encodeEvents, historyMessage } from '../history/encodedHistory';
+import { CLOSING_COMMANDS, dropHeldBackTimerFired } from '../history/rules';
 import { nextRetry, RetryState, withDefaults, type FullRetryPolicy } from './retry';
 import { ActivityTimeoutType, ExecutionStatus, TaskQueueKind, WorkflowTaskFailedCause } from './enums';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './taskRefs';
 import { encodeTaskToken } from './taskRefs';
 import { UpdateStage, type WorkflowUpdate } from './updates';
 import { decodeMessage, encodeMessage } from '../grpc/proto';
+import { interned } from './interned';
 
 /** What an execution needs from the server around it (queues, clock, other executions). */
 export interface ExecutionHost {
@@ -70,6 +73,12 @@ export interface ParentInfo {
   closePolicy: number;
 }
 
+export interface ChildInfo {
+  workflowId: string;
+  runId: string;
+  closePolicy: number;
+}
+
 interface WorkflowTask {
   attempt: number;
   state: 'scheduled' | 'started';
@@ -80,8 +89,8 @@ interface WorkflowTask {
   sticky: boolean;
   scheduledTime: number;
   startedTime: number;
-  /** Attempt > 1 after a failure: its Scheduled/Started events exist only in the task given out. */
-  transientEvents?: HistoryEvent[];
+  /** Attempt > 1 after a failure: its Scheduled/Started events (encoded) exist only in the task given out. */
+  transientEvents?: Uint8Array;
   queries: PendingQuery[];
   timeout?: ClockTimer;
   identity?: string;
@@ -130,11 +139,26 @@ export interface ActivityState {
 const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
 let dispatchSeq = 0;
 
+interface WorkflowTimer {
+  timerId: string;
+  startedEventId: number;
+  handle: ClockTimer;
+}
+
+/** Shared stand-ins for collections most runs never fill (allocated per run on first use). */
+const NO_FIELDS: Record<string, Attrs> = Object.freeze({}) as Record<string, Attrs>;
+const NO_ENTRIES = new Map<unknown, unknown>();
+const noEntries = <K, V>() => NO_ENTRIES as ReadonlyMap<K, V>;
+
 /**
  * The mutable state of one workflow run: its history, the workflow task in flight, timers,
  * activities, pending queries. Implements the history rules the SDK's worker enforces (see
  * history/rules.ts and the notes): events arriving while a workflow task is started are held
  * back and written after its completion; ActivityTaskStarted is written with the activity's result.
+ *
+ * Kept small, as thousands of runs may wait on a timer: the history is encoded bytes, and the
+ * collections that are empty most of the time (activities, children, timers, queries, updates,
+ * held-back events, history waiters) are created on first use.
  */
 export class Execution {
   readonly namespace: string;
@@ -152,43 +176,47 @@ export class Execution {
   readonly taskTimeoutMs: number;
   status: number = ExecutionStatus.Running;
   closeTime = 0;
-  history: HistoryEvent[] = [];
+  readonly history = new EncodedHistory();
+  /** Copy-on-write: NO_FIELDS until the run has some. */
   memo: Record<string, Attrs>;
   searchAttributes: Record<string, Attrs>;
   previousStartedEventId = 0;
   wft: WorkflowTask | null = null;
   sticky: { queue: string; timeoutMs: number } | null = null;
-  readonly activities = new Map<number, ActivityState>();
-  readonly children = new Map<number, { workflowId: string; runId: string; closePolicy: number }>();
   /** Set once a run closes by continuing as new: the run that follows. */
   nextRunId = '';
-  private buffered: PendingEvent[] = [];
-  private readonly timers = new Map<string, { startedEventId: number; handle: ClockTimer }>();
-  private readonly queriesById = new Map<string, PendingQuery>();
+  private activityMap: Map<number, ActivityState> | undefined;
+  private childMap: Map<number, ChildInfo> | undefined;
+  /** Workflow updates by id (admitted, delivered, accepted; completed ones stay for dedupe). */
+  private updateMap: Map<string, WorkflowUpdate> | undefined;
+  private buffered: PendingEvent[] | undefined;
+  private timers: WorkflowTimer[] | undefined;
+  private queriesById: Map<string, PendingQuery> | undefined;
   /** Queries that arrived while a task was started: attached to the next task, or sent alone. */
-  private waitingQueries: PendingQuery[] = [];
-  private runTimers: ClockTimer[] = [];
-  private readonly historyWaiters = new Set<() => void>();
+  private waitingQueries: PendingQuery[] | undefined;
+  private runTimers: ClockTimer[] | undefined;
+  private historyWaiters: Set<() => void> | undefined;
   private nextWftAttempt = 1;
   private completing = false;
-  /** Workflow updates by id (admitted, delivered, accepted; completed ones stay for dedupe). */
-  readonly updates = new Map<string, WorkflowUpdate>();
+  private unhandledCommand = false;
 
   constructor(
     private readonly host: ExecutionHost,
     p: StartParams,
   ) {
     const now = host.clock.now();
-    this.namespace = p.namespace;
+    this.namespace = interned(p.namespace);
     this.workflowId = p.workflowId;
     this.runId = p.runId;
     this.firstRunId = p.firstRunId ?? p.runId;
-    this.workflowType = p.workflowType;
-    this.taskQueue = p.taskQueue;
-    this.requestId = p.requestId ?? '';
+    this.workflowType = interned(p.workflowType);
+    this.taskQueue = interned(p.taskQueue);
+    // Decoded request strings may be ropes of many pieces; this one is kept for the run's life.
+    this.requestId = p.requestId ? Buffer.from(p.requestId).toString() : '';
     this.parent = p.parent;
-    this.memo = { ...(p.memo ?? {}) };
-    this.searchAttributes = { ...(p.searchAttributes ?? {}) };
+    this.memo = p.memo && Object.keys(p.memo).length ? { ...p.memo } : NO_FIELDS;
+    this.searchAttributes =
+      p.searchAttributes && Object.keys(p.searchAttributes).length ? { ...p.searchAttributes } : NO_FIELDS;
     this.startTime = now;
     const delayMs = durationMs(p.startDelay);
     this.executionTime = now + delayMs;
@@ -207,10 +235,9 @@ export class Execution {
       identity: p.identity ?? '',
       attempt: 1,
       header: p.header ?? undefined,
-      memo: Object.keys(this.memo).length ? { fields: this.memo } : undefined,
-      searchAttributes: Object.keys(this.searchAttributes).length
-        ? { indexedFields: this.searchAttributes }
-        : undefined,
+      memo: this.memo !== NO_FIELDS ? { fields: this.memo } : undefined,
+      searchAttributes:
+        this.searchAttributes !== NO_FIELDS ? { indexedFields: this.searchAttributes } : undefined,
       retryPolicy: p.retryPolicy ?? undefined,
       workflowId: p.workflowId,
       firstWorkflowTaskBackoff: delayMs ? duration(delayMs) : undefined,
@@ -230,10 +257,10 @@ export class Execution {
     this.append('WorkflowExecutionStarted', startedAttrs);
     for (const e of p.initialEvents ?? []) this.append(e.type, e.attributes);
     if (this.runTimeoutMs) {
-      this.runTimers.push(host.clock.at(this.startTime + this.runTimeoutMs, () => this.timeOut()));
+      (this.runTimers ??= []).push(host.clock.at(this.startTime + this.runTimeoutMs, () => this.timeOut()));
     }
     if (delayMs) {
-      this.runTimers.push(
+      (this.runTimers ??= []).push(
         host.clock.at(this.executionTime, () => this.touch(() => this.scheduleWorkflowTask())),
       );
     } else {
@@ -249,20 +276,35 @@ export class Execution {
   get isBusy(): boolean {
     if (!this.isRunning) return false;
     if (this.wft && this.executionTime <= this.host.clock.now()) return true;
-    for (const a of this.activities.values()) if (a.state !== 'backoff') return true;
+    if (this.activityMap) for (const a of this.activityMap.values()) if (a.state !== 'backoff') return true;
     return false;
   }
 
+  /** Activities scheduled and not closed, by scheduled event id. */
+  get activities(): ReadonlyMap<number, ActivityState> {
+    return this.activityMap ?? noEntries();
+  }
+
+  /** Children started and not closed, by initiated event id. */
+  get children(): ReadonlyMap<number, ChildInfo> {
+    return this.childMap ?? noEntries();
+  }
+
+  update(id: string): WorkflowUpdate | undefined {
+    return this.updateMap?.get(id);
+  }
+
   get lastEvent(): HistoryEvent {
-    return this.history[this.history.length - 1]!;
+    return this.history.lastEvent()!;
   }
 
   // ---------------------------------------------------------------- history
 
-  private append(type: EventTypeName, attributes: Attrs): HistoryEvent {
-    const e = makeEvent(this.history.length + 1, this.host.clock.now(), type, attributes);
-    this.history.push(e);
-    return e;
+  /** Writes an event; returns its id. */
+  private append(type: EventTypeName, attributes: Attrs): number {
+    const eventId = this.history.length + 1;
+    this.history.append(makeEvent(eventId, this.host.clock.now(), type, attributes));
+    return eventId;
   }
 
   /**
@@ -279,7 +321,7 @@ export class Execution {
       linkStarted,
     };
     if (this.completing || this.wft?.state === 'started') {
-      this.buffered.push(pending);
+      (this.buffered ??= []).push(pending);
       return;
     }
     this.writePending(pending);
@@ -295,7 +337,8 @@ export class Execution {
   /** Writes the held-back events; returns how many. */
   private flushBuffered(): number {
     const events = this.buffered;
-    this.buffered = [];
+    if (!events) return 0;
+    this.buffered = undefined;
     for (const e of events) this.writePending(e);
     return events.length;
   }
@@ -303,12 +346,14 @@ export class Execution {
   /** Waits until the history changes (new event or close), or `signal` aborts. */
   waitForChange(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      const waiters = (this.historyWaiters ??= new Set());
       const done = () => {
-        this.historyWaiters.delete(done);
+        waiters.delete(done);
+        if (this.historyWaiters?.size === 0) this.historyWaiters = undefined;
         signal.removeEventListener('abort', done);
         resolve();
       };
-      this.historyWaiters.add(done);
+      waiters.add(done);
       signal.addEventListener('abort', done, { once: true });
     });
   }
@@ -320,7 +365,7 @@ export class Execution {
   }
 
   private notify(): void {
-    for (const w of [...this.historyWaiters]) w();
+    if (this.historyWaiters) for (const w of [...this.historyWaiters]) w();
     this.host.changed(this);
   }
 
@@ -342,9 +387,9 @@ export class Execution {
       sticky,
       scheduledTime: now,
       startedTime: 0,
-      queries: this.waitingQueries,
+      queries: this.waitingQueries ?? [],
     };
-    this.waitingQueries = [];
+    this.waitingQueries = undefined;
     if (attempt === 1) {
       this.wft.scheduledEventId = this.append('WorkflowTaskScheduled', {
         taskQueue: {
@@ -354,7 +399,7 @@ export class Execution {
         },
         startToCloseTimeout: duration(this.taskTimeoutMs),
         attempt,
-      }).eventId;
+      });
     }
     this.dispatchWorkflowTask();
   }
@@ -403,19 +448,19 @@ export class Execution {
       const now = this.host.clock.now();
       wft.state = 'started';
       wft.startedTime = now;
-      wft.identity = identity;
+      wft.identity = interned(identity);
       if (wft.attempt === 1) {
         wft.startedEventId = this.append('WorkflowTaskStarted', {
           scheduledEventId: wft.scheduledEventId,
           identity,
           requestId: `${ref.dispatchId}`,
           historySizeBytes: 0,
-        }).eventId;
+        });
       } else {
         const scheduledId = this.history.length + 1;
         wft.scheduledEventId = scheduledId;
         wft.startedEventId = scheduledId + 1;
-        wft.transientEvents = [
+        wft.transientEvents = encodeEvents([
           makeEvent(scheduledId, wft.scheduledTime, 'WorkflowTaskScheduled', {
             taskQueue: { name: this.taskQueue, kind: TaskQueueKind.Normal },
             startToCloseTimeout: duration(this.taskTimeoutMs),
@@ -426,14 +471,15 @@ export class Execution {
             identity,
             requestId: `${ref.dispatchId}`,
           }),
-        ];
+        ]);
       }
       const startedEventId = wft.startedEventId;
       wft.timeout = this.host.clock.after(this.taskTimeoutMs, () =>
         this.workflowTaskTimedOut(wft, startedEventId),
       );
-      const base = fromSticky ? partialHistory(this.history, this.previousStartedEventId) : this.history;
-      const events = wft.transientEvents ? [...base, ...wft.transientEvents] : base;
+      // Sticky (cached) workers get the events after the last completed task's WorkflowTaskStarted.
+      const base = this.history.encoded(fromSticky ? this.previousStartedEventId + 1 : 1);
+      const events = wft.transientEvents ? Buffer.concat([base, wft.transientEvents]) : base;
       const queries: Record<string, Attrs> = {};
       for (const q of wft.queries) {
         queries[q.id] = {
@@ -442,7 +488,7 @@ export class Execution {
           header: q.header ?? undefined,
         };
       }
-      const messages = [...this.updates.values()]
+      const messages = [...(this.updateMap?.values() ?? [])]
         .filter((u) => u.stage === UpdateStage.Admitted)
         .map((u) => ({
           id: `${u.id}/request`,
@@ -470,7 +516,7 @@ export class Execution {
         previousStartedEventId: this.previousStartedEventId,
         startedEventId,
         attempt: wft.attempt,
-        history: { events },
+        history: historyMessage(events),
         workflowExecutionTaskQueue: { name: this.taskQueue, kind: TaskQueueKind.Normal },
         scheduledTime: timestamp(wft.scheduledTime),
         startedTime: timestamp(now),
@@ -506,10 +552,10 @@ export class Execution {
   private retryWorkflowTask(wft: WorkflowTask): void {
     this.wft = null;
     this.sticky = null;
-    this.waitingQueries.unshift(...wft.queries);
-    if (this.buffered.length) {
+    this.requeueQueries(wft.queries);
+    if (this.buffered?.length) {
       if (wft.transientEvents) {
-        for (const e of wft.transientEvents) this.history.push(e);
+        this.keepTransientEvents(wft);
         this.append('WorkflowTaskFailed', {
           scheduledEventId: wft.scheduledEventId,
           startedEventId: wft.startedEventId,
@@ -522,6 +568,18 @@ export class Execution {
       this.nextWftAttempt = wft.attempt + 1;
     }
     this.scheduleWorkflowTask();
+  }
+
+  /** A transient task's Scheduled and Started events become history (its outcome follows them). */
+  private keepTransientEvents(wft: WorkflowTask): void {
+    if (!wft.transientEvents) return;
+    this.history.appendEncoded(wft.transientEvents, 2, EventType.WorkflowTaskStarted);
+    wft.transientEvents = undefined;
+  }
+
+  /** Queries a task carried and did not answer go back to wait for the next one. */
+  private requeueQueries(queries: PendingQuery[]): void {
+    if (queries.length) this.waitingQueries = [...queries, ...(this.waitingQueries ?? [])];
   }
 
   failWorkflowTask(token: { s?: number }, req: Attrs): void {
@@ -557,13 +615,14 @@ export class Execution {
     this.touch(() => {
       wft.timeout?.cancel();
       this.answerQueries(wft.queries, req.queryResults ?? {});
-      if (wft.transientEvents) for (const e of wft.transientEvents) this.history.push(e);
+      this.keepTransientEvents(wft);
       // Rejections need no command: the update simply ends.
       for (const m of messages.values()) if (m.kind === 'rejection') this.rejectUpdate(m.body);
-      const newUpdates = [...this.updates.values()].some(
-        (u) => u.stage === UpdateStage.Admitted && !delivered.has(u.id),
-      );
-      if ((this.buffered.length || newUpdates) && commands.some((c) => CLOSING_COMMANDS.has(c.commandType))) {
+      const newUpdates = this.hasUndeliveredUpdates(delivered);
+      if (
+        (this.buffered?.length || newUpdates) &&
+        commands.some((c) => CLOSING_COMMANDS.has(c.commandType))
+      ) {
         // The workflow decided to close without seeing new events: make it try again with them.
         this.append('WorkflowTaskFailed', {
           scheduledEventId: wft.scheduledEventId,
@@ -585,7 +644,7 @@ export class Execution {
         identity: req.identity ?? '',
         sdkMetadata: req.sdkMetadata ?? undefined,
         meteringMetadata: req.meteringMetadata ?? undefined,
-      }).eventId;
+      });
       this.previousStartedEventId = wft.startedEventId;
       this.nextWftAttempt = 1;
       this.completing = true;
@@ -605,12 +664,12 @@ export class Execution {
       }
       if (!this.isRunning) return;
       const sa = req.stickyAttributes;
-      this.sticky =
-        sa?.workerTaskQueue?.name && durationMs(sa.scheduleToStartTimeout) > 0
-          ? { queue: sa.workerTaskQueue.name, timeoutMs: durationMs(sa.scheduleToStartTimeout) }
-          : null;
-      const undelivered = [...this.updates.values()].some((u) => u.stage === UpdateStage.Admitted);
-      if (this.flushBuffered() > 0 || req.forceCreateNewWorkflowTask || undelivered)
+      const stickyQueue: string | undefined = sa?.workerTaskQueue?.name;
+      const stickyTimeoutMs = durationMs(sa?.scheduleToStartTimeout);
+      if (!stickyQueue || stickyTimeoutMs <= 0) this.sticky = null;
+      else if (this.sticky?.queue !== stickyQueue || this.sticky.timeoutMs !== stickyTimeoutMs)
+        this.sticky = { queue: interned(stickyQueue), timeoutMs: stickyTimeoutMs };
+      if (this.flushBuffered() > 0 || req.forceCreateNewWorkflowTask || this.hasUndeliveredUpdates())
         this.scheduleWorkflowTask();
       this.dispatchWaitingQueries();
     });
@@ -621,7 +680,14 @@ export class Execution {
     }
     return {};
   }
-  private unhandledCommand = false;
+
+  /** Whether an admitted update still waits to be delivered in a task (other than `delivered`). */
+  private hasUndeliveredUpdates(delivered?: Set<string>): boolean {
+    if (!this.updateMap) return false;
+    for (const u of this.updateMap.values())
+      if (u.stage === UpdateStage.Admitted && !delivered?.has(u.id)) return true;
+    return false;
+  }
 
   private applyCommand(c: Attrs, completedId: number, deferred: (() => void)[]): void {
     switch (c.commandType) {
@@ -631,29 +697,15 @@ export class Execution {
         return this.requestCancelActivity(c.requestCancelActivityTaskCommandAttributes, completedId);
       case 3: {
         const a = c.startTimerCommandAttributes;
-        const startedEventId = this.append('TimerStarted', {
-          timerId: a.timerId,
-          startToFireTimeout: a.startToFireTimeout,
-          workflowTaskCompletedEventId: completedId,
-        }).eventId;
-        const handle = this.host.clock.after(durationMs(a.startToFireTimeout), () =>
-          this.touch(() => {
-            if (this.timers.get(a.timerId)?.handle !== handle) return;
-            this.timers.delete(a.timerId);
-            this.addEvent('TimerFired', { timerId: a.timerId, startedEventId });
-          }),
-        );
-        this.timers.set(a.timerId, { startedEventId, handle });
-        return;
+        return this.startTimer(a.timerId, a.startToFireTimeout, completedId);
       }
       case 6: {
         const timerId: string = c.cancelTimerCommandAttributes.timerId;
-        const timer = this.timers.get(timerId);
+        const timer = this.removeTimer(timerId);
         let startedEventId = timer?.startedEventId ?? 0;
         if (timer) {
           timer.handle.cancel();
-          this.timers.delete(timerId);
-        } else {
+        } else if (this.buffered) {
           const fired = this.buffered.find(
             (e) => e.type === 'TimerFired' && e.attributes.timerId === timerId,
           );
@@ -711,11 +763,11 @@ export class Execution {
       case 11: {
         const a = c.startChildWorkflowExecutionCommandAttributes;
         const attrs = { ...a, namespace: this.namespace, workflowTaskCompletedEventId: completedId };
-        const initiatedEventId = this.append('StartChildWorkflowExecutionInitiated', attrs).eventId;
+        const initiatedEventId = this.append('StartChildWorkflowExecutionInitiated', attrs);
         deferred.push(() => {
           const res = this.host.startChild(this, initiatedEventId, attrs);
           if ('runId' in res) {
-            this.children.set(initiatedEventId, {
+            (this.childMap ??= new Map()).set(initiatedEventId, {
               workflowId: a.workflowId,
               runId: res.runId,
               closePolicy: a.parentClosePolicy || 1,
@@ -751,7 +803,7 @@ export class Execution {
           childWorkflowOnly: !!a.childWorkflowOnly,
           header: a.header ?? undefined,
           workflowTaskCompletedEventId: completedId,
-        }).eventId;
+        });
         deferred.push(() => {
           const ok = this.host.signalExternal(this, a);
           if (ok) {
@@ -784,7 +836,7 @@ export class Execution {
           reason: a.reason ?? '',
           control: a.control ?? '',
           workflowTaskCompletedEventId: completedId,
-        }).eventId;
+        });
         deferred.push(() => {
           const ok = this.host.cancelExternal(this, a);
           if (ok) {
@@ -819,10 +871,7 @@ export class Execution {
       case 16: {
         const fields: Record<string, Attrs> =
           c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo?.fields ?? {};
-        for (const [k, v] of Object.entries(fields)) {
-          if (isNullPayload(v)) delete this.memo[k];
-          else this.memo[k] = v;
-        }
+        this.memo = upserted(this.memo, fields);
         this.append('WorkflowPropertiesModified', {
           upsertedMemo: { fields },
           workflowTaskCompletedEventId: completedId,
@@ -836,10 +885,37 @@ export class Execution {
   }
 
   upsertSearchAttributes(fields: Record<string, Attrs>): void {
-    for (const [k, v] of Object.entries(fields)) {
-      if (isNullPayload(v)) delete this.searchAttributes[k];
-      else this.searchAttributes[k] = v;
-    }
+    this.searchAttributes = upserted(this.searchAttributes, fields);
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private startTimer(timerId: string, startToFireTimeout: Attrs, completedId: number): void {
+    const startedEventId = this.append('TimerStarted', {
+      timerId,
+      startToFireTimeout,
+      workflowTaskCompletedEventId: completedId,
+    });
+    const timer: WorkflowTimer = {
+      timerId,
+      startedEventId,
+      handle: this.host.clock.after(durationMs(startToFireTimeout), () =>
+        this.touch(() => {
+          if (this.removeTimer(timerId) !== timer) return;
+          this.addEvent('TimerFired', { timerId, startedEventId });
+        }),
+      ),
+    };
+    (this.timers ??= []).push(timer);
+  }
+
+  /** Takes a running timer out of the run's list (a handful at most: a list beats a map). */
+  private removeTimer(timerId: string): WorkflowTimer | undefined {
+    const i = this.timers?.findIndex((t) => t.timerId === timerId) ?? -1;
+    if (i < 0) return undefined;
+    const [timer] = this.timers!.splice(i, 1);
+    if (this.timers!.length === 0) this.timers = undefined;
+    return timer;
   }
 
   // ---------------------------------------------------------------- closing
@@ -847,19 +923,21 @@ export class Execution {
   private close(newStatus: number): void {
     this.status = newStatus;
     this.closeTime = this.host.clock.now();
-    for (const t of this.runTimers) t.cancel();
-    for (const t of this.timers.values()) t.handle.cancel();
-    this.timers.clear();
+    for (const t of this.runTimers ?? []) t.cancel();
+    this.runTimers = undefined;
+    for (const t of this.timers ?? []) t.handle.cancel();
+    this.timers = undefined;
     for (const a of this.activities.values()) this.clearActivityTimers(a, true);
-    this.activities.clear();
+    this.activityMap = undefined;
     if (this.wft) {
       this.wft.timeout?.cancel();
-      this.waitingQueries.unshift(...this.wft.queries);
+      this.requeueQueries(this.wft.queries);
+      this.wft.queries = [];
       if (!this.completing) this.wft = null;
     }
-    this.buffered = [];
+    this.buffered = undefined;
     this.sticky = null;
-    for (const u of this.updates.values()) {
+    for (const u of this.updateMap?.values() ?? []) {
       if (u.stage !== UpdateStage.Completed) {
         u.fail(executionNotFound('Workflow execution completed before the update completed.'));
       }
@@ -931,9 +1009,9 @@ export class Execution {
 
   /** A child of this run closed (its final run): tell the workflow. */
   childClosed(initiatedEventId: number, child: Execution): void {
-    const info = this.children.get(initiatedEventId);
+    const info = this.childMap?.get(initiatedEventId);
     if (!info || !this.isRunning) return;
-    this.children.delete(initiatedEventId);
+    this.childMap!.delete(initiatedEventId);
     const close = child.lastEvent;
     const common = {
       namespace: child.namespace,
@@ -972,15 +1050,6 @@ export class Execution {
     });
   }
 
-  /** Sets the started-event id the child events refer to, once ChildWorkflowExecutionStarted is written. */
-  childStartedEventId(initiatedEventId: number): number {
-    for (const e of this.history) {
-      const attrs = e.childWorkflowExecutionStartedEventAttributes as Attrs | undefined;
-      if (attrs?.initiatedEventId === initiatedEventId) return e.eventId;
-    }
-    return 0;
-  }
-
   // ---------------------------------------------------------------- activities
 
   private scheduleActivity(a: Attrs, completedId: number): void {
@@ -1002,7 +1071,7 @@ export class Execution {
       heartbeatTimeout: a.heartbeatTimeout ?? undefined,
       workflowTaskCompletedEventId: completedId,
       retryPolicy: retry,
-    }).eventId;
+    });
     const act: ActivityState = {
       scheduledEventId,
       activityId: a.activityId,
@@ -1026,7 +1095,7 @@ export class Execution {
       dispatchId: 0,
       attemptTimers: [],
     };
-    this.activities.set(scheduledEventId, act);
+    (this.activityMap ??= new Map()).set(scheduledEventId, act);
     if (act.expiresAt) {
       act.closeTimer = this.host.clock.at(act.expiresAt, () =>
         this.touch(() => this.activityTimedOut(act, ActivityTimeoutType.ScheduleToClose, act.dispatchId)),
@@ -1062,7 +1131,7 @@ export class Execution {
   }
 
   startActivityTask(ref: ActivityTaskRef, identity: string): Attrs | null {
-    const act = this.activities.get(ref.scheduledEventId);
+    const act = this.activityMap?.get(ref.scheduledEventId);
     if (!this.isRunning || !act || act.state !== 'scheduled' || act.dispatchId !== ref.dispatchId)
       return null;
     return this.touch(() => {
@@ -1124,7 +1193,7 @@ export class Execution {
   /** The started attempt a task token names, or NOT_FOUND (completed, timed out, retried...). */
   private startedActivity(token: { s?: number; a?: number; d?: number }): ActivityState {
     if (!this.isRunning) throw executionNotFound('Workflow execution already completed.');
-    const act = this.activities.get(token.s ?? -1);
+    const act = this.activityMap?.get(token.s ?? -1);
     if (!act || act.state !== 'started' || act.dispatchId !== token.d) {
       throw executionNotFound('Activity task not found.');
     }
@@ -1162,7 +1231,8 @@ export class Execution {
 
   private finishActivity(act: ActivityState): void {
     this.clearActivityTimers(act, true);
-    this.activities.delete(act.scheduledEventId);
+    this.activityMap?.delete(act.scheduledEventId);
+    if (this.activityMap?.size === 0) this.activityMap = undefined;
   }
 
   completeActivity(token: Attrs, result: Attrs | null | undefined, identity: string): void {
@@ -1188,30 +1258,43 @@ export class Execution {
     this.touch(() => {
       if (lastHeartbeatDetails) act.heartbeatDetails = lastHeartbeatDetails;
       const info = failure?.applicationFailureInfo;
-      const decision = nextRetry(
-        act.retry,
-        act.attempt,
+      this.retryOrClose(
+        act,
+        failure,
         { type: info?.type, nonRetryable: !!info?.nonRetryable },
-        this.host.clock.now(),
-        act.expiresAt,
-      );
-      if (decision.retry && !act.cancelRequested) {
-        this.retryActivity(act, failure, decision.delayMs);
-        return;
-      }
-      this.finishActivity(act);
-      this.activityStartedEvent(act);
-      this.addEvent(
         'ActivityTaskFailed',
-        {
-          failure: failure ?? undefined,
-          scheduledEventId: act.scheduledEventId,
-          identity,
-          retryState: act.cancelRequested ? RetryState.CancelRequested : decision.state,
-        },
-        true,
+        { failure: failure ?? undefined, identity },
       );
     });
+  }
+
+  /**
+   * A started attempt failed or timed out: the next attempt after the policy's backoff, or, when
+   * the policy says no (or the workflow asked to cancel), the activity closes with `closeType`.
+   */
+  private retryOrClose(
+    act: ActivityState,
+    failure: Attrs | null | undefined,
+    kind: { type?: string; nonRetryable?: boolean; timeout?: boolean },
+    closeType: 'ActivityTaskFailed' | 'ActivityTaskTimedOut',
+    closeAttrs: Attrs,
+  ): void {
+    const decision = nextRetry(act.retry, act.attempt, kind, this.host.clock.now(), act.expiresAt);
+    if (decision.retry && !act.cancelRequested) {
+      this.retryActivity(act, failure, decision.delayMs);
+      return;
+    }
+    this.finishActivity(act);
+    this.activityStartedEvent(act);
+    this.addEvent(
+      closeType,
+      {
+        ...closeAttrs,
+        scheduledEventId: act.scheduledEventId,
+        retryState: act.cancelRequested ? RetryState.CancelRequested : decision.state,
+      },
+      true,
+    );
   }
 
   private retryActivity(act: ActivityState, failure: Attrs | null | undefined, delayMs: number): void {
@@ -1244,7 +1327,7 @@ export class Execution {
   }
 
   private activityTimedOut(act: ActivityState, timeoutType: number, dispatchId: number): void {
-    if (this.activities.get(act.scheduledEventId) !== act) return;
+    if (this.activityMap?.get(act.scheduledEventId) !== act) return;
     if (timeoutType !== ActivityTimeoutType.ScheduleToClose && act.dispatchId !== dispatchId) return;
     const wasStarted = act.state === 'started';
     const failure: Attrs = {
@@ -1254,24 +1337,7 @@ export class Execution {
       cause: timeoutType === ActivityTimeoutType.ScheduleToClose ? (act.lastFailure ?? undefined) : undefined,
     };
     if (timeoutType === ActivityTimeoutType.StartToClose || timeoutType === ActivityTimeoutType.Heartbeat) {
-      const decision = nextRetry(
-        act.retry,
-        act.attempt,
-        { timeout: true },
-        this.host.clock.now(),
-        act.expiresAt,
-      );
-      if (decision.retry && !act.cancelRequested) {
-        this.retryActivity(act, failure, decision.delayMs);
-        return;
-      }
-      this.finishActivity(act);
-      this.activityStartedEvent(act);
-      this.addEvent(
-        'ActivityTaskTimedOut',
-        { failure, scheduledEventId: act.scheduledEventId, retryState: decision.state },
-        true,
-      );
+      this.retryOrClose(act, failure, { timeout: true }, 'ActivityTaskTimedOut', { failure });
       return;
     }
     this.finishActivity(act);
@@ -1284,11 +1350,11 @@ export class Execution {
   }
 
   private requestCancelActivity(a: Attrs, completedId: number): void {
-    const act = this.activities.get(a.scheduledEventId);
+    const act = this.activityMap?.get(a.scheduledEventId);
     const requestedId = this.append('ActivityTaskCancelRequested', {
       scheduledEventId: a.scheduledEventId,
       workflowTaskCompletedEventId: completedId,
-    }).eventId;
+    });
     if (!act) return;
     act.cancelRequested = true;
     act.cancelRequestedEventId = requestedId;
@@ -1308,27 +1374,27 @@ export class Execution {
 
   /** Admits an update (deduplicated by id) and makes sure a workflow task will deliver it. */
   admitUpdate(update: WorkflowUpdate): WorkflowUpdate {
-    const existing = this.updates.get(update.id);
+    const existing = this.updateMap?.get(update.id);
     if (existing) return existing;
     if (!this.isRunning) throw executionNotFound('Workflow execution already completed.');
     this.touch(() => {
-      this.updates.set(update.id, update);
+      (this.updateMap ??= new Map()).set(update.id, update);
       this.scheduleWorkflowTask();
     });
     return update;
   }
 
   private applyProtocolMessage(m: ProtocolMessage): void {
-    const update = this.updates.get(m.protocolInstanceId);
+    const update = this.updateMap?.get(m.protocolInstanceId);
     if (m.kind === 'acceptance') {
-      const e = this.append('WorkflowExecutionUpdateAccepted', {
+      const acceptedEventId = this.append('WorkflowExecutionUpdateAccepted', {
         protocolInstanceId: m.protocolInstanceId,
         acceptedRequestMessageId: m.body.acceptedRequestMessageId,
         acceptedRequestSequencingEventId: m.body.acceptedRequestSequencingEventId,
         acceptedRequest: m.body.acceptedRequest ?? update?.request,
       });
       if (update) {
-        update.acceptedEventId = e.eventId;
+        update.acceptedEventId = acceptedEventId;
         update.advance(UpdateStage.Accepted);
       }
     } else if (m.kind === 'response') {
@@ -1345,10 +1411,10 @@ export class Execution {
     const id: string =
       rejection.rejectedRequest?.meta?.updateId ??
       `${rejection.rejectedRequestMessageId}`.replace(/\/request$/, '');
-    const update = this.updates.get(id);
+    const update = this.updateMap?.get(id);
     if (!update) return;
     // A rejected update leaves no trace in history; its id may be used again.
-    this.updates.delete(id);
+    this.updateMap!.delete(id);
     update.advance(UpdateStage.Completed, { failure: rejection.failure });
   }
 
@@ -1356,32 +1422,38 @@ export class Execution {
 
   /** Answers a query through a worker: attached to the next workflow task, or as a query task. */
   query(q: PendingQuery): void {
-    this.queriesById.set(q.id, q);
+    (this.queriesById ??= new Map()).set(q.id, q);
     if (this.isRunning && this.wft?.state === 'scheduled') this.wft.queries.push(q);
-    else if (this.isRunning && this.wft) this.waitingQueries.push(q);
+    else if (this.isRunning && this.wft) (this.waitingQueries ??= []).push(q);
     else this.dispatchQuery(q);
     this.notify();
   }
 
   forgetQuery(id: string): void {
-    const q = this.queriesById.get(id);
+    const q = this.queriesById?.get(id);
     if (!q) return;
-    this.queriesById.delete(id);
-    this.waitingQueries = this.waitingQueries.filter((w) => w !== q);
+    this.forget(q);
+    this.waitingQueries = this.waitingQueries?.filter((w) => w !== q);
     if (this.wft) this.wft.queries = this.wft.queries.filter((w) => w !== q);
+  }
+
+  private forget(q: PendingQuery): void {
+    this.queriesById?.delete(q.id);
+    if (this.queriesById?.size === 0) this.queriesById = undefined;
   }
 
   private dispatchWaitingQueries(): void {
     const waiting = this.waitingQueries;
-    this.waitingQueries = [];
+    if (!waiting) return;
+    this.waitingQueries = undefined;
     if (this.isRunning && this.wft?.state === 'scheduled') this.wft.queries.push(...waiting);
     else for (const q of waiting) this.dispatchQuery(q);
   }
 
   private dispatchQuery(q: PendingQuery): void {
-    if (!this.queriesById.has(q.id)) return;
+    if (!this.queriesById?.has(q.id)) return;
     if (this.previousStartedEventId === 0) {
-      this.queriesById.delete(q.id);
+      this.forget(q);
       q.reject(
         failedPrecondition(
           'Workflow closed before its first workflow task completed; it cannot answer queries.',
@@ -1394,7 +1466,7 @@ export class Execution {
   }
 
   startQueryTask(ref: QueryTaskRef, fromSticky: boolean): Attrs | null {
-    const q = this.queriesById.get(ref.queryId);
+    const q = this.queriesById?.get(ref.queryId);
     if (!q) return null;
     return {
       taskToken: encodeTaskToken({ k: 'q', n: this.namespace, w: this.workflowId, r: this.runId, q: q.id }),
@@ -1403,7 +1475,7 @@ export class Execution {
       previousStartedEventId: this.previousStartedEventId,
       startedEventId: this.previousStartedEventId,
       attempt: 1,
-      history: { events: fromSticky ? [] : this.history },
+      history: fromSticky ? {} : historyMessage(this.history.encoded()),
       query: { queryType: q.queryType, queryArgs: q.queryArgs ?? undefined, header: q.header ?? undefined },
       workflowExecutionTaskQueue: { name: this.taskQueue, kind: TaskQueueKind.Normal },
       scheduledTime: timestamp(this.host.clock.now()),
@@ -1412,7 +1484,7 @@ export class Execution {
   }
 
   answerQuery(id: string, req: Attrs): void {
-    const q = this.queriesById.get(id);
+    const q = this.queriesById?.get(id);
     if (!q) throw new RpcError(status.NOT_FOUND, 'Query not found (it was answered or timed out).');
     this.settleQuery(q, req);
   }
@@ -1427,12 +1499,12 @@ export class Execution {
           errorMessage: r.errorMessage,
           failure: r.failure,
         });
-      else this.waitingQueries.push(q);
+      else (this.waitingQueries ??= []).push(q);
     }
   }
 
   private settleQuery(q: PendingQuery, r: Attrs): void {
-    this.queriesById.delete(q.id);
+    this.forget(q);
     if (r.completedType === 2)
       q.reject(new RpcError(status.INVALID_ARGUMENT, r.errorMessage || r.failure?.message || 'query failed'));
     else q.resolve(r.queryResult);
@@ -1470,8 +1542,8 @@ export class Execution {
 
   /** Rejects every query still waiting (server shutdown). */
   abandonQueries(err: Error): void {
-    for (const q of this.queriesById.values()) q.reject(err);
-    this.queriesById.clear();
+    for (const q of this.queriesById?.values() ?? []) q.reject(err);
+    this.queriesById = undefined;
   }
 }
 
@@ -1512,6 +1584,16 @@ const TIMEOUT_NAMES: Record<number, string> = {
   3: 'ScheduleToClose',
   4: 'Heartbeat',
 };
+
+/** `current` with `fields` upserted (a null payload removes a field); a new object, or NO_FIELDS. */
+function upserted(current: Record<string, Attrs>, fields: Record<string, Attrs>): Record<string, Attrs> {
+  const next = { ...current };
+  for (const [k, v] of Object.entries(fields)) {
+    if (isNullPayload(v)) delete next[k];
+    else next[k] = v;
+  }
+  return Object.keys(next).length ? next : NO_FIELDS;
+}
 
 function isNullPayload(p: Attrs | null | undefined): boolean {
   if (!p) return true;

@@ -5,6 +5,7 @@
 import { VirtualClock } from '../../devserver/clock/virtualClock';
 import { parseArgs } from '../../devserver/cli';
 import { EventType, type Attrs, type HistoryEvent } from '../../devserver/history/events';
+import { historyEvents } from '../../devserver/history/encodedHistory';
 import { dropHeldBackTimerFired, isContiguous, partialHistory } from '../../devserver/history/rules';
 import { Execution, type ExecutionHost } from '../../devserver/state/execution';
 import { nextRetry, RetryState, withDefaults } from '../../devserver/state/retry';
@@ -64,6 +65,8 @@ function startTask(exec: Execution, sticky = false): Attrs {
 
 const token = (task: Attrs) => decodeTaskToken(task.taskToken, ['w', 'a']);
 const types = (events: readonly HistoryEvent[]) => events.map((e) => e.eventType);
+/** The events a task or page carries (sent as encoded bytes). */
+const eventsOf = (task: Attrs) => historyEvents(task.history);
 const cmd = (commandType: number, field: string, attrs: Attrs) => ({ commandType, [field]: attrs });
 const startTimer = (timerId: string, seconds: number) =>
   cmd(3, 'startTimerCommandAttributes', { timerId, startToFireTimeout: { seconds } });
@@ -71,20 +74,23 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 test('a run starts with WorkflowExecutionStarted, WorkflowTaskScheduled, then WorkflowTaskStarted when polled', () => {
   const exec = newExecution();
-  expect(types(exec.history)).toEqual([EventType.WorkflowExecutionStarted, EventType.WorkflowTaskScheduled]);
+  expect(types(exec.history.events())).toEqual([
+    EventType.WorkflowExecutionStarted,
+    EventType.WorkflowTaskScheduled,
+  ]);
   const task = startTask(exec);
   expect(task.startedEventId).toBe(3);
-  expect(types(task.history.events)).toEqual([1, 5, 6]);
-  expect(isContiguous(task.history.events)).toBe(true);
+  expect(types(eventsOf(task))).toEqual([1, 5, 6]);
+  expect(isContiguous(eventsOf(task))).toBe(true);
 });
 
 test('events arriving while a task is started are held back and written after its completion', () => {
   const exec = newExecution();
   const task = startTask(exec);
   exec.signal('s', null, 'client');
-  expect(exec.history).toHaveLength(3);
+  expect(exec.history.length).toBe(3);
   exec.completeWorkflowTask(token(task), { commands: [startTimer('t1', 60)] });
-  expect(types(exec.history)).toEqual([
+  expect(types(exec.history.events())).toEqual([
     EventType.WorkflowExecutionStarted,
     EventType.WorkflowTaskScheduled,
     EventType.WorkflowTaskStarted,
@@ -100,7 +106,7 @@ test('sdkMetadata of a completion is copied into WorkflowTaskCompleted', () => {
   const task = startTask(exec);
   const sdkMetadata = { coreUsedFlags: [1, 2], langUsedFlags: [3], sdkName: 'sdk', sdkVersion: '1' };
   exec.completeWorkflowTask(token(task), { commands: [startTimer('t', 5)], sdkMetadata });
-  expect(exec.history[3]?.workflowTaskCompletedEventAttributes).toMatchObject({ sdkMetadata });
+  expect(exec.history.events()[3]?.workflowTaskCompletedEventAttributes).toMatchObject({ sdkMetadata });
 });
 
 test('ActivityTaskStarted is written when the activity completes, right before its result', () => {
@@ -117,9 +123,9 @@ test('ActivityTaskStarted is written when the activity completes, right before i
   });
   const activity = exec.startActivityTask(host.activityTasks.pop()!, 'worker')!;
   expect(activity.scheduleToCloseTimeout).toBeDefined();
-  expect(types(exec.history)).not.toContain(EventType.ActivityTaskStarted);
+  expect(types(exec.history.events())).not.toContain(EventType.ActivityTaskStarted);
   exec.completeActivity(token(activity), { payloads: [] }, 'worker');
-  const [started, completed] = exec.history.slice(-3, -1);
+  const [started, completed] = exec.history.events().slice(-3, -1);
   expect(started?.eventType).toBe(EventType.ActivityTaskStarted);
   expect(completed?.eventType).toBe(EventType.ActivityTaskCompleted);
   expect(completed?.activityTaskCompletedEventAttributes).toMatchObject({ startedEventId: started?.eventId });
@@ -133,12 +139,12 @@ test('a TimerFired held back is dropped when the worker cancels that timer', () 
   const second = startTask(exec);
   host.clock.advanceBy(5000); // the timer fires while the task is in flight
   expect(exec.wft?.state).toBe('started');
-  expect(types(exec.history)).not.toContain(EventType.TimerFired);
+  expect(types(exec.history.events())).not.toContain(EventType.TimerFired);
   exec.completeWorkflowTask(token(second), {
     commands: [cmd(6, 'cancelTimerCommandAttributes', { timerId: 't1' })],
   });
-  expect(types(exec.history)).toContain(EventType.TimerCanceled);
-  expect(types(exec.history)).not.toContain(EventType.TimerFired);
+  expect(types(exec.history.events())).toContain(EventType.TimerCanceled);
+  expect(types(exec.history.events())).not.toContain(EventType.TimerFired);
   expect(exec.wft).toBeNull();
 });
 
@@ -150,26 +156,26 @@ test('a failed workflow task is retried as a transient task, persisted only once
   const lengthAfterFailure = exec.history.length;
   const retry = startTask(exec);
   expect(retry.attempt).toBe(2);
-  expect(exec.history).toHaveLength(lengthAfterFailure);
-  expect(types(retry.history.events).slice(-2)).toEqual([
+  expect(exec.history.length).toBe(lengthAfterFailure);
+  expect(types(eventsOf(retry)).slice(-2)).toEqual([
     EventType.WorkflowTaskScheduled,
     EventType.WorkflowTaskStarted,
   ]);
   expect(retry.startedEventId).toBe(lengthAfterFailure + 2);
   exec.failWorkflowTask(token(retry), { cause: 22 });
-  expect(exec.history).toHaveLength(lengthAfterFailure);
+  expect(exec.history.length).toBe(lengthAfterFailure);
   const third = startTask(exec);
   expect(third.attempt).toBe(3);
   exec.completeWorkflowTask(token(third), {
     commands: [cmd(4, 'completeWorkflowExecutionCommandAttributes', {})],
   });
-  expect(types(exec.history).slice(lengthAfterFailure)).toEqual([
+  expect(types(exec.history.events()).slice(lengthAfterFailure)).toEqual([
     EventType.WorkflowTaskScheduled,
     EventType.WorkflowTaskStarted,
     EventType.WorkflowTaskCompleted,
     EventType.WorkflowExecutionCompleted,
   ]);
-  expect(isContiguous(exec.history)).toBe(true);
+  expect(isContiguous(exec.history.events())).toBe(true);
 });
 
 test('a sticky worker gets the history from the previous WorkflowTaskCompleted; the normal queue gets all of it', () => {
@@ -182,9 +188,9 @@ test('a sticky worker gets the history from the previous WorkflowTaskCompleted; 
   expect(host.workflowTasks.at(-1)?.queue).toBe('sticky-1');
   const sticky = startTask(exec, true);
   expect(sticky.previousStartedEventId).toBe(3);
-  expect(sticky.history.events[0].eventId).toBe(4);
-  expect(sticky.history.events.at(-1).eventId).toBe(sticky.startedEventId);
-  expect(partialHistory(exec.history, 3)[0]?.eventType).toBe(EventType.WorkflowTaskCompleted);
+  expect(eventsOf(sticky)[0]?.eventId).toBe(4);
+  expect(eventsOf(sticky).at(-1)?.eventId).toBe(sticky.startedEventId);
+  expect(partialHistory(exec.history.events(), 3)[0]?.eventType).toBe(EventType.WorkflowTaskCompleted);
   // The sticky queue goes away (ShutdownWorker): the next task is served in full on the normal queue.
   exec.completeWorkflowTask(token(sticky), {
     commands: [],
@@ -193,7 +199,7 @@ test('a sticky worker gets the history from the previous WorkflowTaskCompleted; 
   exec.signal('s2', null, 'client');
   exec.stickyQueueGone('sticky-1');
   expect(host.workflowTasks.at(-1)?.queue).toBe('tq');
-  expect(startTask(exec).history.events[0].eventId).toBe(1);
+  expect(eventsOf(startTask(exec))[0]?.eventId).toBe(1);
 });
 
 test('a close command while new events wait is refused with UnhandledCommand and a new task', () => {
@@ -206,7 +212,7 @@ test('a close command while new events wait is refused with UnhandledCommand and
     }),
   ).toThrow('UnhandledCommand');
   expect(exec.isRunning).toBe(true);
-  expect(types(exec.history).slice(-3)).toEqual([
+  expect(types(exec.history.events()).slice(-3)).toEqual([
     EventType.WorkflowTaskFailed,
     EventType.WorkflowExecutionSignaled,
     EventType.WorkflowTaskScheduled,
