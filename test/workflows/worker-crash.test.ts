@@ -1,8 +1,6 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { emailMessageId } from '../../activities';
 import { DevServer } from '../../devserver/server';
 import {
   orderWorkflowId,
@@ -10,13 +8,15 @@ import {
   type CheckoutOrderInput,
   type OrderView,
 } from '../../workflows/contract';
+import { startSmtpSink, type SmtpSink } from '../activities/smtp-sink';
 import { testDatabaseUrl, testPrisma } from '../setup/database';
 import { spawnWorker, type WorkerProcess } from '../worker/run-worker-process';
 
 /**
  * A worker process killed with SIGKILL in the middle of provisioning (no graceful shutdown: its
  * CreateAccount attempt and any workflow task it held are simply lost) and replaced by a new one:
- * the order still ends active with exactly one panel account per service and one welcome email.
+ * the order still ends active with exactly one panel account per service and one welcome email,
+ * which arrives over SMTP exactly once.
  */
 jest.setTimeout(180_000);
 
@@ -26,7 +26,7 @@ let server: DevServer;
 let connection: Connection;
 let client: Client;
 let address: string;
-let outbox: string;
+let sink: SmtpSink;
 const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
@@ -36,7 +36,7 @@ beforeAll(async () => {
   address = (await server.listen()).address;
   connection = await Connection.connect({ address });
   client = new Client({ connection });
-  outbox = mkdtempSync(path.join(tmpdir(), 'workflows-crash-outbox-'));
+  sink = await startSmtpSink();
 });
 
 afterAll(async () => {
@@ -44,15 +44,14 @@ afterAll(async () => {
   await Promise.all(workers.map((w) => w.exited));
   await connection?.close();
   await server?.close();
-  if (outbox) rmSync(outbox, { recursive: true, force: true });
+  await sink?.close();
 });
 
 function startWorker(env: Record<string, string> = {}): WorkerProcess {
   const worker = spawnWorker({
     TEMPORAL_ADDRESS: address,
     DATABASE_URL: testDatabaseUrl(),
-    OUTBOX_DIR: outbox,
-    SMTP_URL: '',
+    SMTP_URL: sink.url,
     LOG_LEVEL: 'warn',
     ...env,
   });
@@ -136,9 +135,10 @@ test('SIGKILL mid-provisioning, then a replacement worker: one account per servi
   expect(row.status).toBe('active');
   expect(row.services.map((s) => s.status).sort()).toEqual(['active', 'active']);
   expect(row.emails.map((e) => e.template)).toEqual(['welcome']);
-  expect(
-    readdirSync(outbox).filter((file) => file.includes(orderId) && file.includes('welcome')),
-  ).toHaveLength(1);
+  // The order's only email, arrived once (a resend would repeat its Message-ID).
+  expect(sink.messages.map((m) => m.messageId).filter((id) => id?.startsWith(`<${orderId}.`))).toEqual([
+    emailMessageId(orderId, 'welcome'),
+  ]);
 
   second.child.kill('SIGTERM');
   expect((await second.exited).code).toBe(0);
