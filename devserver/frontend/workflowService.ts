@@ -402,33 +402,40 @@ async function getHistory(server: DevServer, req: Req, ctx: CallContext): Promis
   const token = (e: number) => Buffer.from(JSON.stringify({ r: exec.runId, e } satisfies HistoryToken));
   const closeOnly = req.historyEventFilterType === 2;
   const pageSize = req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
-  const deadline = Date.now() + server.historyLongPollMs;
-  for (;;) {
+  const page = (): Attrs | undefined => {
     const length = exec.history.length;
     if (closeOnly) {
-      if (!exec.isRunning) return { history: historyMessage(exec.history.encoded(length)) };
-    } else {
-      const count = Math.max(0, Math.min(pageSize, length - from + 1));
-      const next = from + count;
-      const more = next <= length;
-      if (count > 0 || !req.waitNewEvent || !exec.isRunning) {
-        let events = count > 0 ? exec.history.encoded(from, next - 1) : Buffer.alloc(0);
-        const transient = exec.wft?.transientEvents;
-        if (!more && !req.waitNewEvent && transient) events = Buffer.concat([events, transient]);
-        const waitMore = req.waitNewEvent && (exec.isRunning || more);
-        return { history: historyMessage(events), nextPageToken: more || waitMore ? token(next) : undefined };
-      }
+      return exec.isRunning ? undefined : { history: historyMessage(exec.history.encoded(length)) };
     }
-    if (!req.waitNewEvent) return { history: { events: [] } };
-    const remaining = deadline - Date.now();
-    if (remaining <= 0 || ctx.signal.aborted) return { history: { events: [] }, nextPageToken: token(from) };
-    // Wait for a change, at most until the long poll's deadline.
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), remaining);
-    const onAbort = () => ac.abort();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    await exec.waitForChange(ac.signal);
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
-  }
+    const count = Math.max(0, Math.min(pageSize, length - from + 1));
+    const next = from + count;
+    const more = next <= length;
+    if (count === 0 && req.waitNewEvent && exec.isRunning) return undefined;
+    let events = count > 0 ? exec.history.encoded(from, next - 1) : Buffer.alloc(0);
+    const transient = exec.wft?.transientEvents;
+    if (!more && !req.waitNewEvent && transient) events = Buffer.concat([events, transient]);
+    const waitMore = req.waitNewEvent && (exec.isRunning || more);
+    return { history: historyMessage(events), nextPageToken: more || waitMore ? token(next) : undefined };
+  };
+  const now = page();
+  if (now) return now;
+  if (!req.waitNewEvent) return { history: { events: [] } };
+  // The long poll: re-check on every change of the run, until the deadline or the caller leaves.
+  // One timer and one subscription per call, however many events the run writes meanwhile.
+  return new Promise((resolve) => {
+    const finish = (res: Attrs) => {
+      clearTimeout(timer);
+      unwatch();
+      ctx.signal.removeEventListener('abort', giveUp);
+      resolve(res);
+    };
+    const giveUp = () => finish({ history: { events: [] }, nextPageToken: token(from) });
+    const timer = setTimeout(giveUp, server.historyLongPollMs);
+    const unwatch = exec.watch(() => {
+      const res = page();
+      if (res) finish(res);
+    });
+    if (ctx.signal.aborted) giveUp();
+    else ctx.signal.addEventListener('abort', giveUp, { once: true });
+  });
 }

@@ -195,7 +195,8 @@ export class Execution {
   /** Queries that arrived while a task was started: attached to the next task, or sent alone. */
   private waitingQueries: PendingQuery[] | undefined;
   private runTimers: ClockTimer[] | undefined;
-  private historyWaiters: Set<() => void> | undefined;
+  /** Long polls on the history, told of every change. */
+  private watchers: Set<() => void> | undefined;
   private nextWftAttempt = 1;
   private completing = false;
   private unhandledCommand = false;
@@ -343,19 +344,14 @@ export class Execution {
     return events.length;
   }
 
-  /** Waits until the history changes (new event or close), or `signal` aborts. */
-  waitForChange(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const waiters = (this.historyWaiters ??= new Set());
-      const done = () => {
-        waiters.delete(done);
-        if (this.historyWaiters?.size === 0) this.historyWaiters = undefined;
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      waiters.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+  /** Calls `listener` after every change of the run (new event, close); returns the unsubscribe. */
+  watch(listener: () => void): () => void {
+    const set = (this.watchers ??= new Set());
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (this.watchers?.size === 0) this.watchers = undefined;
+    };
   }
 
   private touch<T>(fn: () => T): T {
@@ -365,7 +361,7 @@ export class Execution {
   }
 
   private notify(): void {
-    if (this.historyWaiters) for (const w of [...this.historyWaiters]) w();
+    if (this.watchers) for (const w of [...this.watchers]) w();
     this.host.changed(this);
   }
 
