@@ -8,7 +8,7 @@ import {
 } from '@grpc/grpc-js';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { RpcError, encodeStatusDetails } from './errors';
-import { TO_OBJECT_OPTIONS, protoRoot, type ProtoType } from './proto';
+import { TO_OBJECT_OPTIONS, lookupType, serviceMethods, type ProtoType } from './proto';
 
 /** A request as a plain object (int64 as numbers, bytes as Buffers), and the call's cancellation. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -24,6 +24,7 @@ export type Handlers = Record<string, Handler>;
 /**
  * Registers every method of a protobufjs service on a grpc-js server. Methods without a handler
  * answer UNIMPLEMENTED at once, with the "unknown method" wording the SDK's core accepts.
+ * Message types are looked up on a method's first call, so registering costs no type building.
  */
 export function addProtoService(
   server: Server,
@@ -31,23 +32,21 @@ export function addProtoService(
   handlers: Handlers,
   onError?: (method: string, err: unknown) => void,
 ): void {
-  const service = protoRoot.lookupService(serviceName);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const definition: Record<string, any> = {};
   const impl: UntypedServiceImplementation = {};
-  for (const m of service.methodsArray) {
-    m.resolve();
-    const reqType = m.resolvedRequestType as ProtoType;
-    const resType = m.resolvedResponseType as ProtoType;
+  for (const m of serviceMethods(serviceName)) {
+    const reqType = () => lookupType(m.requestType);
+    const resType = () => lookupType(m.responseType);
     definition[m.name] = {
       path: `/${serviceName}/${m.name}`,
-      requestStream: !!m.requestStream,
-      responseStream: !!m.responseStream,
-      requestSerialize: (obj: object) => Buffer.from(reqType.encode(reqType.fromObject(obj)).finish()),
+      requestStream: m.requestStream,
+      responseStream: m.responseStream,
+      requestSerialize: (obj: object) => Buffer.from(reqType().encode(reqType().fromObject(obj)).finish()),
       // Decoding errors surface as INTERNAL from grpc-js; we decode inside the handler instead.
       requestDeserialize: (bytes: Buffer) => bytes,
-      responseSerialize: (obj: object) => Buffer.from(resType.encode(resType.fromObject(obj)).finish()),
-      responseDeserialize: (bytes: Buffer) => resType.toObject(resType.decode(bytes), TO_OBJECT_OPTIONS),
+      responseSerialize: (obj: object) => Buffer.from(resType().encode(resType().fromObject(obj)).finish()),
+      responseDeserialize: (bytes: Buffer) => resType().toObject(resType().decode(bytes), TO_OBJECT_OPTIONS),
       originalName: m.name,
     };
     if (m.requestStream || m.responseStream) {
@@ -63,7 +62,7 @@ export function addProtoService(
         callback({ code: status.UNIMPLEMENTED, details: `unknown method ${m.name}` });
         return;
       }
-      void serve(m.name, reqType, handler, call, callback, onError);
+      void serve(m.name, reqType(), handler, call, callback, onError);
     };
   }
   server.addService(definition, impl);
