@@ -14,12 +14,15 @@ export function heartbeat(details?: unknown): void {
 /**
  * Awaits `work`, heartbeating every `intervalMs` meanwhile, so a slow call (a panel, an SMTP
  * server) keeps a heartbeat timeout from firing while a dead worker is still noticed quickly.
+ * Only when the activity was scheduled with a heartbeat timeout: without one the server ignores
+ * liveness, and each heartbeat would still cost a round trip to it (the first one is sent at once).
  */
 export async function withHeartbeats<T>(work: Promise<T>, details?: unknown, intervalMs = 1_000): Promise<T> {
   const context = currentContext();
-  if (!context) return work;
+  if (!context?.info.heartbeatTimeoutMs) return work;
   context.heartbeat(details);
-  const timer = setInterval(() => context.heartbeat(details), intervalMs);
+  const every = Math.min(intervalMs, Math.max(100, Math.floor(context.info.heartbeatTimeoutMs / 3)));
+  const timer = setInterval(() => context.heartbeat(details), every);
   try {
     return await work;
   } finally {

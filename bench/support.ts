@@ -1,7 +1,7 @@
 // Helpers the benchmarks share: CPU and memory of a child process from /proc, spawning the
 // embedded Temporal-compatible server, bounded concurrency and the printed figure lines.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -17,6 +17,22 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the command name: utime and stime are fields 14 and 15 of stat(5), here 11 and 12.
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** CPU seconds per thread of a process so far, keyed `<tid> <thread name>`. */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(`${tid} ${name}`, (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return threads;
 }
 
 export function rssBytes(pid: number): number {

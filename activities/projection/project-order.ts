@@ -38,17 +38,38 @@ export function createProjectionActivities(deps: {
           TRANSACTION_OPTIONS,
         );
       } else {
-        const payload = JSON.stringify(orderPayload(view, entries));
-        const rows = await prisma
-          .$queryRawUnsafe<{ written: boolean }[]>(PROJECT_ORDER_SQL, view.orderId, payload)
-          .catch(async (error: unknown) => {
+        written = await writeOrder(prisma, view.orderId, JSON.stringify(orderPayload(view, entries))).catch(
+          async (error: unknown) => {
             throw (await serviceIdClash(prisma, view)) ?? error;
-          });
-        written = rows[0]?.written === true;
+          },
+        );
       }
       if (!written) log?.debug({ orderId: view.orderId }, 'stale projection skipped (a newer one is stored)');
     },
   };
+}
+
+/**
+ * Runs the statement. Another order inserting the same invoice id or payment reference at the
+ * same moment makes it fail on that unique key (its snapshot could not see the other row yet);
+ * run again, it sees the row and scopes the id, so it is retried here at once rather than after
+ * the activity's backoff.
+ */
+async function writeOrder(prisma: PrismaClient, orderId: string, payload: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const rows = await prisma.$queryRawUnsafe<{ written: boolean }[]>(PROJECT_ORDER_SQL, orderId, payload);
+      return rows[0]?.written === true;
+    } catch (error) {
+      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)
+    ?.meta?.driverAdapterError?.cause;
+  return cause?.originalCode === '23505';
 }
 
 /**

@@ -7,8 +7,25 @@ export class PrismaAccountStore implements AccountStore {
   constructor(private readonly prisma: PrismaClient) {}
 
   async findOrCreate(record: PanelRecord): Promise<string> {
-    // Insert-if-absent, then read: concurrent calls for one key agree on the first row.
-    await this.prisma.panelAccount.createMany({ data: [record], skipDuplicates: true });
+    // Insert-if-absent and read in one statement: concurrent calls for one key agree on the first
+    // row. The read sees the statement's snapshot, so a row committed by a concurrent call after
+    // it started is read again below.
+    const key = [record.kind, record.idempotencyKey] as const;
+    const rows = await this.prisma.$queryRawUnsafe<{ accountId: string }[]>(
+      `WITH ins AS (
+         INSERT INTO "simulated_panel_accounts" ("id", "kind", "idempotencyKey", "accountId", "productId", "ownerId")
+         VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5)
+         ON CONFLICT ("kind", "idempotencyKey") DO NOTHING
+         RETURNING "accountId")
+       SELECT "accountId" FROM ins
+       UNION ALL
+       SELECT "accountId" FROM "simulated_panel_accounts" WHERE "kind" = $1 AND "idempotencyKey" = $2`,
+      ...key,
+      record.accountId,
+      record.productId,
+      record.ownerId,
+    );
+    if (rows[0]) return rows[0].accountId;
     const row = await this.prisma.panelAccount.findUniqueOrThrow({
       where: { kind_idempotencyKey: { kind: record.kind, idempotencyKey: record.idempotencyKey } },
       select: { accountId: true },

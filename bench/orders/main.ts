@@ -28,13 +28,15 @@ import {
   type CheckoutOrderInput,
   type OrderView,
 } from '../../workflows/contract';
-import { cpuSeconds, envCount, inBatches, report, spawnServer } from '../support';
+import { cpuSeconds, envCount, inBatches, report, spawnServer, threadCpuSeconds } from '../support';
 
 const ORDERS = envCount('BENCH_ORDERS', 100);
 const CONCURRENCY = envCount('BENCH_CONCURRENCY', 20);
 const OPEN_LOW = envCount('BENCH_OPEN_LOW', 100);
 const OPEN_HIGH = envCount('BENCH_OPEN_HIGH', 10_000);
 const WARMUP = envCount('BENCH_WARMUP', 10);
+/** BENCH_THREADS=1 also prints the worker's CPU per thread (main, workflow threads, libuv pool). */
+const THREADS = process.env.BENCH_THREADS === '1';
 /** Unpaid orders are started this many at a time (only their start is waited for). */
 const OPEN_CONCURRENCY = 50;
 const FLOOR_TASK_QUEUE = 'bench-floor';
@@ -108,8 +110,23 @@ async function fullOrders(
 ): Promise<{ seconds: number; cpu: Cpu }> {
   const before = cpuOf(pids);
   const t0 = performance.now();
-  await inBatches(count, CONCURRENCY, (i) => fullOrder(client, `${prefix}-${i}`));
+  await threadBreakdown(pids.worker, prefix, count, () =>
+    inBatches(count, CONCURRENCY, (i) => fullOrder(client, `${prefix}-${i}`)),
+  );
   return { seconds: (performance.now() - t0) / 1000, cpu: cpuSince(pids, before) };
+}
+
+/** Runs `work`; with BENCH_THREADS=1 prints the worker's CPU ms per workflow by thread. */
+async function threadBreakdown(pid: number, label: string, count: number, work: () => Promise<void>) {
+  if (!THREADS) return work();
+  const before = threadCpuSeconds(pid);
+  await work();
+  const rows = [...threadCpuSeconds(pid)]
+    .map(([thread, cpu]) => [thread, cpu - (before.get(thread) ?? 0)] as const)
+    .filter(([, cpu]) => cpu > 0)
+    .sort((a, b) => b[1] - a[1]);
+  for (const [thread, cpu] of rows)
+    report(`  [${label}] thread ${thread}, CPU ms per workflow`, ((cpu / count) * 1000).toFixed(1));
 }
 
 async function workflowTasks(client: Client, workflowId: string): Promise<number> {
@@ -213,7 +230,9 @@ async function main(): Promise<void> {
   };
   await inBatches(WARMUP, CONCURRENCY, (i) => runFloor(`floor-warm-${i}`));
   const floorBefore = cpuOf(pids);
-  await inBatches(ORDERS, CONCURRENCY, (i) => runFloor(`floor-${i}`));
+  await threadBreakdown(pids.worker, 'floor', ORDERS, () =>
+    inBatches(ORDERS, CONCURRENCY, (i) => runFloor(`floor-${i}`)),
+  );
   const floor = cpuSince(pids, floorBefore);
   const floorTasks = await meanWorkflowTasks(
     client,

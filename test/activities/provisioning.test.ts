@@ -128,15 +128,27 @@ describe('createAccount', () => {
     expect(await panelAccounts(k.serviceId)).toHaveLength(0);
   });
 
-  test('heartbeats while it waits for the panel', async () => {
+  test('heartbeats while it waits for the panel when scheduled with a heartbeat timeout', async () => {
     const k = await projected();
     const { createAccount } = setup({ latencyMs: 1_500 });
-    const env = new MockActivityEnvironment();
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 3_000 });
     const beats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => beats.push(details));
     await env.run(createAccount, accountRequest(k));
     expect(beats.length).toBeGreaterThanOrEqual(2);
     expect(beats[0]).toEqual({ serviceId: k.serviceId });
+  });
+
+  test('sends no heartbeats without a heartbeat timeout (nobody would read them)', async () => {
+    const k = await projected();
+    const { createAccount } = setup({ latencyMs: 1_500 });
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => beats.push(details));
+    await expect(env.run(createAccount, accountRequest(k))).resolves.toEqual({
+      accountId: expect.any(String),
+    });
+    expect(beats).toEqual([]);
   });
 });
 
