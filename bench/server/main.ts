@@ -36,15 +36,17 @@ function startWorker(address: string): Promise<ChildProcess & { onWaiting: (n: n
 }
 
 async function main(): Promise<void> {
-  // 1. Spawn to serving, median of five launches.
+  // 1. Spawn to serving, median of five launches. The first one after a change to devserver/
+  // also rebuilds the launcher's bundle and its code cache: the launches are shown in order.
   const launches: number[] = [];
   for (let i = 0; i < 5; i++) {
     const { child, readyMs } = await spawnServer();
     launches.push(readyMs);
     child.kill('SIGKILL');
   }
-  launches.sort((a, b) => a - b);
-  report('spawn to serving (median of 5), ms', (launches[2] as number).toFixed(0), '< 300');
+  const sorted = [...launches].sort((a, b) => a - b);
+  report('spawn to serving (median of 5), ms', (sorted[2] as number).toFixed(0), '< 300');
+  report('  (each launch, ms)', launches.map((ms) => ms.toFixed(0)).join(' '));
 
   const { child: server, port } = await spawnServer();
   const address = `127.0.0.1:${port}`;
