@@ -105,7 +105,18 @@ export interface PendingQuery {
   header?: Attrs | null;
   resolve(result: Attrs | null | undefined): void;
   reject(err: Error): void;
+  /** Handed to a worker as a query task (a second copy of the task is then stale). */
+  started?: boolean;
+  /** Moves the query task off a sticky queue whose worker does not take it. */
+  stickyFallback?: NodeJS.Timeout;
 }
+
+/**
+ * How long a query task waits on a sticky queue before the normal queue serves it too. A live
+ * sticky worker always has a poll waiting; one that died without ShutdownWorker never takes it,
+ * and the query would wait for its deadline.
+ */
+const STICKY_QUERY_FALLBACK_MS = 1000;
 
 export interface ActivityState {
   scheduledEventId: number;
@@ -1434,6 +1445,7 @@ export class Execution {
   }
 
   private forget(q: PendingQuery): void {
+    clearTimeout(q.stickyFallback);
     this.queriesById?.delete(q.id);
     if (this.queriesById?.size === 0) this.queriesById = undefined;
   }
@@ -1457,13 +1469,22 @@ export class Execution {
       );
       return;
     }
-    const queue = this.isRunning && this.sticky ? this.sticky.queue : this.taskQueue;
-    this.host.enqueueWorkflowTask(queue, { kind: 'query', exec: this, queryId: q.id });
+    const sticky = this.isRunning ? this.sticky?.queue : undefined;
+    this.host.enqueueWorkflowTask(sticky ?? this.taskQueue, { kind: 'query', exec: this, queryId: q.id });
+    if (!sticky) return;
+    // Real time, not the virtual clock: waiting for a worker must not make time skip.
+    q.stickyFallback = setTimeout(() => {
+      if (this.queriesById?.get(q.id) !== q || q.started) return;
+      this.host.enqueueWorkflowTask(this.taskQueue, { kind: 'query', exec: this, queryId: q.id });
+    }, STICKY_QUERY_FALLBACK_MS);
+    q.stickyFallback.unref();
   }
 
   startQueryTask(ref: QueryTaskRef, fromSticky: boolean): Attrs | null {
     const q = this.queriesById?.get(ref.queryId);
-    if (!q) return null;
+    if (!q || q.started) return null;
+    q.started = true;
+    clearTimeout(q.stickyFallback);
     return {
       taskToken: encodeTaskToken({ k: 'q', n: this.namespace, w: this.workflowId, r: this.runId, q: q.id }),
       workflowExecution: { workflowId: this.workflowId, runId: this.runId },

@@ -170,3 +170,18 @@ export async function tagged(value: string): Promise<void> {
   upsertMemo({ note: value });
   await condition(() => done);
 }
+
+/**
+ * Holds its first workflow task in flight for `holdMs` of real time (a long local computation, as
+ * far as the server can tell), then waits for `finish`; the `items` query answers what it did.
+ */
+export async function slowFirstTask(holdMs: number): Promise<string[]> {
+  const items = ['first task'];
+  let done = false;
+  setHandler(itemsQuery, () => items);
+  setHandler(addItem, (v) => void items.push(v));
+  setHandler(finish, () => void (done = true));
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, holdMs);
+  await condition(() => done);
+  return items;
+}

@@ -1,0 +1,191 @@
+/**
+ * Queries that arrive while a workflow task is in flight, through the official SDK: they wait for
+ * that task and are then answered, attached to the next task or as a query task of their own.
+ * The "in flight" state is made deterministic by taking the first task with a raw poll (as a
+ * worker that then completes or fails it) before the SDK worker starts, or, with the SDK worker
+ * alone, by a first workflow task that holds the worker for a while.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTestEnv } from '../helpers/temporal';
+import {
+  CACHE_MODES,
+  bundleConformanceWorkflows,
+  quietRuntime,
+  startWorker,
+  uid,
+  type WorkflowBundle,
+} from './support';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+
+beforeAll(async () => {
+  quietRuntime();
+  [env, bundle] = await Promise.all([createTestEnv(), bundleConformanceWorkflows()]);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+async function eventTypes(handle: WorkflowHandle): Promise<number[]> {
+  return ((await handle.fetchHistory()).events ?? []).map((e) => Number(e.eventType));
+}
+
+/** Takes the workflow's pending task off its queue as a worker would; returns its task token. */
+async function takeTask(taskQueue: string): Promise<Uint8Array> {
+  const task = await env.client.workflowService.pollWorkflowTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    identity: 'raw-poller',
+  });
+  if (!task.taskToken?.length) throw new Error('no workflow task to take');
+  return task.taskToken;
+}
+
+/** The query is sent, and stays unanswered while the task is in flight. */
+function pendingQuery(handle: WorkflowHandle, queryType: string) {
+  let settled = false;
+  const answer = handle.query<string[]>(queryType).finally(() => (settled = true));
+  return { answer, isSettled: () => settled };
+}
+
+describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
+  test('a query during an in-flight first task that completes is answered as a query task', async () => {
+    const taskQueue = uid('in-flight-completed');
+    const handle = await env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
+    await handle.signal('addItem', 'a');
+    const token = await takeTask(taskQueue);
+    const query = pendingQuery(handle, 'items');
+    // A round trip to the server after the query: it is registered, and not answered.
+    await handle.describe();
+    expect(query.isSettled()).toBe(false);
+    // The collector's first activation sends no command, so an empty completion is what the SDK
+    // would have sent too: the SDK worker below replays this history without a mismatch.
+    await env.client.workflowService.respondWorkflowTaskCompleted({
+      taskToken: token,
+      commands: [],
+      identity: 'raw-poller',
+    });
+    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    try {
+      await expect(query.answer).resolves.toEqual(['a']);
+      // Answered from the completed task's history: no workflow task was added or failed for it.
+      expect(await eventTypes(handle)).toEqual([
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+      ]);
+      await handle.signal('finish');
+      await expect(handle.result()).resolves.toEqual(['a']);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('a query during an in-flight first task that fails rides on the retried task', async () => {
+    const taskQueue = uid('in-flight-failed');
+    const handle = await env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
+    await handle.signal('addItem', 'b');
+    const token = await takeTask(taskQueue);
+    const query = pendingQuery(handle, 'items');
+    await handle.describe();
+    expect(query.isSettled()).toBe(false);
+    await env.client.workflowService.respondWorkflowTaskFailed({
+      taskToken: token,
+      cause:
+        temporal.api.enums.v1.WorkflowTaskFailedCause
+          .WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+      identity: 'raw-poller',
+    });
+    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    try {
+      await expect(query.answer).resolves.toEqual(['b']);
+      // The retried task (attempt 2) carried the query and completed; it is in history since.
+      expect(await eventTypes(handle)).toEqual([
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+      ]);
+      await handle.signal('finish');
+      await expect(handle.result()).resolves.toEqual(['b']);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('a query for a run whose sticky worker is gone is served on the normal queue', async () => {
+    const taskQueue = uid('sticky-gone');
+    const handle = await env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
+    await handle.signal('addItem', 'c');
+    // Completed by a "worker" that asks for a sticky queue and then never polls it (it died
+    // without ShutdownWorker). Without the fallback the query waits for its deadline (30 s).
+    await env.client.workflowService.respondWorkflowTaskCompleted({
+      taskToken: await takeTask(taskQueue),
+      commands: [],
+      identity: 'raw-poller',
+      stickyAttributes: {
+        workerTaskQueue: { name: uid('dead-sticky') },
+        scheduleToStartTimeout: msToTs('1s'),
+      },
+    });
+    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    try {
+      await expect(handle.query('items')).resolves.toEqual(['c']);
+      await handle.signal('finish');
+      await expect(handle.result()).resolves.toEqual(['c']);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('a query sent while the SDK worker runs a new workflow’s first task is answered after it', async () => {
+    const w = await startWorker(env, bundle, { maxCachedWorkflows });
+    try {
+      const handle = await env.client.workflow.start('slowFirstTask', {
+        taskQueue: w.taskQueue,
+        workflowId: uid('slow-first'),
+        args: [500],
+      });
+      // Wait until the worker holds the first task (STARTED), then query.
+      for (;;) {
+        const { raw } = await handle.describe();
+        if (
+          raw.pendingWorkflowTask?.state ===
+          temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
+        )
+          break;
+        expect(raw.pendingWorkflowTask).toBeTruthy();
+      }
+      const answer = await handle.query<string[]>('items');
+      expect(answer).toEqual(['first task']);
+      // The first task completed normally: the query neither failed nor timed it out.
+      const types = await eventTypes(handle);
+      expect(types.slice(0, 4)).toEqual([
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+      ]);
+      expect(types).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+      expect(types).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
+      await handle.signal('addItem', 'later');
+      await handle.signal('finish');
+      await expect(handle.result()).resolves.toEqual(['first task', 'later']);
+    } finally {
+      await w.stop();
+    }
+  });
+});
