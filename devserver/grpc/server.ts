@@ -18,6 +18,8 @@ export interface CallContext {
   /** Aborted when the client cancels the call or its deadline passes (long polls must stop then). */
   signal: AbortSignal;
   method: string;
+  /** The request came compressed (gzip or deflate; see GetSystemInfo in frontend/). */
+  compressed: boolean;
 }
 export type Handlers = Record<string, Handler>;
 
@@ -89,7 +91,11 @@ async function serve(
         `malformed ${reqType.fullName.slice(1)}: ${(err as Error).message}`,
       );
     }
-    const res = await handler(req, { signal: abort.signal, method });
+    const res = await handler(req, {
+      signal: abort.signal,
+      method,
+      compressed: requestEncoding(call) !== 'identity',
+    });
     callback(null, res);
   } catch (err) {
     if (err instanceof RpcError) {
@@ -111,4 +117,13 @@ export async function bindServer(server: Server, host: string, port: number): Pr
       err ? reject(err) : resolve(bound),
     );
   });
+}
+
+/**
+ * The request's grpc-encoding. grpc-js strips the header from the call's metadata and keeps it on
+ * its internal call object; 'identity' when that is not where this version keeps it.
+ */
+function requestEncoding(call: ServerUnaryCall<Buffer, object>): string {
+  const inner = (call as unknown as { call?: { incomingEncoding?: unknown } }).call;
+  return typeof inner?.incomingEncoding === 'string' ? inner.incomingEncoding : 'identity';
 }

@@ -211,3 +211,35 @@ test('TestService: the counted lock refuses to go below zero', async () => {
   await ts.unlockTimeSkipping({});
   await ts.lockTimeSkipping({});
 });
+
+test('a compressed GetSystemInfo is refused naming grpc-encoding; other compressed calls are served', async () => {
+  // What the SDK's core sends by default: every request gzipped. On this answer the core connects
+  // again without compression (it retries once when the message names grpc-encoding).
+  const gzip = new GrpcClient(server.address, credentials.createInsecure(), {
+    'grpc.default_compression_algorithm': 2,
+  });
+  const call = (method: string, body: Buffer) =>
+    new Promise<Buffer>((resolve, reject) =>
+      gzip.makeUnaryRequest(
+        `/temporal.api.workflowservice.v1.WorkflowService/${method}`,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        (err, res) => (err ? reject(err) : resolve(res as Buffer)),
+      ),
+    );
+  try {
+    const refused = await grpcError(call('GetSystemInfo', Buffer.alloc(0)));
+    expect(refused.code).toBe(status.UNIMPLEMENTED);
+    expect(refused.details.toLowerCase()).toContain('grpc-encoding');
+    const request = temporal.api.workflowservice.v1.DescribeNamespaceRequest.encode({ namespace }).finish();
+    const described = temporal.api.workflowservice.v1.DescribeNamespaceResponse.decode(
+      await call('DescribeNamespace', Buffer.from(request)),
+    );
+    expect(described.namespaceInfo?.name).toBe(namespace);
+    // Uncompressed, GetSystemInfo answers as usual.
+    await expectStillServing();
+  } finally {
+    gzip.close();
+  }
+});
