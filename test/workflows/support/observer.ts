@@ -78,9 +78,10 @@ export class ActivityObserver {
         const inFlight = (this.inFlight.get(view.orderId) ?? 0) + 1;
         this.inFlight.set(view.orderId, inFlight);
         if (inFlight > 1) this.overlappingProjection = true;
+        // Noted before the write, so an order whose projection keeps failing is checked too.
+        this.unchecked.set(view.orderId, view.kind);
         try {
           await activities.projectOrder(view, entries);
-          this.unchecked.set(view.orderId, view.kind);
         } finally {
           this.inFlight.set(view.orderId, (this.inFlight.get(view.orderId) ?? 1) - 1);
         }
