@@ -17,7 +17,11 @@ export type WorkersConfig = Pick<
   | 'WORKER_TASK_QUEUES'
   | 'PROVISIONING_CONCURRENCY'
   | 'WORKER_SHUTDOWN_GRACE_MS'
->;
+> &
+  // Optional, so callers that build a WorkersConfig by hand keep compiling; loadConfig sets them.
+  Partial<
+    Pick<Config, 'ORDERS_ACTIVITY_CONCURRENCY' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKFLOW_TASK_CONCURRENCY'>
+  >;
 
 /** Workflow code: the workflows folder by default; tests pass a bundle built once. */
 export type WorkflowSource = Pick<WorkerOptions, 'workflowsPath'> | Pick<WorkerOptions, 'workflowBundle'>;
@@ -63,6 +67,26 @@ export function defaultWorkflowSource(): WorkflowSource {
   return { workflowsPath: require.resolve('../workflows') };
 }
 
+/**
+ * The `orders` worker's cache and concurrency. A workflow task needs its workflow in the cache, so
+ * with a cache smaller than the task concurrency the concurrency is lowered to the cache size
+ * (the SDK would otherwise warn and do the same); 0 disables the cache.
+ */
+export function ordersWorkerLimits(
+  config: WorkersConfig,
+): Pick<
+  WorkerOptions,
+  'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'
+> {
+  const cache = config.WORKER_MAX_CACHED_WORKFLOWS ?? 1000;
+  const tasks = config.WORKFLOW_TASK_CONCURRENCY ?? 40;
+  return {
+    maxCachedWorkflows: cache,
+    maxConcurrentWorkflowTaskExecutions: cache === 0 ? tasks : Math.max(2, Math.min(tasks, cache)),
+    maxConcurrentActivityTaskExecutions: config.ORDERS_ACTIVITY_CONCURRENCY ?? 100,
+  };
+}
+
 export async function createWorkers(options: CreateWorkersOptions): Promise<QueueWorker[]> {
   const { connection, config, activities, log } = options;
   const common = {
@@ -80,6 +104,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Queu
         ...(options.workflows ?? defaultWorkflowSource()),
         taskQueue,
         activities: activities.orders,
+        ...ordersWorkerLimits(config),
       });
       workers.push({ role, taskQueue, worker });
     } else {

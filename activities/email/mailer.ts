@@ -46,6 +46,23 @@ function smtpMailer(smtpUrl: string, from: string): Mailer {
 
 function outboxMailer(outboxDir: string, from: string): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // The folder is made once, not per message; should it vanish meanwhile it is made again.
+  let folder: Promise<unknown> | undefined;
+  const makeFolder = (): Promise<unknown> =>
+    (folder = mkdir(outboxDir, { recursive: true }).catch((error: unknown) => {
+      folder = undefined; // a failure is retried by the next message
+      throw error;
+    }));
+  const write = async (file: string, data: Buffer): Promise<void> => {
+    await (folder ?? makeFolder());
+    try {
+      await writeFile(file, data);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await makeFolder();
+      await writeFile(file, data);
+    }
+  };
   return {
     async send(m) {
       const info = await transport.sendMail({
@@ -55,11 +72,10 @@ function outboxMailer(outboxDir: string, from: string): Mailer {
         text: m.text,
         messageId: m.messageId,
       });
-      await mkdir(outboxDir, { recursive: true });
       // Named after the message id and written through a rename, so a resend replaces, never adds.
       const file = path.join(outboxDir, `${m.messageId.replace(/[^A-Za-z0-9._-]+/g, '_')}.eml`);
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, info.message as Buffer);
+      await write(tmp, info.message as Buffer);
       await rename(tmp, file);
       return { messageId: m.messageId, delivery: 'outbox' };
     },

@@ -255,6 +255,26 @@ describe('sendEmail to the outbox', () => {
       rmSync(outbox, { recursive: true, force: true });
     }
   });
+
+  test('makes the outbox folder, and makes it again if it is removed meanwhile', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'orders-outbox-'));
+    const outbox = path.join(parent, 'nested', 'outbox');
+    try {
+      const outboxMailer = createMailer({ from: 'Orders <orders@example.test>', outboxDir: outbox });
+      const message = (id: string) => ({
+        to: 'a@example.test',
+        subject: id,
+        text: id,
+        messageId: `<${id}@t>`,
+      });
+      await outboxMailer.send(message('first'));
+      rmSync(path.join(parent, 'nested'), { recursive: true, force: true });
+      await outboxMailer.send(message('second'));
+      expect(readdirSync(outbox)).toEqual(['_second_t_.eml']);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('templates', () => {

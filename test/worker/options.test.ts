@@ -8,7 +8,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig } from '../../config';
 import { connectionOptions, temporalAddress } from '../../worker/connection';
 import { PinoTemporalLogger } from '../../worker/runtime-logger';
-import { selectQueueRoles } from '../../worker/workers';
+import { ordersWorkerLimits, selectQueueRoles } from '../../worker/workers';
 
 describe('connectionOptions', () => {
   let dir: string;
@@ -116,5 +116,38 @@ describe('PinoTemporalLogger', () => {
       expect.objectContaining({ level: 40, msg: 'activity slow', taskQueue: 'orders' }),
       expect.objectContaining({ level: 50, msg: 'worker failed' }),
     ]);
+  });
+});
+
+describe('ordersWorkerLimits', () => {
+  test('defaults: a bounded workflow cache instead of the SDK heap-sized one', () => {
+    expect(ordersWorkerLimits(loadConfig({}))).toEqual({
+      maxCachedWorkflows: 1000,
+      maxConcurrentWorkflowTaskExecutions: 40,
+      maxConcurrentActivityTaskExecutions: 100,
+    });
+  });
+
+  test('from the environment; task concurrency never exceeds the cache', () => {
+    const config = loadConfig({
+      WORKER_MAX_CACHED_WORKFLOWS: '10',
+      WORKFLOW_TASK_CONCURRENCY: '50',
+      ORDERS_ACTIVITY_CONCURRENCY: '8',
+    });
+    expect(ordersWorkerLimits(config)).toEqual({
+      maxCachedWorkflows: 10,
+      maxConcurrentWorkflowTaskExecutions: 10,
+      maxConcurrentActivityTaskExecutions: 8,
+    });
+    expect(ordersWorkerLimits(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }))).toMatchObject({
+      maxCachedWorkflows: 0,
+      maxConcurrentWorkflowTaskExecutions: 40,
+    });
+  });
+
+  test('a cache of one workflow or a non-number is refused, naming the variable', () => {
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+    expect(() => loadConfig({ ORDERS_ACTIVITY_CONCURRENCY: 'many' })).toThrow(/ORDERS_ACTIVITY_CONCURRENCY/);
+    expect(() => loadConfig({ WORKFLOW_TASK_CONCURRENCY: '1' })).toThrow(/WORKFLOW_TASK_CONCURRENCY/);
   });
 });
