@@ -70,8 +70,9 @@ export type EventTypeName = keyof typeof EventType;
 
 /** The oneof field name holding an event type's attributes, e.g. timerFiredEventAttributes. */
 export function attributesField(name: EventTypeName): string {
-  return `${name[0]!.toLowerCase()}${name.slice(1)}EventAttributes`;
+  return (ATTRIBUTES_FIELDS[name] ??= `${name[0]!.toLowerCase()}${name.slice(1)}EventAttributes`);
 }
+const ATTRIBUTES_FIELDS: Partial<Record<EventTypeName, string>> = {};
 
 const CLOSE_EVENTS = new Set<number>([
   EventType.WorkflowExecutionCompleted,

@@ -5,14 +5,11 @@ import { EventType, type HistoryEvent, type PendingEvent } from './events';
  */
 
 /**
- * The history a sticky (cached) worker gets: from the event after the last completed task's
- * WorkflowTaskStarted (i.e. its WorkflowTaskCompleted) to the end.
+ * Where the history a sticky (cached) worker gets starts: at the event after the last completed
+ * task's WorkflowTaskStarted (i.e. its WorkflowTaskCompleted); it runs to the end.
  */
-export function partialHistory(
-  events: readonly HistoryEvent[],
-  previousStartedEventId: number,
-): HistoryEvent[] {
-  return events.filter((e) => e.eventId > previousStartedEventId);
+export function partialHistoryStart(previousStartedEventId: number): number {
+  return previousStartedEventId + 1;
 }
 
 /**

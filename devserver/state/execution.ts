@@ -13,7 +13,7 @@ import {
   type PendingEvent,
 } from '../history/events';
 import { EncodedHistory, encodeEvents, historyMessage } from '../history/encodedHistory';
-import { CLOSING_COMMANDS, dropHeldBackTimerFired } from '../history/rules';
+import { CLOSING_COMMANDS, dropHeldBackTimerFired, partialHistoryStart } from '../history/rules';
 import { nextRetry, RetryState, withDefaults, type FullRetryPolicy } from './retry';
 import { ActivityTimeoutType, ExecutionStatus, TaskQueueKind, WorkflowTaskFailedCause } from './enums';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './taskRefs';
@@ -484,8 +484,7 @@ export class Execution {
       wft.timeout = this.host.clock.after(this.taskTimeoutMs, () =>
         this.workflowTaskTimedOut(wft, startedEventId),
       );
-      // Sticky (cached) workers get the events after the last completed task's WorkflowTaskStarted.
-      const base = this.history.encoded(fromSticky ? this.previousStartedEventId + 1 : 1);
+      const base = this.history.encoded(fromSticky ? partialHistoryStart(this.previousStartedEventId) : 1);
       const events = wft.transientEvents ? Buffer.concat([base, wft.transientEvents]) : base;
       const queries: Record<string, Attrs> = {};
       for (const q of wft.queries) {

@@ -6,7 +6,7 @@ import { VirtualClock } from '../../devserver/clock/virtualClock';
 import { parseArgs } from '../../devserver/cli';
 import { EventType, type Attrs, type HistoryEvent } from '../../devserver/history/events';
 import { historyEvents } from '../../devserver/history/encodedHistory';
-import { dropHeldBackTimerFired, isContiguous, partialHistory } from '../../devserver/history/rules';
+import { dropHeldBackTimerFired, isContiguous, partialHistoryStart } from '../../devserver/history/rules';
 import { Execution, type ExecutionHost } from '../../devserver/state/execution';
 import { nextRetry, RetryState, withDefaults } from '../../devserver/state/retry';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from '../../devserver/state/taskRefs';
@@ -190,7 +190,7 @@ test('a sticky worker gets the history from the previous WorkflowTaskCompleted; 
   expect(sticky.previousStartedEventId).toBe(3);
   expect(eventsOf(sticky)[0]?.eventId).toBe(4);
   expect(eventsOf(sticky).at(-1)?.eventId).toBe(sticky.startedEventId);
-  expect(partialHistory(exec.history.events(), 3)[0]?.eventType).toBe(EventType.WorkflowTaskCompleted);
+  expect(exec.history.events(partialHistoryStart(3))[0]?.eventType).toBe(EventType.WorkflowTaskCompleted);
   // The sticky queue goes away (ShutdownWorker): the next task is served in full on the normal queue.
   exec.completeWorkflowTask(token(sticky), {
     commands: [],
