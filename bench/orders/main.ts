@@ -28,7 +28,7 @@ import {
   type CheckoutOrderInput,
   type OrderView,
 } from '../../workflows/contract';
-import { cpuSeconds, envCount, inBatches, report, spawnServer, threadCpuSeconds } from '../support';
+import { cpuSeconds, envCount, inBatches, report, rssBytes, spawnServer, threadCpuSeconds } from '../support';
 
 const ORDERS = envCount('BENCH_ORDERS', 100);
 const CONCURRENCY = envCount('BENCH_CONCURRENCY', 20);
@@ -273,6 +273,8 @@ async function main(): Promise<void> {
   const high = await fullOrders(client, pids, 'high', ORDERS);
   const highRate = ORDERS / high.seconds;
   report(`checkout orders per second with ${OPEN_HIGH} open`, highRate.toFixed(1));
+  // Bounded by WORKER_MAX_CACHED_WORKFLOWS: the open orders do not all stay in the worker's memory.
+  report(`  worker RSS MB with ${OPEN_HIGH} open`, (rssBytes(pids.worker) / 2 ** 20).toFixed(0));
   report(`  the same with ${OPEN_LOW} open`, lowRate.toFixed(1));
   report(
     `orders per second, ${OPEN_HIGH} open / ${OPEN_LOW} open`,
