@@ -10,7 +10,7 @@ export interface PanelAccountRequest {
 }
 
 export interface PanelActivationRequest {
-  /** The sales order item: also the idempotency key of the activation. */
+  /** The sales order item; with the order id, the idempotency key of the activation. */
   orderItemId: string;
   orderId: string;
   productId: string;
@@ -51,7 +51,7 @@ export interface SimulatedProvisionerOptions {
 
 /**
  * Creates accounts and activations in an {@link AccountStore}, keyed by service id (accounts) and
- * order item id (activations), so a retried or replayed call never makes a second one. Products in
+ * order and item id (activations), so a retried or replayed call never makes a second one. Products in
  * `failingProducts` fail, to exercise retries, the `failed` and `activation_errors` statuses and
  * admin retry.
  */
@@ -87,10 +87,12 @@ export class SimulatedProvisioner implements Provisioner {
 
   async activateProduct(request: PanelActivationRequest): Promise<{ activationId: string }> {
     await this.callPanel(request.productId, 'activate');
+    // Item ids are unique only within their order ("crm" in many orders): the key needs both.
+    const key = `${request.orderId}-${request.orderItemId}`;
     const activationId = await this.accounts.findOrCreate({
       kind: 'activation',
-      idempotencyKey: request.orderItemId,
-      accountId: `actv-${request.orderItemId}`,
+      idempotencyKey: key,
+      accountId: `actv-${key}`,
       productId: request.productId,
       ownerId: request.customerId,
     });

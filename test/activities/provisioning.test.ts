@@ -165,8 +165,20 @@ describe('activateProduct', () => {
     const { activateProduct } = setup();
     const first = await activateProduct(activation(k));
     expect(await activateProduct(activation(k))).toEqual(first);
-    expect(await panelAccounts(k.itemId)).toEqual([
+    expect(await panelAccounts(`${k.orderId}-${k.itemId}`)).toEqual([
       expect.objectContaining({ kind: 'activation', accountId: first.activationId }),
+    ]);
+  });
+
+  test('the same item id in another order is another activation, owned by that customer', async () => {
+    const a = ids('actx');
+    const b = { ...ids('acty'), itemId: a.itemId };
+    const { activateProduct } = setup();
+    const first = await activateProduct(activation(a));
+    const second = await activateProduct(activation(b));
+    expect(second.activationId).not.toBe(first.activationId);
+    expect(await panelAccounts(`${b.orderId}-${b.itemId}`)).toEqual([
+      expect.objectContaining({ accountId: second.activationId, ownerId: b.clientId }),
     ]);
   });
 
