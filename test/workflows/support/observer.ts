@@ -56,6 +56,8 @@ export class ActivityObserver {
   private readonly inFlight = new Map<string, number>();
   /** Orders and listings projected since the last agreement check, with their kind. */
   private readonly unchecked = new Map<string, OrderView['kind']>();
+  /** Each panel account or activation an order showed, with that order: no two orders share one. */
+  private readonly accountOwners = new Map<string, string>();
 
   constructor(parts: ObserverParts) {
     this.prisma = parts.prisma;
@@ -200,12 +202,27 @@ export class ActivityObserver {
       byId(view.services).map((s) => [s.id, s.status, s.externalAccountId ?? null]),
     );
     for (const service of view.services) {
-      if (view.kind !== 'checkout' || !service.externalAccountId) continue;
-      same(
-        `panel accounts of ${service.id}`,
-        await this.prisma.panelAccount.count({ where: { kind: 'account', idempotencyKey: service.id } }),
-        1,
-      );
+      if (!service.externalAccountId) continue;
+      const shownBy = this.accountOwners.get(service.externalAccountId) ?? view.orderId;
+      this.accountOwners.set(service.externalAccountId, shownBy);
+      same(`order showing panel account ${service.externalAccountId}`, view.orderId, shownBy);
+      if (view.kind === 'checkout') {
+        same(
+          `panel accounts of ${service.id}`,
+          await this.prisma.panelAccount.count({ where: { kind: 'account', idempotencyKey: service.id } }),
+          1,
+        );
+      } else if (view.kind === 'sales') {
+        // The activation the order shows is this order's customer's, not another order's item.
+        const activations = await this.prisma.panelAccount.findMany({
+          where: { kind: 'activation', accountId: service.externalAccountId },
+        });
+        same(
+          `owner of activation ${service.externalAccountId}`,
+          activations.map((a) => a.ownerId),
+          [view.parties.customerId],
+        );
+      }
     }
     // Logged as sent = arrived over SMTP, once each; a claimed but unsent row is still draining.
     same(
