@@ -29,9 +29,12 @@ export const salesApprovalRouteByAction = {
   submit: 'admin',
 } as const satisfies Record<string, SalesApprovalRoute>;
 
-/** Statuses from which a cancellation may be requested, and to which a refused request returns. */
+/**
+ * Statuses from which a cancellation may be requested, and to which a refused request returns.
+ * Not `approved`: like `processing` it is momentary (the order is scheduled or starts activating
+ * in the same step), so no caller ever acts on it.
+ */
 export const salesCancellableStatuses = [
-  'approved',
   'scheduled_activation',
   'activated',
   'activation_errors',
@@ -230,8 +233,8 @@ export const salesOrderLifecycle = defineLifecycle<SalesOrder>()({
       },
       guard: cameFromCancellable,
     },
-    // Before activation: any status before processing. Once activation started, a cancellation is
-    // requested instead (and an admin decides).
+    // Before activation: any status a caller can see before processing (not the momentary
+    // `approved`). Once activation started, a cancellation is requested instead (an admin decides).
     {
       from: [
         'draft',
@@ -239,7 +242,6 @@ export const salesOrderLifecycle = defineLifecycle<SalesOrder>()({
         'submitted',
         'declined',
         'resubmitted',
-        'approved',
         'scheduled_activation',
       ],
       action: 'cancel',

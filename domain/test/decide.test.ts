@@ -311,7 +311,7 @@ describe('sales order guards', () => {
     });
   });
 
-  it.each(['approved', 'scheduled_activation', 'activated', 'activation_errors'] as const)(
+  it.each(['scheduled_activation', 'activated', 'activation_errors'] as const)(
     'a refused cancellation request returns to %s, where it came from',
     (origin) => {
       const requested = decide(salesOrderLifecycle, sales(origin), customer, 'request_cancellation', {});

@@ -68,8 +68,6 @@ const salesAlways = [
   'declined archive salesperson,admin -> archived',
   'declined cancel admin,salesperson -> canceled',
   'resubmitted cancel admin,salesperson -> canceled',
-  'approved request_cancellation customer,salesperson -> cancellation_requested',
-  'approved cancel admin,salesperson -> canceled',
   'scheduled_activation request_cancellation customer,salesperson -> cancellation_requested',
   'scheduled_activation cancel admin,salesperson -> canceled',
   'processing activate system -> activated',

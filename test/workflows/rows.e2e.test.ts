@@ -188,11 +188,6 @@ const rowsTakenByTheWorkflow: Record<string, string> = {
     'sales-order.e2e: activation scheduled 14 days ahead',
   'sales_order processing activate system': 'sales-order.e2e: every activation',
   'sales_order processing fail_activation system': 'sales-order.e2e: partial activation errors',
-  // `approved` is left within the workflow task that entered it (scheduled or processing at once).
-  'sales_order approved request_cancellation customer': 'unreachable: approved never waits for a signal',
-  'sales_order approved request_cancellation salesperson': 'unreachable: approved never waits for a signal',
-  'sales_order approved cancel admin': 'unreachable: approved never waits for a signal',
-  'sales_order approved cancel salesperson': 'unreachable: approved never waits for a signal',
 };
 
 interface RowCase {
