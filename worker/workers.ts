@@ -78,7 +78,7 @@ export function ordersWorkerLimits(
   WorkerOptions,
   'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'
 > {
-  const cache = config.WORKER_MAX_CACHED_WORKFLOWS ?? 1000;
+  const cache = config.WORKER_MAX_CACHED_WORKFLOWS ?? 250;
   const tasks = config.WORKFLOW_TASK_CONCURRENCY ?? 40;
   return {
     maxCachedWorkflows: cache,

@@ -122,7 +122,7 @@ describe('PinoTemporalLogger', () => {
 describe('ordersWorkerLimits', () => {
   test('defaults: a bounded workflow cache instead of the SDK heap-sized one', () => {
     expect(ordersWorkerLimits(loadConfig({}))).toEqual({
-      maxCachedWorkflows: 1000,
+      maxCachedWorkflows: 250,
       maxConcurrentWorkflowTaskExecutions: 40,
       maxConcurrentActivityTaskExecutions: 100,
     });
