@@ -196,6 +196,7 @@ export function workflowServiceHandlers(server: DevServer): Handlers {
           queryType,
           queryArgs: req.query.queryArgs,
           header: req.query.header,
+          followsChain: !req.execution?.runId,
           resolve: (r) => {
             settle();
             resolve(r);

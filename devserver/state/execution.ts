@@ -31,6 +31,7 @@ export interface ExecutionHost {
   changed(exec: Execution): void;
   closed(exec: Execution): void;
   continueAsNew(exec: Execution, attrs: Attrs, newRunId: string): void;
+  runById(runId: string): Execution | undefined;
   startChild(
     parent: Execution,
     initiatedEventId: number,
@@ -105,10 +106,14 @@ export interface PendingQuery {
   header?: Attrs | null;
   resolve(result: Attrs | null | undefined): void;
   reject(err: Error): void;
+  /** Addressed by workflow id alone: it follows the chain when its run continues as new. */
+  followsChain?: boolean;
   /** Handed to a worker as a query task (a second copy of the task is then stale). */
   started?: boolean;
   /** Moves the query task off a sticky queue whose worker does not take it. */
   stickyFallback?: NodeJS.Timeout;
+  /** Offers a query task again when the worker that took it does not answer. */
+  redelivery?: NodeJS.Timeout;
 }
 
 /**
@@ -117,6 +122,13 @@ export interface PendingQuery {
  * and the query would wait for its deadline.
  */
 const STICKY_QUERY_FALLBACK_MS = 1000;
+
+/**
+ * How long a worker may hold a query task before a copy is offered on the normal queue. The SDK's
+ * core drops query tasks it buffered for a run it then evicts (a run that just closed, or one
+ * pushed out of a full cache) without answering them; the first answer of either copy counts.
+ */
+const QUERY_REDELIVERY_MS = 5000;
 
 export interface ActivityState {
   scheduledEventId: number;
@@ -1437,7 +1449,11 @@ export class Execution {
 
   forgetQuery(id: string): void {
     const q = this.queriesById?.get(id);
-    if (!q) return;
+    if (!q) {
+      // It may have moved on with the chain (see dispatchQuery).
+      if (this.nextRunId) this.host.runById(this.nextRunId)?.forgetQuery(id);
+      return;
+    }
     this.forget(q);
     this.waitingQueries = this.waitingQueries?.filter((w) => w !== q);
     if (this.wft) this.wft.queries = this.wft.queries.filter((w) => w !== q);
@@ -1445,6 +1461,7 @@ export class Execution {
 
   private forget(q: PendingQuery): void {
     clearTimeout(q.stickyFallback);
+    clearTimeout(q.redelivery);
     this.queriesById?.delete(q.id);
     if (this.queriesById?.size === 0) this.queriesById = undefined;
   }
@@ -1459,6 +1476,14 @@ export class Execution {
 
   private dispatchQuery(q: PendingQuery): void {
     if (!this.queriesById?.has(q.id)) return;
+    const next = !this.isRunning && q.followsChain && this.nextRunId && this.host.runById(this.nextRunId);
+    if (next) {
+      // Asked of the workflow, not of this run: the run that continues it answers. A query task
+      // for this run would reach a worker that is evicting it, and could go unanswered.
+      this.forget(q);
+      next.query(q);
+      return;
+    }
     if (this.previousStartedEventId === 0) {
       this.forget(q);
       q.reject(
@@ -1484,6 +1509,13 @@ export class Execution {
     if (!q || q.started) return null;
     q.started = true;
     clearTimeout(q.stickyFallback);
+    // Real time, as for the sticky fallback.
+    q.redelivery = setTimeout(() => {
+      if (this.queriesById?.get(q.id) !== q) return;
+      q.started = false;
+      this.host.enqueueWorkflowTask(this.taskQueue, { kind: 'query', exec: this, queryId: q.id });
+    }, QUERY_REDELIVERY_MS);
+    q.redelivery.unref();
     return {
       taskToken: encodeTaskToken({ k: 'q', n: this.namespace, w: this.workflowId, r: this.runId, q: q.id }),
       workflowExecution: { workflowId: this.workflowId, runId: this.runId },
@@ -1558,8 +1590,10 @@ export class Execution {
 
   /** Rejects every query still waiting (server shutdown). */
   abandonQueries(err: Error): void {
-    for (const q of this.queriesById?.values() ?? []) q.reject(err);
-    this.queriesById = undefined;
+    for (const q of [...(this.queriesById?.values() ?? [])]) {
+      this.forget(q);
+      q.reject(err);
+    }
   }
 }
 

@@ -26,6 +26,9 @@ class FakeHost implements ExecutionHost {
   changed() {}
   closed() {}
   continueAsNew() {}
+  runById() {
+    return undefined;
+  }
   startChild() {
     return { runId: 'child' };
   }

@@ -13,8 +13,10 @@ import { createTestEnv } from '../helpers/temporal';
 import {
   CACHE_MODES,
   bundleConformanceWorkflows,
+  pendingQuery as sentQuery,
   quietRuntime,
   startWorker,
+  takeTask as takeRawTask,
   uid,
   type WorkflowBundle,
 } from './support';
@@ -37,23 +39,8 @@ async function eventTypes(handle: WorkflowHandle): Promise<number[]> {
   return ((await handle.fetchHistory()).events ?? []).map((e) => Number(e.eventType));
 }
 
-/** Takes the workflow's pending task off its queue as a worker would; returns its task token. */
-async function takeTask(taskQueue: string): Promise<Uint8Array> {
-  const task = await env.client.workflowService.pollWorkflowTaskQueue({
-    namespace: 'default',
-    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    identity: 'raw-poller',
-  });
-  if (!task.taskToken?.length) throw new Error('no workflow task to take');
-  return task.taskToken;
-}
-
-/** The query is sent, and stays unanswered while the task is in flight. */
-function pendingQuery(handle: WorkflowHandle, queryType: string) {
-  let settled = false;
-  const answer = handle.query<string[]>(queryType).finally(() => (settled = true));
-  return { answer, isSettled: () => settled };
-}
+const takeTask = async (taskQueue: string) => (await takeRawTask(env, taskQueue)).taskToken;
+const pendingQuery = (handle: WorkflowHandle, queryType: string) => sentQuery<string[]>(handle, queryType);
 
 describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   test('a query during an in-flight first task that completes is answered as a query task', async () => {

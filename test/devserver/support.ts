@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import * as activities from './activities';
 
@@ -60,3 +62,24 @@ export async function startWorker(
 }
 
 export const uid = (prefix: string): string => `${prefix}-${randomUUID()}`;
+
+/** Takes the pending task off a normal queue as a worker would (a raw poll); returns the task. */
+export async function takeTask(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+): Promise<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse & { taskToken: Uint8Array }> {
+  const task = await env.client.workflowService.pollWorkflowTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    identity: 'raw-poller',
+  });
+  if (!task.taskToken?.length) throw new Error('no workflow task to take');
+  return task as typeof task & { taskToken: Uint8Array };
+}
+
+/** The query is sent; isSettled tells whether it has been answered (or failed) yet. */
+export function pendingQuery<T>(handle: WorkflowHandle, queryType: string) {
+  let settled = false;
+  const answer = handle.query<T>(queryType).finally(() => (settled = true));
+  return { answer, isSettled: () => settled };
+}

@@ -23,6 +23,7 @@ import type * as activities from '../activities';
 
 export const addItem = defineSignal<[string]>('addItem');
 export const finish = defineSignal('finish');
+export const rollover = defineSignal('rollover');
 export const itemsQuery = defineQuery<string[]>('items');
 export const addItemUpdate = defineUpdate<number, [string]>('addItemUpdate');
 
@@ -160,6 +161,22 @@ export async function chain(n: number, seen: string[] = []): Promise<string[]> {
   const runs = [...seen, workflowInfo().runId];
   if (n > 0) await continueAsNew<typeof chain>(n - 1, runs);
   return runs;
+}
+
+/**
+ * Collects items like `collector`; on `rollover` (or at once when started with `rollNow`) it
+ * continues as new with its items and a 'handed over' mark. The `items` query answers the run's items.
+ */
+export async function handOver(items: string[] = [], rollNow = false): Promise<string[]> {
+  let roll = rollNow;
+  let done = false;
+  setHandler(addItem, (v) => void items.push(v));
+  setHandler(rollover, () => void (roll = true));
+  setHandler(finish, () => void (done = true));
+  setHandler(itemsQuery, () => items);
+  await condition(() => roll || done);
+  if (done) return items;
+  return continueAsNew<typeof handOver>([...items, 'handed over'], false);
 }
 
 /** Upserts search attributes and memo, then waits for `finish`. */

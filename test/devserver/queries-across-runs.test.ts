@@ -1,0 +1,156 @@
+/**
+ * Queries around a continue-as-new and queries a worker drops, through the official SDK.
+ *
+ * A query addressed by workflow id alone that waits on the task which continues the workflow as
+ * new is answered by the new run (as if sent a moment later). Sent as a query task for the closed
+ * run instead, it reaches a worker that is evicting that run, and the SDK's core drops query tasks
+ * buffered for a run it evicts: the query went unanswered until its 30 s deadline. A query task a
+ * worker takes and never answers is offered again. The in-flight states are made deterministic
+ * with raw polls taken before the SDK worker starts, as in queries.test.ts.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter, toPayloads } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTestEnv } from '../helpers/temporal';
+import {
+  CACHE_MODES,
+  bundleConformanceWorkflows,
+  pendingQuery,
+  quietRuntime,
+  startWorker,
+  takeTask,
+  uid,
+  type WorkflowBundle,
+} from './support';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+
+beforeAll(async () => {
+  quietRuntime();
+  [env, bundle] = await Promise.all([createTestEnv(), bundleConformanceWorkflows()]);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** The continue-as-new the SDK sends for `handOver(items, true)`'s first activation. */
+function handOverCommand(taskQueue: string, items: string[]): temporal.api.command.v1.ICommand {
+  return {
+    commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+    continueAsNewWorkflowExecutionCommandAttributes: {
+      workflowType: { name: 'handOver' },
+      taskQueue: { name: taskQueue },
+      input: { payloads: toPayloads(defaultPayloadConverter, [...items, 'handed over'], false) },
+    },
+  };
+}
+
+async function runIdOf(handle: WorkflowHandle): Promise<string> {
+  return (await handle.describe()).runId;
+}
+
+describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
+  test('a query by workflow id waiting on the task that continues as new is answered by the new run', async () => {
+    const taskQueue = uid('hand-over');
+    const workflowId = uid('q');
+    await env.client.workflow.start('handOver', { taskQueue, workflowId, args: [['a'], true] });
+    const handle = env.client.workflow.getHandle(workflowId);
+    const firstRunId = await runIdOf(handle);
+    const task = await takeTask(env, taskQueue);
+    const query = pendingQuery<string[]>(handle, 'items');
+    await handle.describe();
+    expect(query.isSettled()).toBe(false);
+    await env.client.workflowService.respondWorkflowTaskCompleted({
+      taskToken: task.taskToken,
+      commands: [handOverCommand(taskQueue, ['a'])],
+      identity: 'raw-poller',
+    });
+    expect(await runIdOf(handle)).not.toBe(firstRunId);
+    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    try {
+      // The new run's state (its first task carried the query), not the closed run's ['a'].
+      await expect(query.answer).resolves.toEqual(['a', 'handed over']);
+      // Addressed to the closed run, a query is still answered from that run's history.
+      await expect(
+        env.client.workflow.getHandle(workflowId, firstRunId).query<string[]>('items'),
+      ).resolves.toEqual(['a']);
+      await handle.signal('addItem', 'b');
+      await expect(handle.query('items')).resolves.toEqual(['a', 'handed over', 'b']);
+      await handle.signal('finish');
+      await expect(handle.result()).resolves.toEqual(['a', 'handed over', 'b']);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('a query task that a worker takes and never answers is offered again', async () => {
+    const taskQueue = uid('dropped-query');
+    const handle = await env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
+    await handle.signal('addItem', 'c');
+    await env.client.workflowService.respondWorkflowTaskCompleted({
+      taskToken: (await takeTask(env, taskQueue)).taskToken,
+      commands: [],
+      identity: 'raw-poller',
+    });
+    const query = pendingQuery<string[]>(handle, 'items');
+    // A "worker" takes the query task and drops it, as the SDK's core does with query tasks it
+    // buffered for a run it then evicts. Without a second offer the query waits for its deadline.
+    const dropped = await takeTask(env, taskQueue);
+    expect(dropped.query?.queryType).toBe('items');
+    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    try {
+      await expect(query.answer).resolves.toEqual(['c']);
+      // The dropped copy's late answer finds nothing to answer.
+      await expect(
+        env.client.workflowService.respondQueryTaskCompleted({
+          namespace: 'default',
+          taskToken: dropped.taskToken,
+          completedType: temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_ANSWERED,
+          queryResult: { payloads: toPayloads(defaultPayloadConverter, 'late') },
+        }),
+      ).rejects.toThrow(/not found/i);
+      await handle.signal('finish');
+      await expect(handle.result()).resolves.toEqual(['c']);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('queries by workflow id around a signal that makes the workflow continue as new are all answered', async () => {
+    const w = await startWorker(env, bundle, { maxCachedWorkflows });
+    try {
+      const handle = await env.client.workflow.start('handOver', {
+        taskQueue: w.taskQueue,
+        workflowId: uid('q'),
+        args: [[], false],
+      });
+      let expected: string[] = [];
+      for (let round = 0; round < 5; round += 1) {
+        const runId = await runIdOf(handle);
+        await handle.signal('addItem', `item ${round}`);
+        expected = [...expected, `item ${round}`];
+        // Queries before, with and right after the signal: some wait on the task that continues
+        // as new, some reach the new run before or during its first task.
+        const answers = [handle.query<string[]>('items')];
+        const signalled = handle.signal('rollover');
+        answers.push(handle.query<string[]>('items'), handle.query<string[]>('items'));
+        await signalled;
+        answers.push(handle.query<string[]>('items'), handle.query<string[]>('items'));
+        const handedOver = [...expected, 'handed over'];
+        for (const answer of await Promise.all(answers))
+          expect([expected, handedOver]).toContainEqual(answer);
+        // Once the new run exists, every query by workflow id answers its state.
+        while ((await runIdOf(handle)) === runId) expect(round).toBeGreaterThanOrEqual(0);
+        await expect(handle.query('items')).resolves.toEqual(handedOver);
+        expected = handedOver;
+      }
+      await handle.signal('finish');
+      await expect(handle.result()).resolves.toEqual(expected);
+    } finally {
+      await w.stop();
+    }
+  });
+});
