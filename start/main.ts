@@ -13,13 +13,7 @@
 // reported as one line on stderr with exit code 1.
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import {
-  createActivities,
-  createMailer,
-  parseProductList,
-  PrismaAccountStore,
-  SimulatedProvisioner,
-} from '../activities';
+import { activitiesFromConfig } from '../activities';
 import { ensureBootstrapAdmin, issueApiKey } from '../api/auth/keys';
 import { startApiServer } from '../api/server';
 import { loadConfig, type Config } from '../config';
@@ -209,17 +203,8 @@ async function startWorkers(
   installRuntime(log);
   const connection = await step('cannot start the worker', () => connectToTemporal(config));
   stack.push('worker connection', () => connection.close());
-  const mailer = createMailer({
-    from: config.MAIL_FROM,
-    smtpUrl: config.SMTP_URL,
-    outboxDir: config.outboxDir,
-  });
+  const { activities, mailer } = activitiesFromConfig(config, prisma, log);
   stack.push('mailer', () => mailer.close());
-  const provisioner = new SimulatedProvisioner(new PrismaAccountStore(prisma), {
-    failingProducts: parseProductList(config.PROVISIONER_FAIL_PRODUCTS),
-    latencyMs: config.PROVISIONER_LATENCY_MS,
-  });
-  const activities = createActivities({ prisma, mailer, provisioner, config, log });
   const workers = await step('cannot start the worker', () =>
     createWorkers({ connection, config, activities, log }),
   );

@@ -7,13 +7,7 @@
 // or a worker fails, 130 on a second signal during shutdown.
 import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import {
-  createActivities,
-  createMailer,
-  parseProductList,
-  PrismaAccountStore,
-  SimulatedProvisioner,
-} from '../activities';
+import { activitiesFromConfig } from '../activities';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../config/logger';
 import { openDatabase, type Database } from '../database/open-database';
@@ -117,17 +111,8 @@ async function startWorkers(
   }
   const prisma = createPrismaClient(db.url);
   cleanups.push(() => prisma.$disconnect());
-  const mailer = createMailer({
-    from: config.MAIL_FROM,
-    smtpUrl: config.SMTP_URL,
-    outboxDir: config.outboxDir,
-  });
+  const { activities, mailer } = activitiesFromConfig(config, prisma, log);
   cleanups.push(() => mailer.close());
-  const provisioner = new SimulatedProvisioner(new PrismaAccountStore(prisma), {
-    failingProducts: parseProductList(config.PROVISIONER_FAIL_PRODUCTS),
-    latencyMs: config.PROVISIONER_LATENCY_MS,
-  });
-  const activities = createActivities({ prisma, mailer, provisioner, config, log });
   const workers = await createWorkers({ connection, config, activities, log });
   log.info(
     {

@@ -6,7 +6,7 @@
 // (TEMPORAL_ADDRESS, DATABASE_URL, OUTBOX_DIR, ...) and BENCH_FLOOR_TASK_QUEUE; tells the parent
 // it is ready over IPC and stops when asked to.
 import { Worker } from '@temporalio/worker';
-import { createActivities, createMailer, PrismaAccountStore, SimulatedProvisioner } from '../../activities';
+import { activitiesFromConfig } from '../../activities';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../config/logger';
 import { createPrismaClient } from '../../database/prisma-client';
@@ -25,15 +25,7 @@ async function main(): Promise<void> {
   installRuntime(log);
   const connection = await connectToTemporal(config);
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const mailer = createMailer({
-    from: config.MAIL_FROM,
-    smtpUrl: config.SMTP_URL,
-    outboxDir: config.outboxDir,
-  });
-  const provisioner = new SimulatedProvisioner(new PrismaAccountStore(prisma), {
-    latencyMs: config.PROVISIONER_LATENCY_MS,
-  });
-  const activities = createActivities({ prisma, mailer, provisioner, config, log });
+  const { activities, mailer } = activitiesFromConfig(config, prisma, log);
   const workers = (await createWorkers({ connection, config, activities, log })).map((w) => w.worker);
   workers.push(
     await Worker.create({
