@@ -5,58 +5,40 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { DevServer } from '../../devserver/server';
+import { orderWorkflowId, type CheckoutOrderInput, type OrderView } from '../../workflows/contract';
+import { testPrisma } from '../setup/database';
 import {
-  orderWorkflowId,
-  searchAttributeNames,
-  type CheckoutOrderInput,
-  type OrderView,
-} from '../../workflows/contract';
-import { testDatabaseUrl, testPrisma } from '../setup/database';
-import { spawnWorker, type WorkerProcess } from './run-worker-process';
+  startWorkerProcessFixture,
+  type WorkerProcess,
+  type WorkerProcessFixture,
+} from './run-worker-process';
 
 const PendingActivityState = temporal.api.enums.v1.PendingActivityState;
 const prisma = testPrisma();
 // Each worker process bundles the workflows at start (several seconds).
 jest.setTimeout(180_000);
-let server: DevServer;
-let address: string;
-let connection: Connection;
+let fixture: WorkerProcessFixture;
 let client: Client;
 let outbox: string;
-const running: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  server = new DevServer({
-    searchAttributes: Object.fromEntries(searchAttributeNames.map((name) => [name, 'Keyword'])),
-  });
-  address = (await server.listen()).address;
-  connection = await Connection.connect({ address });
-  client = new Client({ connection });
   outbox = mkdtempSync(path.join(tmpdir(), 'orders-worker-outbox-'));
-});
-
-afterAll(async () => {
-  for (const worker of running) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
-  await connection?.close();
-  await server?.close();
-  rmSync(outbox, { recursive: true, force: true });
-});
-
-function startWorker(env: Record<string, string> = {}): WorkerProcess {
-  const worker = spawnWorker({
-    TEMPORAL_ADDRESS: address,
-    DATABASE_URL: testDatabaseUrl(),
+  fixture = await startWorkerProcessFixture({
     OUTBOX_DIR: outbox,
     SMTP_URL: '',
     WORKER_SHUTDOWN_GRACE_MS: '20000',
-    ...env,
   });
-  running.push(worker);
-  return worker;
-}
+  client = fixture.client;
+});
+
+afterAll(async () => {
+  await fixture?.stop();
+  rmSync(outbox, { recursive: true, force: true });
+});
+
+const startWorker = (env: Record<string, string> = {}): WorkerProcess => fixture.startWorker(env);
 
 /** Resolves once the worker logged a JSON line with this message. */
 async function logged(worker: WorkerProcess, msg: string): Promise<void> {

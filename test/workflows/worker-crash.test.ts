@@ -1,16 +1,14 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { emailMessageId } from '../../activities';
-import { DevServer } from '../../devserver/server';
-import {
-  orderWorkflowId,
-  searchAttributeNames,
-  type CheckoutOrderInput,
-  type OrderView,
-} from '../../workflows/contract';
+import { orderWorkflowId, type CheckoutOrderInput, type OrderView } from '../../workflows/contract';
 import { startSmtpSink, type SmtpSink } from '../activities/smtp-sink';
-import { testDatabaseUrl, testPrisma } from '../setup/database';
-import { spawnWorker, type WorkerProcess } from '../worker/run-worker-process';
+import { testPrisma } from '../setup/database';
+import {
+  startWorkerProcessFixture,
+  type WorkerProcess,
+  type WorkerProcessFixture,
+} from '../worker/run-worker-process';
 
 /**
  * A worker process killed with SIGKILL in the middle of provisioning (no graceful shutdown: its
@@ -22,42 +20,22 @@ jest.setTimeout(180_000);
 
 const PendingActivityState = temporal.api.enums.v1.PendingActivityState;
 const prisma = testPrisma();
-let server: DevServer;
-let connection: Connection;
+let fixture: WorkerProcessFixture;
 let client: Client;
-let address: string;
 let sink: SmtpSink;
-const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  server = new DevServer({
-    searchAttributes: Object.fromEntries(searchAttributeNames.map((name) => [name, 'Keyword'])),
-  });
-  address = (await server.listen()).address;
-  connection = await Connection.connect({ address });
-  client = new Client({ connection });
   sink = await startSmtpSink();
+  fixture = await startWorkerProcessFixture({ SMTP_URL: sink.url, LOG_LEVEL: 'warn' });
+  client = fixture.client;
 });
 
 afterAll(async () => {
-  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
-  await Promise.all(workers.map((w) => w.exited));
-  await connection?.close();
-  await server?.close();
+  await fixture?.stop();
   await sink?.close();
 });
 
-function startWorker(env: Record<string, string> = {}): WorkerProcess {
-  const worker = spawnWorker({
-    TEMPORAL_ADDRESS: address,
-    DATABASE_URL: testDatabaseUrl(),
-    SMTP_URL: sink.url,
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
-  workers.push(worker);
-  return worker;
-}
+const startWorker = (env: Record<string, string> = {}): WorkerProcess => fixture.startWorker(env);
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
