@@ -138,17 +138,4 @@ export async function startApiTestEnv(): Promise<ApiTestEnv> {
   };
 }
 
-/** Resolves once the predicate holds for the value (activities run in real time: projection, provisioning). */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  predicate: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`never matched; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+export { eventually } from '../helpers/eventually';
