@@ -42,6 +42,8 @@ export interface ProvisioningOptions {
   readonly initialIntervalMs?: number;
   /** Limit of one attempt in ms; default 60000. */
   readonly startToCloseTimeoutMs?: number;
+  /** Longest silence of a running attempt before it counts as lost (a dead worker); default 10000. */
+  readonly heartbeatTimeoutMs?: number;
 }
 
 /** Settings are snapshotted when the order is created: changing them later affects new orders only. */

@@ -13,6 +13,9 @@ export function provisioningActivities(options: ProvisioningOptions = {}): Provi
   return proxyActivities<ProvisioningActivities>({
     taskQueue: options.taskQueue ?? PROVISIONING_TASK_QUEUE,
     startToCloseTimeout: options.startToCloseTimeoutMs ?? 60_000,
+    // The activities heartbeat while the panel works, so a worker that dies mid-call is noticed
+    // in seconds, not at the end of the attempt's minute.
+    heartbeatTimeout: options.heartbeatTimeoutMs ?? 10_000,
     retry: {
       initialInterval: options.initialIntervalMs ?? 1_000,
       backoffCoefficient: 2,
