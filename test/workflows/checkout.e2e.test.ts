@@ -1,8 +1,15 @@
-import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { Actor } from '../../domain';
-import { orderWorkflowId, type CheckoutSettings, type OrderView } from '../../workflows/contract';
-import { DAY_MS, startWorkflowTestEnv, statusWhen, type WorkflowTestEnv } from './support/environment';
+import { orderWorkflowId, type CheckoutSettings } from '../../workflows/contract';
+import {
+  DAY_MS,
+  startWorkflowTestEnv,
+  statusWhen,
+  type WorkflowTestEnv,
+  status,
+  orderIdOf,
+} from './support/environment';
 import { startCheckout } from './support/scenarios';
 
 const client: Actor = { role: 'client', id: 'client-7' };
@@ -24,8 +31,6 @@ const start = (settings: Partial<CheckoutSettings> = {}, hostingProduct?: string
   startCheckout(t, settings, hostingProduct, client);
 
 const keyword = (name: string) => defineSearchAttributeKey(name, 'KEYWORD');
-const status = (handle: WorkflowHandle) => handle.query<OrderView>('status');
-const orderIdOf = (handle: WorkflowHandle) => handle.workflowId.replace(/^order-/, '');
 
 describe('checkout workflow', () => {
   it('paid before the due date with auto-approve on: active, each service provisioned, one welcome email', async () => {

@@ -16,10 +16,15 @@ import {
   orderWorkflowId,
   type CheckoutSettings,
   type OrderItemInput,
-  type OrderView,
   type SalesOrderInput,
 } from '../../workflows/contract';
-import { DAY_MS, startWorkflowTestEnv, statusWhen, type WorkflowTestEnv } from './support/environment';
+import {
+  DAY_MS,
+  startWorkflowTestEnv,
+  statusWhen,
+  type WorkflowTestEnv,
+  status,
+} from './support/environment';
 
 /**
  * Every transition row of every lifecycle that a caller signals, driven through its workflow: a
@@ -320,8 +325,6 @@ function recipeFor(row: RowCase): Recipe | undefined {
     byLifecycle[row.from]
   );
 }
-
-const status = (handle: WorkflowHandle) => handle.query<OrderView>('status');
 
 describe('every transition row', () => {
   it('is either signalled below or taken by the workflow in a named scenario', () => {

@@ -1,7 +1,14 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Actor } from '../../domain';
 import { type OrderView, type SalesOrderInput } from '../../workflows/contract';
-import { DAY_MS, startWorkflowTestEnv, statusWhen, type WorkflowTestEnv } from './support/environment';
+import {
+  DAY_MS,
+  startWorkflowTestEnv,
+  statusWhen,
+  type WorkflowTestEnv,
+  status,
+  orderIdOf,
+} from './support/environment';
 import { startSales } from './support/scenarios';
 
 const salesperson: Actor = { role: 'salesperson', id: 'sp-3' };
@@ -21,8 +28,6 @@ afterEach(() => t.observed.expectProjectionsAgree());
 const start = (extra: Partial<SalesOrderInput> = {}) =>
   startSales(t, { salespersonId: salesperson.id, customerId: customer.id, createdBy: salesperson, ...extra });
 
-const status = (handle: WorkflowHandle) => handle.query<OrderView>('status');
-const orderIdOf = (handle: WorkflowHandle) => handle.workflowId.replace(/^order-/, '');
 const virtualNow = async () => t.env.currentTimeMs();
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -7,7 +7,13 @@ import {
   type ServiceListingInput,
   type ServiceOrderInput,
 } from '../../workflows/contract';
-import { startWorkflowTestEnv, statusWhen, type WorkflowTestEnv } from './support/environment';
+import {
+  startWorkflowTestEnv,
+  statusWhen,
+  type WorkflowTestEnv,
+  status,
+  orderIdOf,
+} from './support/environment';
 
 const isv: Actor = { role: 'isv', id: 'isv-4' };
 const merchant: Actor = { role: 'merchant', id: 'm-8' };
@@ -39,8 +45,6 @@ async function start(): Promise<WorkflowHandle> {
   });
 }
 
-const status = (handle: WorkflowHandle) => handle.query<OrderView>('status');
-const orderIdOf = (handle: WorkflowHandle) => handle.workflowId.replace(/^order-/, '');
 const signalAll = async (handle: WorkflowHandle, steps: readonly (readonly [string, Actor, object?])[]) => {
   for (const [action, actor, fields] of steps)
     await handle.signal(action, { actor, ...(fields ? { fields } : {}) });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import {
@@ -9,6 +10,7 @@ import {
   PrismaAccountStore,
   SimulatedProvisioner,
 } from '../../../activities';
+import type { OrderView } from '../../../workflows/contract';
 import { createPrismaClient } from '../../../database/prisma-client';
 import { createWorkers } from '../../../worker/workers';
 import { startSmtpSink } from '../../activities/smtp-sink';
@@ -21,6 +23,11 @@ export { installQuietRuntime } from './runtime';
 export { statusWhen } from './wait';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The workflow's `status` query, as the scenarios read it. */
+export const status = (handle: WorkflowHandle) => handle.query<OrderView>('status');
+/** The order id behind an `order-<orderId>` workflow. */
+export const orderIdOf = (handle: WorkflowHandle) => handle.workflowId.replace(/^order-/, '');
 
 /**
  * One server, one workflow bundle and the product's two workers (orders, provisioning) per test

@@ -9,7 +9,7 @@ import {
   type SalesOrderInput,
 } from '../../../workflows/contract';
 import type { checkoutOrder, salesOrder } from '../../../workflows';
-import { DAY_MS, statusWhen, type WorkflowTestEnv } from './environment';
+import { DAY_MS, statusWhen, type WorkflowTestEnv, status } from './environment';
 
 /** What a scenario needs: a server, the task queues, fresh ids and a panel it can make fail. */
 export type StartContext = Pick<WorkflowTestEnv, 'env' | 'taskQueue' | 'provisioningTaskQueue' | 'id'>;
@@ -33,7 +33,6 @@ const customer: Actor = { role: 'customer', id: 'cu-1' };
 const isv: Actor = { role: 'isv', id: 'isv-1' };
 const merchant: Actor = { role: 'merchant', id: 'm-1' };
 
-const status = (handle: WorkflowHandle) => handle.query<OrderView>('status');
 const payment = { actor: webhook, fields: { amountCents: 2500, reference: 'txn-1' } };
 
 function assertStatus(view: OrderView, expected: string): void {
