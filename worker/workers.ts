@@ -6,6 +6,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { Logger } from 'pino';
 import type { Activities } from '../activities';
 import { ConfigError, type Config } from '../config';
+import { defaultWorkflowSource, type WorkflowSource } from './workflow-source';
 
 export type QueueRole = 'orders' | 'provisioning';
 
@@ -22,9 +23,6 @@ export type WorkersConfig = Pick<
   Partial<
     Pick<Config, 'ORDERS_ACTIVITY_CONCURRENCY' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKFLOW_TASK_CONCURRENCY'>
   >;
-
-/** Workflow code: the workflows folder by default; tests pass a bundle built once. */
-export type WorkflowSource = Pick<WorkerOptions, 'workflowsPath'> | Pick<WorkerOptions, 'workflowBundle'>;
 
 export interface CreateWorkersOptions {
   connection: NativeConnection;
@@ -61,10 +59,6 @@ export function selectQueueRoles(config: WorkersConfig): QueueRole[] {
   }
   if (roles.size === 0) throw new ConfigError('WORKER_TASK_QUEUES names no task queue');
   return [...roles];
-}
-
-export function defaultWorkflowSource(): WorkflowSource {
-  return { workflowsPath: require.resolve('../workflows') };
 }
 
 /**

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import type { Application } from 'express';
 import request from 'supertest';
 import {
@@ -27,6 +27,7 @@ import { createWorkers, type QueueWorker } from '../../worker/workers';
 import { createTestEnv } from '../helpers/temporal';
 import { testPrisma } from '../setup/database';
 import { installQuietRuntime } from '../workflows/support/environment';
+import { bundleOrderWorkflows } from '../../worker/workflow-source';
 
 export interface Caller {
   readonly role: Role;
@@ -70,10 +71,7 @@ export async function startApiTestEnv(): Promise<ApiTestEnv> {
   const mailer: Mailer = createMailer({ from: 'orders@example.test', outboxDir: outbox });
   const provisioner = new SimulatedProvisioner(new PrismaAccountStore(prisma));
   const activities = createActivities({ prisma, mailer, provisioner, config });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'),
-    logger: new DefaultLogger('WARN'),
-  });
+  const workflowBundle = await bundleOrderWorkflows(new DefaultLogger('WARN'));
   const workers: QueueWorker[] = await createWorkers({
     connection: env.nativeConnection,
     config: { ...config, TEMPORAL_NAMESPACE: env.namespace ?? 'default' },

@@ -1,14 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { installQuietRuntime } from './support/runtime';
 import { historyFromObject } from './support/history-json';
+import { bundleOrderWorkflows } from '../../worker/workflow-source';
 
 /**
  * Replays recorded histories of representative runs (test/histories, recorded by
@@ -23,10 +19,7 @@ const load = (file: string): unknown => JSON.parse(readFileSync(path.join(histor
 let workflowBundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   installQuietRuntime();
-  workflowBundle = await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'),
-    logger: new DefaultLogger('WARN'),
-  });
+  workflowBundle = await bundleOrderWorkflows(new DefaultLogger('WARN'));
 });
 
 describe('workflow replay', () => {

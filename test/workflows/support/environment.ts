@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import {
   createActivities,
   createMailer,
@@ -18,6 +18,7 @@ import { createTestEnv } from '../../helpers/temporal';
 import { testDatabaseUrl } from '../../setup/database';
 import { ActivityObserver, RecordingProvisioner } from './observer';
 import { installQuietRuntime } from './runtime';
+import { bundleOrderWorkflows } from '../../../worker/workflow-source';
 
 export { installQuietRuntime } from './runtime';
 export { statusWhen } from './wait';
@@ -77,10 +78,7 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   const suffix = randomUUID().slice(0, 8);
   const taskQueue = `orders-${suffix}`;
   const provisioningTaskQueue = `provisioning-${suffix}`;
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../../../workflows/index.ts'),
-    logger: new DefaultLogger('WARN'),
-  });
+  const workflowBundle = await bundleOrderWorkflows(new DefaultLogger('WARN'));
   const workers = await createWorkers({
     connection: env.nativeConnection,
     config: {
