@@ -1,8 +1,4 @@
 // Where the `orders` worker's workflow code comes from: the workflows folder, bundled by the SDK.
-//
-// Not shared between workflows (the SDK's preloadModules): the SDK freezes shared modules, and zod
-// 4 completes its schemas and its own caches on first use, so a frozen zod fails in the middle of
-// a workflow task. Each workflow loads zod and the domain's schemas itself.
 import {
   bundleWorkflowCode,
   type Logger,
@@ -12,14 +8,23 @@ import {
 
 const workflowsPath = require.resolve('../workflows');
 
+/**
+ * Loaded once per workflow thread and shared by its workflows (the SDK's preloadModules) instead
+ * of once per workflow: loading zod was the largest part of starting an order's workflow. Only
+ * libraries: the domain's schemas stay per workflow, since the SDK freezes shared modules and a
+ * zod schema completes itself on first use.
+ */
+const preloadModules = [require.resolve('../workflows/shared-libraries')];
+
 /** Workflow code: the workflows folder by default; tests pass a bundle built once. */
-export type WorkflowSource = Pick<WorkerOptions, 'workflowsPath'> | Pick<WorkerOptions, 'workflowBundle'>;
+export type WorkflowSource =
+  Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> | Pick<WorkerOptions, 'workflowBundle'>;
 
 export function defaultWorkflowSource(): WorkflowSource {
-  return { workflowsPath };
+  return { workflowsPath, bundlerOptions: { preloadModules } };
 }
 
 /** The same code as one bundle, for tests and replays that start several workers from it. */
 export function bundleOrderWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger });
+  return bundleWorkflowCode({ workflowsPath, preloadModules, logger });
 }

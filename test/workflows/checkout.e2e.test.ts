@@ -195,6 +195,8 @@ describe('checkout workflow: refused signals', () => {
   it('out-of-order and duplicate signals are refused and change nothing', async () => {
     const handle = await start({ autoApprove: false });
     await handle.signal('approve', { actor: admin });
+    // Fields the domain's schema refuses: zod's error path, in the zod every workflow shares.
+    await handle.signal('pay', { ...payment, fields: { amountCents: -5, reference: ' ' } });
     await handle.signal('pay', { ...payment, requestId: 'req-1' });
     const paid = await status(handle);
     await handle.signal('pay', { ...payment, requestId: 'req-1' });
@@ -206,12 +208,16 @@ describe('checkout workflow: refused signals', () => {
     const refused = after.transitions.filter((e) => e.outcome === 'refused');
     expect(refused.map((e) => [e.action, e.refusal])).toEqual([
       ['approve', 'status_not_allowed'],
+      ['pay', 'invalid_fields'],
       ['pay', 'duplicate'],
       ['pay', 'not_party'],
       ['auto_approve', 'unknown_signal'],
       ['pay', 'invalid_signal'],
     ]);
     expect(refused[0]?.reason).toMatch(/only once the invoice is paid/);
+    expect(refused[1]?.reason).toMatch(
+      /amountCents: must be greater than zero; reference: a payment reference/,
+    );
     await handle.signal('cancel', { actor: client });
     expect((await handle.result()).status).toBe('cancelled');
   });
