@@ -10,33 +10,13 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
-import { createTestEnv } from '../helpers/temporal';
-import {
-  CACHE_MODES,
-  bundleConformanceWorkflows,
-  quietRuntime,
-  startWorker,
-  uid,
-  type RunningWorker,
-  type WorkflowBundle,
-} from './support';
+import { CACHE_MODES, useConformanceEnv, startWorker, uid, type RunningWorker } from './support';
 import type { ActivityCall } from './workflows/conformance';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  quietRuntime();
-  [env, bundle] = await Promise.all([createTestEnv(), bundleConformanceWorkflows()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const t = useConformanceEnv();
 
 async function historyOf(handle: WorkflowHandle): Promise<temporal.api.history.v1.IHistoryEvent[]> {
   return (await handle.fetchHistory()).events ?? [];
@@ -47,24 +27,26 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   const opts = (prefix: string) => ({ taskQueue: w.taskQueue, workflowId: uid(prefix) });
 
   beforeAll(async () => {
-    w = await startWorker(env, bundle, { maxCachedWorkflows });
+    w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
   });
   afterAll(async () => {
     await w?.stop();
   });
 
   test('start, complete and result()', async () => {
-    await expect(env.client.workflow.execute('echo', { ...opts('echo'), args: ['hi'] })).resolves.toBe('hi');
+    await expect(t.env.client.workflow.execute('echo', { ...opts('echo'), args: ['hi'] })).resolves.toBe(
+      'hi',
+    );
   });
 
   test('a duplicate workflow id is rejected while running; id reuse and conflict policies', async () => {
     const o = opts('dup');
-    const first = await env.client.workflow.start('collector', o);
-    await expect(env.client.workflow.start('collector', o)).rejects.toBeInstanceOf(
+    const first = await t.env.client.workflow.start('collector', o);
+    await expect(t.env.client.workflow.start('collector', o)).rejects.toBeInstanceOf(
       WorkflowExecutionAlreadyStartedError,
     );
     // USE_EXISTING answers with the running run.
-    const same = await env.client.workflow.start('collector', {
+    const same = await t.env.client.workflow.start('collector', {
       ...o,
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
@@ -73,29 +55,29 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     await first.result();
     // Closed and completed: REJECT_DUPLICATE and ALLOW_DUPLICATE_FAILED_ONLY refuse, ALLOW_DUPLICATE starts.
     await expect(
-      env.client.workflow.start('collector', {
+      t.env.client.workflow.start('collector', {
         ...o,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       }),
     ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     await expect(
-      env.client.workflow.start('collector', {
+      t.env.client.workflow.start('collector', {
         ...o,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       }),
     ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
-    const second = await env.client.workflow.start('collector', o);
+    const second = await t.env.client.workflow.start('collector', o);
     expect(second.firstExecutionRunId).not.toBe(first.firstExecutionRunId);
     // TERMINATE_EXISTING replaces the running one.
-    const third = await env.client.workflow.start('collector', {
+    const third = await t.env.client.workflow.start('collector', {
       ...o,
       workflowIdConflictPolicy: 'TERMINATE_EXISTING',
     });
-    const secondRun = env.client.workflow.getHandle(o.workflowId, second.firstExecutionRunId);
+    const secondRun = t.env.client.workflow.getHandle(o.workflowId, second.firstExecutionRunId);
     expect((await secondRun.describe()).status.name).toBe('TERMINATED');
     // A terminated run counts as failed for ALLOW_DUPLICATE_FAILED_ONLY.
     await third.terminate('done');
-    const fourth = await env.client.workflow.start('collector', {
+    const fourth = await t.env.client.workflow.start('collector', {
       ...o,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     });
@@ -103,7 +85,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   test('signals and queries on a running and a closed workflow', async () => {
-    const handle = await env.client.workflow.start('collector', opts('sig'));
+    const handle = await t.env.client.workflow.start('collector', opts('sig'));
     await handle.signal('addItem', 'a');
     await handle.signal('addItem', 'b');
     await expect(handle.query('items')).resolves.toEqual(['a', 'b']);
@@ -114,8 +96,8 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
 
   test('signal-with-start starts a workflow, then signals the running one', async () => {
     const o = { ...opts('sws'), signal: 'addItem', signalArgs: ['x'] as [string] };
-    const h1 = await env.client.workflow.signalWithStart('collector', o);
-    const h2 = await env.client.workflow.signalWithStart('collector', { ...o, signalArgs: ['y'] });
+    const h1 = await t.env.client.workflow.signalWithStart('collector', o);
+    const h2 = await t.env.client.workflow.signalWithStart('collector', { ...o, signalArgs: ['y'] });
     expect(h2.signaledRunId).toBe(h1.signaledRunId);
     await h1.signal('finish');
     await expect(h1.result()).resolves.toEqual(['x', 'y']);
@@ -124,10 +106,10 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   test('timers skip virtual time; a cancelled timer never fires', async () => {
     const day = 24 * 3600 * 1000;
     const realStart = Date.now();
-    const elapsed = await env.client.workflow.execute('sleeper', { ...opts('sleep'), args: [day] });
+    const elapsed = await t.env.client.workflow.execute('sleeper', { ...opts('sleep'), args: [day] });
     expect(elapsed).toBeGreaterThanOrEqual(day);
     expect(Date.now() - realStart).toBeLessThan(day);
-    const handle = await env.client.workflow.start('timerCancel', opts('tcancel'));
+    const handle = await t.env.client.workflow.start('timerCancel', opts('tcancel'));
     await expect(handle.result()).resolves.toBe('timer cancelled');
     const types = (await historyOf(handle)).map((e) => e.eventType);
     expect(types).toContain(EventType.EVENT_TYPE_TIMER_CANCELED);
@@ -135,12 +117,12 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   const activity = (call: ActivityCall) =>
-    env.client.workflow.execute('runActivity', { ...opts(`act-${call.name}`), args: [call] });
+    t.env.client.workflow.execute('runActivity', { ...opts(`act-${call.name}`), args: [call] });
 
   test('activities: result, retries with backoff, maximum attempts, non-retryable types', async () => {
     await expect(activity({ name: 'greet', args: ['you'] })).resolves.toEqual({ result: 'hello you' });
     await expect(activity({ name: 'flaky', args: [3], maximumAttempts: 5 })).resolves.toEqual({ result: 3 });
-    const exhausted = await env.client.workflow.start('runActivity', {
+    const exhausted = await t.env.client.workflow.start('runActivity', {
       ...opts('act-exhausted'),
       args: [{ name: 'flaky', args: [5], maximumAttempts: 2 }],
     });
@@ -191,7 +173,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   test('request-cancel: the workflow sees the cancellation; describe says CANCELLED', async () => {
-    const handle = await env.client.workflow.start('waitForCancel', opts('cancel'));
+    const handle = await t.env.client.workflow.start('waitForCancel', opts('cancel'));
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -200,7 +182,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   test('terminate closes the run; describe says TERMINATED', async () => {
-    const handle = await env.client.workflow.start('collector', opts('term'));
+    const handle = await t.env.client.workflow.start('collector', opts('term'));
     await handle.terminate('enough');
     const err = await handle.result().catch((e: unknown) => e);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(TerminatedFailure);
@@ -209,7 +191,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   test('describe shows type, task queue, status and history length', async () => {
-    const handle = await env.client.workflow.start('collector', opts('desc'));
+    const handle = await t.env.client.workflow.start('collector', opts('desc'));
     await handle.signal('addItem', 'x');
     const running = await handle.describe();
     expect(running).toMatchObject({ type: 'collector', taskQueue: w.taskQueue, status: { name: 'RUNNING' } });
@@ -222,7 +204,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   test('history pages and the long poll', async () => {
-    const handle = await env.client.workflow.start('collector', opts('hist'));
+    const handle = await t.env.client.workflow.start('collector', opts('hist'));
     for (const item of ['a', 'b', 'c']) await handle.signal('addItem', item);
     await handle.signal('finish');
     await handle.result();
@@ -230,7 +212,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     const paged: number[] = [];
     let nextPageToken: Uint8Array | undefined;
     do {
-      const page = await env.client.workflowService.getWorkflowExecutionHistory({
+      const page = await t.env.client.workflowService.getWorkflowExecutionHistory({
         namespace: 'default',
         execution: { workflowId: handle.workflowId },
         maximumPageSize: 2,
@@ -245,27 +227,29 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   test('a failed workflow task is retried and the workflow then completes', async () => {
-    const handle = await env.client.workflow.start('failsFirstTask', opts('wft-fail'));
+    const handle = await t.env.client.workflow.start('failsFirstTask', opts('wft-fail'));
     await expect(handle.result()).resolves.toBeGreaterThan(3);
     const types = (await historyOf(handle)).map((e) => e.eventType);
     expect(types).toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
   });
 
   test('child workflows: result and failure reach the parent', async () => {
-    await expect(env.client.workflow.execute('parent', { ...opts('parent'), args: [21] })).resolves.toEqual({
-      doubled: 42,
-      failed: true,
-    });
+    await expect(t.env.client.workflow.execute('parent', { ...opts('parent'), args: [21] })).resolves.toEqual(
+      {
+        doubled: 42,
+        failed: true,
+      },
+    );
   });
 
   test('continue-as-new: result() follows the chain of runs', async () => {
-    const runs = await env.client.workflow.execute('chain', { ...opts('chain'), args: [2] });
+    const runs = await t.env.client.workflow.execute('chain', { ...opts('chain'), args: [2] });
     expect(runs).toHaveLength(3);
     expect(new Set(runs).size).toBe(3);
   });
 
   test('workflow updates: validators reject, accepted updates complete with their result', async () => {
-    const handle = await env.client.workflow.start('collector', opts('update'));
+    const handle = await t.env.client.workflow.start('collector', opts('update'));
     await expect(handle.executeUpdate('addItemUpdate', { args: ['a'] })).resolves.toBe(1);
     await expect(handle.executeUpdate('addItemUpdate', { args: [''] })).rejects.toMatchObject({
       cause: { message: 'empty item rejected' },
@@ -287,7 +271,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   test('memo and search attributes upserted by the workflow are visible in describe', async () => {
-    const handle = await env.client.workflow.start('tagged', {
+    const handle = await t.env.client.workflow.start('tagged', {
       ...opts('tagged'),
       args: ['blue'],
       memo: { owner: 'tests' },
@@ -305,9 +289,9 @@ describe('sticky cache and the non-cached path', () => {
   test.each(CACHE_MODES)(
     '%s: the history shows where workflow tasks were served',
     async (_label, maxCachedWorkflows) => {
-      const w = await startWorker(env, bundle, { maxCachedWorkflows });
+      const w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
       try {
-        const handle = await env.client.workflow.start('collector', {
+        const handle = await t.env.client.workflow.start('collector', {
           taskQueue: w.taskQueue,
           workflowId: uid('sticky'),
         });
@@ -333,13 +317,13 @@ describe('sticky cache and the non-cached path', () => {
 describe('queries attached to a pending workflow task', () => {
   test('a query sent before any worker polls is answered with the first task', async () => {
     const taskQueue = uid('late-worker');
-    const handle = await env.client.workflow.start('collector', {
+    const handle = await t.env.client.workflow.start('collector', {
       taskQueue,
       workflowId: uid('early-query'),
     });
     await handle.signal('addItem', 'early');
     const answer = handle.query('items');
-    const w = await startWorker(env, bundle, { taskQueue });
+    const w = await startWorker(t.env, t.bundle, { taskQueue });
     try {
       await expect(answer).resolves.toEqual(['early']);
       await handle.signal('finish');
@@ -355,10 +339,10 @@ describe('visibility: ListWorkflowExecutions and CountWorkflowExecutions', () =>
     const tag = uid('tag');
     const taskQueue = uid('unpolled');
     const ids = [uid('vis'), uid('vis'), uid('vis')];
-    const before = new Date(await env.currentTimeMs());
+    const before = new Date(await t.env.currentTimeMs());
     const handles = await Promise.all(
       ids.map((workflowId) =>
-        env.client.workflow.start('collector', {
+        t.env.client.workflow.start('collector', {
           taskQueue,
           workflowId,
           searchAttributes: { CustomKeywordField: [tag] },
@@ -368,7 +352,7 @@ describe('visibility: ListWorkflowExecutions and CountWorkflowExecutions', () =>
     await handles[0]!.terminate('listed as terminated');
     const list = async (query: string) => {
       const found: string[] = [];
-      for await (const info of env.client.workflow.list({ query })) found.push(info.workflowId);
+      for await (const info of t.env.client.workflow.list({ query })) found.push(info.workflowId);
       return found.sort();
     };
     const byTag = `CustomKeywordField = "${tag}"`;
@@ -382,7 +366,7 @@ describe('visibility: ListWorkflowExecutions and CountWorkflowExecutions', () =>
       await list(`${byTag} AND WorkflowType = "collector" AND StartTime >= "${before.toISOString()}"`),
     ).toHaveLength(3);
     expect(await list(`${byTag} AND CloseTime < "${before.toISOString()}"`)).toEqual([]);
-    const count = await env.client.workflow.count(`${byTag} GROUP BY ExecutionStatus`);
+    const count = await t.env.client.workflow.count(`${byTag} GROUP BY ExecutionStatus`);
     expect(count.count).toBe(3);
     expect(count.groups).toEqual(
       expect.arrayContaining([
@@ -397,9 +381,9 @@ describe('visibility: ListWorkflowExecutions and CountWorkflowExecutions', () =>
 
 describe('TestService time skipping', () => {
   test('sleep advances the virtual clock; currentTimeMs reports it', async () => {
-    const before = await env.currentTimeMs();
-    await env.sleep('3 days');
-    const after = await env.currentTimeMs();
+    const before = await t.env.currentTimeMs();
+    await t.env.sleep('3 days');
+    const after = await t.env.currentTimeMs();
     expect(after - before).toBeGreaterThanOrEqual(3 * 24 * 3600 * 1000);
   });
 });

@@ -11,30 +11,9 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, toPayloads } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTestEnv } from '../helpers/temporal';
-import {
-  CACHE_MODES,
-  bundleConformanceWorkflows,
-  pendingQuery,
-  quietRuntime,
-  startWorker,
-  takeTask,
-  uid,
-  type WorkflowBundle,
-} from './support';
+import { CACHE_MODES, pendingQuery, useConformanceEnv, startWorker, takeTask, uid } from './support';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  quietRuntime();
-  [env, bundle] = await Promise.all([createTestEnv(), bundleConformanceWorkflows()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const t = useConformanceEnv();
 
 /** The continue-as-new the SDK sends for `handOver(items, true)`'s first activation. */
 function handOverCommand(taskQueue: string, items: string[]): temporal.api.command.v1.ICommand {
@@ -56,26 +35,26 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   test('a query by workflow id waiting on the task that continues as new is answered by the new run', async () => {
     const taskQueue = uid('hand-over');
     const workflowId = uid('q');
-    await env.client.workflow.start('handOver', { taskQueue, workflowId, args: [['a'], true] });
-    const handle = env.client.workflow.getHandle(workflowId);
+    await t.env.client.workflow.start('handOver', { taskQueue, workflowId, args: [['a'], true] });
+    const handle = t.env.client.workflow.getHandle(workflowId);
     const firstRunId = await runIdOf(handle);
-    const task = await takeTask(env, taskQueue);
+    const task = await takeTask(t.env, taskQueue);
     const query = pendingQuery<string[]>(handle, 'items');
     await handle.describe();
     expect(query.isSettled()).toBe(false);
-    await env.client.workflowService.respondWorkflowTaskCompleted({
+    await t.env.client.workflowService.respondWorkflowTaskCompleted({
       taskToken: task.taskToken,
       commands: [handOverCommand(taskQueue, ['a'])],
       identity: 'raw-poller',
     });
     expect(await runIdOf(handle)).not.toBe(firstRunId);
-    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
     try {
       // The new run's state (its first task carried the query), not the closed run's ['a'].
       await expect(query.answer).resolves.toEqual(['a', 'handed over']);
       // Addressed to the closed run, a query is still answered from that run's history.
       await expect(
-        env.client.workflow.getHandle(workflowId, firstRunId).query<string[]>('items'),
+        t.env.client.workflow.getHandle(workflowId, firstRunId).query<string[]>('items'),
       ).resolves.toEqual(['a']);
       await handle.signal('addItem', 'b');
       await expect(handle.query('items')).resolves.toEqual(['a', 'handed over', 'b']);
@@ -88,24 +67,24 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
 
   test('a query task that a worker takes and never answers is offered again', async () => {
     const taskQueue = uid('dropped-query');
-    const handle = await env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
+    const handle = await t.env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
     await handle.signal('addItem', 'c');
-    await env.client.workflowService.respondWorkflowTaskCompleted({
-      taskToken: (await takeTask(env, taskQueue)).taskToken,
+    await t.env.client.workflowService.respondWorkflowTaskCompleted({
+      taskToken: (await takeTask(t.env, taskQueue)).taskToken,
       commands: [],
       identity: 'raw-poller',
     });
     const query = pendingQuery<string[]>(handle, 'items');
     // A "worker" takes the query task and drops it, as the SDK's core does with query tasks it
     // buffered for a run it then evicts. Without a second offer the query waits for its deadline.
-    const dropped = await takeTask(env, taskQueue);
+    const dropped = await takeTask(t.env, taskQueue);
     expect(dropped.query?.queryType).toBe('items');
-    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
     try {
       await expect(query.answer).resolves.toEqual(['c']);
       // The dropped copy's late answer finds nothing to answer.
       await expect(
-        env.client.workflowService.respondQueryTaskCompleted({
+        t.env.client.workflowService.respondQueryTaskCompleted({
           namespace: 'default',
           taskToken: dropped.taskToken,
           completedType: temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_ANSWERED,
@@ -120,9 +99,9 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   test('queries by workflow id around a signal that makes the workflow continue as new are all answered', async () => {
-    const w = await startWorker(env, bundle, { maxCachedWorkflows });
+    const w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
     try {
-      const handle = await env.client.workflow.start('handOver', {
+      const handle = await t.env.client.workflow.start('handOver', {
         taskQueue: w.taskQueue,
         workflowId: uid('q'),
         args: [[], false],

@@ -8,44 +8,30 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTestEnv } from '../helpers/temporal';
 import {
   CACHE_MODES,
-  bundleConformanceWorkflows,
   pendingQuery as sentQuery,
-  quietRuntime,
+  useConformanceEnv,
   startWorker,
   takeTask as takeRawTask,
   uid,
-  type WorkflowBundle,
 } from './support';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  quietRuntime();
-  [env, bundle] = await Promise.all([createTestEnv(), bundleConformanceWorkflows()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const t = useConformanceEnv();
 
 async function eventTypes(handle: WorkflowHandle): Promise<number[]> {
   return ((await handle.fetchHistory()).events ?? []).map((e) => Number(e.eventType));
 }
 
-const takeTask = async (taskQueue: string) => (await takeRawTask(env, taskQueue)).taskToken;
+const takeTask = async (taskQueue: string) => (await takeRawTask(t.env, taskQueue)).taskToken;
 const pendingQuery = (handle: WorkflowHandle, queryType: string) => sentQuery<string[]>(handle, queryType);
 
 describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   test('a query during an in-flight first task that completes is answered as a query task', async () => {
     const taskQueue = uid('in-flight-completed');
-    const handle = await env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
+    const handle = await t.env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
     await handle.signal('addItem', 'a');
     const token = await takeTask(taskQueue);
     const query = pendingQuery(handle, 'items');
@@ -54,12 +40,12 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     expect(query.isSettled()).toBe(false);
     // The collector's first activation sends no command, so an empty completion is what the SDK
     // would have sent too: the SDK worker below replays this history without a mismatch.
-    await env.client.workflowService.respondWorkflowTaskCompleted({
+    await t.env.client.workflowService.respondWorkflowTaskCompleted({
       taskToken: token,
       commands: [],
       identity: 'raw-poller',
     });
-    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
     try {
       await expect(query.answer).resolves.toEqual(['a']);
       // Answered from the completed task's history: no workflow task was added or failed for it.
@@ -79,20 +65,20 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
 
   test('a query during an in-flight first task that fails rides on the retried task', async () => {
     const taskQueue = uid('in-flight-failed');
-    const handle = await env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
+    const handle = await t.env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
     await handle.signal('addItem', 'b');
     const token = await takeTask(taskQueue);
     const query = pendingQuery(handle, 'items');
     await handle.describe();
     expect(query.isSettled()).toBe(false);
-    await env.client.workflowService.respondWorkflowTaskFailed({
+    await t.env.client.workflowService.respondWorkflowTaskFailed({
       taskToken: token,
       cause:
         temporal.api.enums.v1.WorkflowTaskFailedCause
           .WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
       identity: 'raw-poller',
     });
-    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
     try {
       await expect(query.answer).resolves.toEqual(['b']);
       // The retried task (attempt 2) carried the query and completed; it is in history since.
@@ -115,11 +101,11 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
 
   test('a query for a run whose sticky worker is gone is served on the normal queue', async () => {
     const taskQueue = uid('sticky-gone');
-    const handle = await env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
+    const handle = await t.env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
     await handle.signal('addItem', 'c');
     // Completed by a "worker" that asks for a sticky queue and then never polls it (it died
     // without ShutdownWorker). Without the fallback the query waits for its deadline (30 s).
-    await env.client.workflowService.respondWorkflowTaskCompleted({
+    await t.env.client.workflowService.respondWorkflowTaskCompleted({
       taskToken: await takeTask(taskQueue),
       commands: [],
       identity: 'raw-poller',
@@ -128,7 +114,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
         scheduleToStartTimeout: msToTs('1s'),
       },
     });
-    const w = await startWorker(env, bundle, { taskQueue, maxCachedWorkflows });
+    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
     try {
       await expect(handle.query('items')).resolves.toEqual(['c']);
       await handle.signal('finish');
@@ -139,9 +125,9 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   test('a query sent while the SDK worker runs a new workflow’s first task is answered after it', async () => {
-    const w = await startWorker(env, bundle, { maxCachedWorkflows });
+    const w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
     try {
-      const handle = await env.client.workflow.start('slowFirstTask', {
+      const handle = await t.env.client.workflow.start('slowFirstTask', {
         taskQueue: w.taskQueue,
         workflowId: uid('slow-first'),
         args: [500],

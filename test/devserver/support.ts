@@ -3,6 +3,7 @@ import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkerOptions 
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTestEnv } from '../helpers/temporal';
 import * as activities from './activities';
 
 /** Installs a quiet SDK runtime once per process (Runtime.install throws the second time). */
@@ -21,6 +22,32 @@ export async function bundleConformanceWorkflows(): Promise<WorkflowBundle> {
     workflowsPath: require.resolve('./workflows/conformance'),
     logger: new DefaultLogger('WARN'),
   });
+}
+
+/** A test file's embedded server and conformance bundle: set up before its tests, torn down after. */
+export interface ConformanceEnv {
+  readonly env: TestWorkflowEnvironment;
+  readonly bundle: WorkflowBundle;
+}
+
+/** Registers the file's beforeAll/afterAll; the fields are set once beforeAll has run. */
+export function useConformanceEnv(): ConformanceEnv {
+  const state: { env?: TestWorkflowEnvironment; bundle?: WorkflowBundle } = {};
+  beforeAll(async () => {
+    quietRuntime();
+    [state.env, state.bundle] = await Promise.all([createTestEnv(), bundleConformanceWorkflows()]);
+  });
+  afterAll(async () => {
+    await state.env?.teardown();
+  });
+  return {
+    get env() {
+      return state.env!;
+    },
+    get bundle() {
+      return state.bundle!;
+    },
+  };
 }
 
 /** The two worker cache settings every behaviour is checked with. */
