@@ -2,14 +2,7 @@ import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { Actor } from '../../domain';
 import { orderWorkflowId, type CheckoutSettings } from '../../workflows/contract';
-import {
-  DAY_MS,
-  startWorkflowTestEnv,
-  statusWhen,
-  type WorkflowTestEnv,
-  status,
-  orderIdOf,
-} from './support/environment';
+import { DAY_MS, useWorkflowTestEnv, statusWhen, status, orderIdOf } from './support/environment';
 import { startCheckout } from './support/scenarios';
 
 const client: Actor = { role: 'client', id: 'client-7' };
@@ -17,15 +10,7 @@ const admin: Actor = { role: 'admin', id: 'admin-1' };
 const webhook: Actor = { role: 'system', id: 'payments-webhook' };
 const payment = { actor: webhook, fields: { amountCents: 2500, reference: 'txn-1' } };
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
-});
-afterAll(async () => {
-  await t?.stop();
-});
-// Postgres (and SMTP) must come to agree with the `status` query of every order a test touched.
-afterEach(() => t.observed.expectProjectionsAgree());
+const t = useWorkflowTestEnv();
 
 const start = (settings: Partial<CheckoutSettings> = {}, hostingProduct?: string) =>
   startCheckout(t, settings, hostingProduct, client);

@@ -1,6 +1,6 @@
 import type { EmailTemplate } from '../../activities/contract';
 import type { OrderView } from '../../workflows/contract';
-import { startWorkflowTestEnv, type WorkflowTestEnv } from './support/environment';
+import { useWorkflowTestEnv } from './support/environment';
 import { scenarios } from './support/scenarios';
 
 /**
@@ -29,13 +29,7 @@ const expectedEmails: Record<string, readonly EmailTemplate[]> = {
   'service-listing': [],
 };
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
-});
-afterAll(async () => {
-  await t?.stop();
-});
+const t = useWorkflowTestEnv({ checkProjections: false });
 
 describe('recorded scenarios', () => {
   it('each names the emails it causes', () => {

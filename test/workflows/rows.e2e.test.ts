@@ -18,13 +18,7 @@ import {
   type OrderItemInput,
   type SalesOrderInput,
 } from '../../workflows/contract';
-import {
-  DAY_MS,
-  startWorkflowTestEnv,
-  statusWhen,
-  type WorkflowTestEnv,
-  status,
-} from './support/environment';
+import { DAY_MS, useWorkflowTestEnv, statusWhen, status } from './support/environment';
 
 /**
  * Every transition row of every lifecycle that a caller signals, driven through its workflow: a
@@ -228,16 +222,10 @@ const allRows: RowCase[] = lifecycles.flatMap((lifecycle) =>
 );
 const signalledRows = allRows.filter((row) => !(row.key in rowsTakenByTheWorkflow));
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
+const t = useWorkflowTestEnv();
+beforeAll(() => {
   t.observed.failingProducts.add(BROKEN_PRODUCT);
 });
-afterAll(async () => {
-  await t?.stop();
-});
-// Postgres (and SMTP) must come to agree with the `status` query of every order a test touched.
-afterEach(() => t.observed.expectProjectionsAgree());
 
 const items = (broken = false): OrderItemInput[] => [
   { id: 'main', productId: 'main-product', productType: 'other', quantity: 1, unitPriceCents: 2500 },

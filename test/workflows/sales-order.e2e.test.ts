@@ -1,29 +1,14 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Actor } from '../../domain';
 import { type OrderView, type SalesOrderInput } from '../../workflows/contract';
-import {
-  DAY_MS,
-  startWorkflowTestEnv,
-  statusWhen,
-  type WorkflowTestEnv,
-  status,
-  orderIdOf,
-} from './support/environment';
+import { DAY_MS, useWorkflowTestEnv, statusWhen, status, orderIdOf } from './support/environment';
 import { startSales } from './support/scenarios';
 
 const salesperson: Actor = { role: 'salesperson', id: 'sp-3' };
 const customer: Actor = { role: 'customer', id: 'cu-9' };
 const admin: Actor = { role: 'admin', id: 'admin-1' };
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
-});
-afterAll(async () => {
-  await t?.stop();
-});
-// Postgres (and SMTP) must come to agree with the `status` query of every order a test touched.
-afterEach(() => t.observed.expectProjectionsAgree());
+const t = useWorkflowTestEnv();
 
 const start = (extra: Partial<SalesOrderInput> = {}) =>
   startSales(t, { salespersonId: salesperson.id, customerId: customer.id, createdBy: salesperson, ...extra });

@@ -7,27 +7,13 @@ import {
   type ServiceListingInput,
   type ServiceOrderInput,
 } from '../../workflows/contract';
-import {
-  startWorkflowTestEnv,
-  statusWhen,
-  type WorkflowTestEnv,
-  status,
-  orderIdOf,
-} from './support/environment';
+import { useWorkflowTestEnv, statusWhen, status, orderIdOf } from './support/environment';
 
 const isv: Actor = { role: 'isv', id: 'isv-4' };
 const merchant: Actor = { role: 'merchant', id: 'm-8' };
 const admin: Actor = { role: 'admin', id: 'admin-1' };
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
-});
-afterAll(async () => {
-  await t?.stop();
-});
-// Postgres (and SMTP) must come to agree with the `status` query of every order a test touched.
-afterEach(() => t.observed.expectProjectionsAgree());
+const t = useWorkflowTestEnv();
 
 async function start(): Promise<WorkflowHandle> {
   const orderId = t.id('svc');

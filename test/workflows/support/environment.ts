@@ -47,6 +47,36 @@ export interface WorkflowTestEnv {
   stop(): Promise<void>;
 }
 
+/**
+ * A test file's environment: started before its tests, stopped after them. With checkProjections
+ * (the default), Postgres and SMTP must come to agree with the `status` query of every order each
+ * test touched. The object forwards to the environment once beforeAll has started it.
+ */
+export function useWorkflowTestEnv({ checkProjections = true } = {}): WorkflowTestEnv {
+  let current: WorkflowTestEnv | undefined;
+  beforeAll(async () => {
+    current = await startWorkflowTestEnv();
+  });
+  afterAll(async () => {
+    await current?.stop();
+  });
+  if (checkProjections) afterEach(() => current!.observed.expectProjectionsAgree());
+  const started = (): WorkflowTestEnv => {
+    if (!current) throw new Error('the workflow test environment is used before beforeAll started it');
+    return current;
+  };
+  // Reads, spreads and `in` all go to the started environment.
+  return new Proxy({} as WorkflowTestEnv, {
+    get: (_, key) => Reflect.get(started(), key),
+    has: (_, key) => Reflect.has(started(), key),
+    ownKeys: () => Reflect.ownKeys(started()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(started(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
+}
+
 export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   installQuietRuntime();
   const env = await createTestEnv();
