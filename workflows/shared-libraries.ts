@@ -11,4 +11,8 @@ z.config(z.locales.en());
 z.config({ memoizer: z.memoizer() });
 void z.util.allowsEval.value;
 
+// Not dead: nothing imports it, but exporting the namespace makes the bundler keep all of zod's
+// API in this module's graph, so the schema classes the domain builds are loaded here, once.
+// Without it only the four modules used above are shared (the bundle drops to 2.9 MB from 4.3 MB,
+// and in one bench run the workflow thread took 21 ms per order instead of 15).
 export { z };

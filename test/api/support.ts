@@ -24,10 +24,10 @@ import type { Role } from '../../domain';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { orderWorkflowId, type OrderView } from '../../workflows/contract';
 import { createWorkers, type QueueWorker } from '../../worker/workers';
+import { bundleOrderWorkflows } from '../../worker/workflow-source';
 import { createTestEnv } from '../helpers/temporal';
 import { testPrisma } from '../setup/database';
 import { installQuietRuntime } from '../workflows/support/environment';
-import { bundleOrderWorkflows } from '../../worker/workflow-source';
 
 export interface Caller {
   readonly role: Role;

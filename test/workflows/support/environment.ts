@@ -13,12 +13,12 @@ import {
 import type { OrderView } from '../../../workflows/contract';
 import { createPrismaClient } from '../../../database/prisma-client';
 import { createWorkers } from '../../../worker/workers';
+import { bundleOrderWorkflows } from '../../../worker/workflow-source';
 import { startSmtpSink } from '../../activities/smtp-sink';
 import { createTestEnv } from '../../helpers/temporal';
 import { testDatabaseUrl } from '../../setup/database';
 import { ActivityObserver, RecordingProvisioner } from './observer';
 import { installQuietRuntime } from './runtime';
-import { bundleOrderWorkflows } from '../../../worker/workflow-source';
 
 export { installQuietRuntime } from './runtime';
 export { statusWhen } from './wait';
