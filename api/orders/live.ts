@@ -78,8 +78,8 @@ export async function viewWhen(
     const left = deadline - Date.now();
     if (left <= 0) return last;
     try {
-      // Short attempts: a query sent while the first workflow task is still running may not be
-      // answered at all, and the next attempt is.
+      // Short attempts: a worker that evicts the run drops the query tasks it had buffered for it
+      // (the SDK's core does), and the next attempt is answered.
       const live = await queryStatus(temporal, workflowId, Math.min(Math.max(left, 50), ATTEMPT_TIMEOUT_MS));
       if (live.found) {
         last = live.view;

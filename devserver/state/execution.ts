@@ -1521,7 +1521,10 @@ export class Execution {
       workflowExecution: { workflowId: this.workflowId, runId: this.runId },
       workflowType: { name: this.workflowType },
       previousStartedEventId: this.previousStartedEventId,
-      startedEventId: this.previousStartedEventId,
+      // No Started event: a query task adds nothing to history. The SDK's core tells a query-only
+      // task by startedEventId 0 (as the real server sends); with any other id it takes the task
+      // for a new workflow task, and of several buffered for one run keeps only the last.
+      startedEventId: 0,
       attempt: 1,
       history: fromSticky ? {} : historyMessage(this.history.encoded()),
       query: { queryType: q.queryType, queryArgs: q.queryArgs ?? undefined, header: q.header ?? undefined },

@@ -7,6 +7,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
+import { defaultPayloadConverter, toPayloads } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
   CACHE_MODES,
@@ -23,6 +24,19 @@ const t = useConformanceEnv();
 
 async function eventTypes(handle: WorkflowHandle): Promise<number[]> {
   return ((await handle.fetchHistory()).events ?? []).map((e) => Number(e.eventType));
+}
+
+/** Returns once the worker holds the run's first workflow task (STARTED). */
+async function untilFirstTaskStarted(handle: WorkflowHandle): Promise<void> {
+  for (;;) {
+    const { raw } = await handle.describe();
+    if (
+      raw.pendingWorkflowTask?.state ===
+      temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
+    )
+      return;
+    expect(raw.pendingWorkflowTask).toBeTruthy();
+  }
 }
 
 const takeTask = async (taskQueue: string) => (await takeRawTask(t.env, taskQueue)).taskToken;
@@ -132,16 +146,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
         workflowId: uid('slow-first'),
         args: [500],
       });
-      // Wait until the worker holds the first task (STARTED), then query.
-      for (;;) {
-        const { raw } = await handle.describe();
-        if (
-          raw.pendingWorkflowTask?.state ===
-          temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
-        )
-          break;
-        expect(raw.pendingWorkflowTask).toBeTruthy();
-      }
+      await untilFirstTaskStarted(handle);
       const answer = await handle.query<string[]>('items');
       expect(answer).toEqual(['first task']);
       // The first task completed normally: the query neither failed nor timed it out.
@@ -161,4 +166,59 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       await w.stop();
     }
   });
+});
+
+test('several queries waiting on the same in-flight task are each answered', async () => {
+  const w = await startWorker(t.env, t.bundle);
+  try {
+    const handle = await t.env.client.workflow.start('slowFirstTask', {
+      taskQueue: w.taskQueue,
+      workflowId: uid('slow-first'),
+      args: [300],
+    });
+    await untilFirstTaskStarted(handle);
+    // They all go out as query tasks to the worker's sticky queue when the task completes, and
+    // the SDK's core buffers them for the cached run. Marked as workflow tasks (a Started id),
+    // core keeps only the last it buffers; the others would be answered only by the server's
+    // second offer, 5 s later, past this deadline. (A worker without a cache evicts the run after
+    // its first answer and drops what it buffered, whatever the server: the second offer is
+    // for that, see queries-across-runs.test.ts.)
+    const deadline = Date.now() + 4_000;
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        t.env.client.withDeadline(deadline, () => handle.query<string[]>('items')),
+      ),
+    );
+    expect(answers).toEqual(answers.map(() => ['first task']));
+    await handle.signal('finish');
+    await expect(handle.result()).resolves.toEqual(['first task']);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a query task adds no Started event: startedEventId 0, previousStartedEventId the last completed task’s', async () => {
+  const taskQueue = uid('query-task-shape');
+  const handle = await t.env.client.workflow.start('collector', { taskQueue, workflowId: uid('q') });
+  await handle.signal('addItem', 'd');
+  await t.env.client.workflowService.respondWorkflowTaskCompleted({
+    taskToken: await takeTask(taskQueue),
+    commands: [],
+    identity: 'raw-poller',
+  });
+  const query = pendingQuery(handle, 'items');
+  const task = await takeRawTask(t.env, taskQueue);
+  expect(task.query?.queryType).toBe('items');
+  expect(Number(task.startedEventId ?? 0)).toBe(0);
+  // Started, Scheduled, Signaled, Started (4), Completed: the full history, nothing added.
+  expect(Number(task.previousStartedEventId)).toBe(4);
+  expect((task.history?.events ?? []).map((e) => Number(e.eventId))).toEqual([1, 2, 3, 4, 5]);
+  await t.env.client.workflowService.respondQueryTaskCompleted({
+    namespace: 'default',
+    taskToken: task.taskToken,
+    completedType: temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_ANSWERED,
+    queryResult: { payloads: toPayloads(defaultPayloadConverter, ['d']) },
+  });
+  await expect(query.answer).resolves.toEqual(['d']);
+  await handle.terminate();
 });
