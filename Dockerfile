@@ -22,4 +22,4 @@ ENV NODE_ENV=production \
 EXPOSE 3000
 
 # The API; the compose file gives the worker and the migration job their own commands.
-CMD ["node", "--import", "tsx", "start/api.ts"]
+CMD ["node", "--import", "./start/register-tsx.mjs", "start/api.ts"]

@@ -146,8 +146,13 @@ async function meanWorkflowTasks(client: Client, workflowIds: string[]): Promise
 
 function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = fork(path.join(__dirname, 'worker.ts'), [], {
-    // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where its CPU goes.
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+    // As `npm run worker` runs it (tsx in the main thread only). BENCH_WORKER_NODE_ARGS, e.g.
+    // "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where its CPU goes.
+    execArgv: [
+      '--import',
+      path.join(__dirname, '..', '..', 'start', 'register-tsx.mjs'),
+      ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ],
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

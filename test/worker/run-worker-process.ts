@@ -17,8 +17,9 @@ export interface WorkerProcess {
 }
 
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  // `node --import tsx`, as `npm run worker` runs it: one process that receives the signals itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], {
+  // As `npm run worker` runs it: one process that receives the signals itself.
+  const tsx = path.join(root, 'start', 'register-tsx.mjs');
+  const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'worker', 'main.ts')], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
