@@ -15,12 +15,13 @@ export function heartbeat(details?: unknown): void {
  * Awaits `work`, heartbeating every `intervalMs` meanwhile, so a slow call (a panel, an SMTP
  * server) keeps a heartbeat timeout from firing while a dead worker is still noticed quickly.
  * Only when the activity was scheduled with a heartbeat timeout: without one the server ignores
- * liveness, and each heartbeat would still cost a round trip to it (the first one is sent at once).
+ * liveness, and each heartbeat would still cost a round trip to it. The first one waits for the
+ * interval too: the timeout counts from the attempt's start, so a call that answers before then
+ * (the usual case) needs none.
  */
 export async function withHeartbeats<T>(work: Promise<T>, details?: unknown, intervalMs = 1_000): Promise<T> {
   const context = currentContext();
   if (!context?.info.heartbeatTimeoutMs) return work;
-  context.heartbeat(details);
   const every = Math.min(intervalMs, Math.max(100, Math.floor(context.info.heartbeatTimeoutMs / 3)));
   const timer = setInterval(() => context.heartbeat(details), every);
   try {

@@ -131,12 +131,25 @@ describe('createAccount', () => {
   test('heartbeats while it waits for the panel when scheduled with a heartbeat timeout', async () => {
     const k = await projected();
     const { createAccount } = setup({ latencyMs: 1_500 });
-    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 3_000 });
+    // A third of the timeout apart: 300 ms, so several during the panel's 1.5 s.
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 900 });
     const beats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => beats.push(details));
     await env.run(createAccount, accountRequest(k));
     expect(beats.length).toBeGreaterThanOrEqual(2);
     expect(beats[0]).toEqual({ serviceId: k.serviceId });
+  });
+
+  test('sends no heartbeat when the panel answers before the first interval', async () => {
+    const k = await projected();
+    const { createAccount } = setup();
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 3_000 });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => beats.push(details));
+    await expect(env.run(createAccount, accountRequest(k))).resolves.toEqual({
+      accountId: expect.any(String),
+    });
+    expect(beats).toEqual([]);
   });
 
   test('sends no heartbeats without a heartbeat timeout (nobody would read them)', async () => {
