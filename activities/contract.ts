@@ -1,7 +1,7 @@
 // The activities the workflows call, as types only: workflow code imports this file with
 // `import type` (no Node code enters the workflow sandbox), the worker registers the
 // implementations. Every activity is idempotent: a retry or a replacement worker repeats it safely.
-import type { OrderView, TransitionEntry } from '../workflows/contract';
+import type { ProjectedView, TransitionEntry } from '../workflows/contract';
 
 export type EmailTemplate =
   | 'welcome'
@@ -30,7 +30,7 @@ export interface ProjectionActivities {
    * Writes the order (status, parties, items, invoice, services) and the given audit entries.
    * Upserts by id and (order, sequence), so replaying the same call changes nothing.
    */
-  projectOrder(view: OrderView, entries: readonly TransitionEntry[]): Promise<void>;
+  projectOrder(view: ProjectedView, entries: readonly TransitionEntry[]): Promise<void>;
 }
 
 export interface EmailActivities {

@@ -146,7 +146,7 @@ export interface ServiceView {
   readonly attempts: number;
 }
 
-/** The `status` query's answer; also what the projection writes. */
+/** The `status` query's answer. */
 export interface OrderView {
   readonly orderId: string;
   readonly kind: OrderKind | 'listing';
@@ -174,3 +174,10 @@ export interface OrderView {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/**
+ * What the projection writes: the view without its transitions, which the projection receives
+ * as new entries beside it (every transition would otherwise travel, and be kept in history,
+ * once per projection of the order).
+ */
+export type ProjectedView = Omit<OrderView, 'transitions'>;

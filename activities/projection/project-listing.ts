@@ -6,7 +6,7 @@
 // them, and they are never overwritten here. Listing transitions have no audit table (audit
 // entries belong to orders), so they stay in the workflow's history and `status` query.
 import type { Prisma } from '../../generated/prisma/client';
-import type { OrderView } from '../../workflows/contract';
+import type { ProjectedView } from '../../workflows/contract';
 import { badRequest } from '../errors';
 import { ensureParties } from './placeholders';
 
@@ -15,7 +15,7 @@ type Tx = Prisma.TransactionClient;
 /** Returns false when a newer view was already stored. */
 export async function writeListing(
   tx: Tx,
-  view: OrderView,
+  view: ProjectedView,
   updatedAt: Date,
   createdAt: Date,
 ): Promise<boolean> {

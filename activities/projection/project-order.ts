@@ -10,7 +10,7 @@
 // view's updatedAt rather than the wall clock, so a replay writes identical rows.
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../generated/prisma/client';
-import type { OrderView, TransitionEntry } from '../../workflows/contract';
+import type { ProjectedView, TransitionEntry } from '../../workflows/contract';
 import type { ProjectionActivities } from '../contract';
 import { badRequest } from '../errors';
 import { PROJECT_ORDER_SQL } from './order-statement';
@@ -28,7 +28,7 @@ export function createProjectionActivities(deps: {
 }): ProjectionActivities {
   const { prisma, log } = deps;
   return {
-    async projectOrder(view: OrderView, entries: readonly TransitionEntry[]): Promise<void> {
+    async projectOrder(view: ProjectedView, entries: readonly TransitionEntry[]): Promise<void> {
       validate(view, entries);
       const updatedAt = date('updatedAt', view.updatedAt);
       let written: boolean;
@@ -77,7 +77,7 @@ function isUniqueViolation(error: unknown): boolean {
  * table's column names, the placeholder rows, and items, invoice, services and audit entries.
  * Dates are checked here (a bad one is a bad request, not a database error).
  */
-function orderPayload(view: OrderView, entries: readonly TransitionEntry[]) {
+function orderPayload(view: ProjectedView, entries: readonly TransitionEntry[]) {
   const items = uniqueById(view.items);
   const itemIds = new Set(items.map((i) => i.id));
   for (const service of view.services) {
@@ -174,7 +174,7 @@ function uniqueById<T extends { id: string }>(rows: readonly T[]): T[] {
  * another order, usually) would share an account. The statement then fails on the services
  * primary key; this turns that into a clear, non-retryable error. Null for any other failure.
  */
-async function serviceIdClash(prisma: PrismaClient, view: OrderView): Promise<Error | null> {
+async function serviceIdClash(prisma: PrismaClient, view: ProjectedView): Promise<Error | null> {
   if (view.services.length === 0) return null;
   const rows = await prisma.service
     .findMany({
@@ -210,7 +210,7 @@ export function auditReason(e: TransitionEntry): string | null {
   return parts.length > 0 ? parts.join(': ') : null;
 }
 
-function validate(view: OrderView, entries: readonly TransitionEntry[]): void {
+function validate(view: ProjectedView, entries: readonly TransitionEntry[]): void {
   if (view === null || typeof view !== 'object') throw badRequest('projectOrder', 'view must be an object');
   if (typeof view.orderId !== 'string' || view.orderId === '') {
     throw badRequest('projectOrder', 'view.orderId must be a non-empty string');

@@ -105,7 +105,8 @@ function startProjection(state: AnyOrderState): Projection {
       busy = true;
       const revision = state.ledger.revision;
       const entries = state.entries.slice(projectedEntries);
-      await orderActivities.projectOrder(state.view(), entries);
+      const { transitions: _written, ...view } = state.view();
+      await orderActivities.projectOrder(view, entries);
       projectedEntries += entries.length;
       projectedRevision = revision;
       busy = false;
