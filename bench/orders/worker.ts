@@ -4,7 +4,7 @@
 // floor workflows of bench/orders/workflows.ts. A process of its own, so /proc measures its CPU
 // apart from the Temporal server's and the embedded Postgres's. Configured by the environment
 // (TEMPORAL_ADDRESS, DATABASE_URL, OUTBOX_DIR, ...) and BENCH_FLOOR_TASK_QUEUE; tells the parent
-// it is ready over IPC and stops when asked to.
+// it is ready over IPC and stops when asked to, or when the bench is gone.
 import { Worker } from '@temporalio/worker';
 import { activitiesFromConfig } from '../../activities';
 import { loadConfig } from '../../config';
@@ -37,8 +37,17 @@ async function main(): Promise<void> {
     }),
   );
 
+  const stop = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
   process.on('message', (m: { stop?: boolean }) => {
-    if (m.stop) for (const worker of workers) worker.shutdown();
+    if (m.stop) stop();
+  });
+  // The bench exited without asking (it failed): stop too, rather than poll on and load the
+  // machine the next run measures; its server is gone, so do not wait long for a clean stop.
+  process.on('disconnect', () => {
+    stop();
+    setTimeout(() => process.exit(1), 5_000).unref();
   });
   const running = Promise.all(workers.map((worker) => worker.run()));
   process.send?.({ ready: true });

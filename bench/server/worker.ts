@@ -26,8 +26,16 @@ async function main(): Promise<void> {
       },
     },
   });
+  const stop = () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
   process.on('message', (m: { stop?: boolean }) => {
-    if (m.stop) worker.shutdown();
+    if (m.stop) stop();
+  });
+  // The bench exited without asking (it failed): stop too, without waiting long on its server.
+  process.on('disconnect', () => {
+    stop();
+    setTimeout(() => process.exit(1), 5_000).unref();
   });
   const running = worker.run();
   process.send?.({ ready: true });
