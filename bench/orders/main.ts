@@ -284,6 +284,11 @@ async function main(): Promise<void> {
   // Bounded by WORKER_MAX_CACHED_WORKFLOWS: the open orders do not all stay in the worker's memory.
   report(`  worker RSS MB with ${OPEN_HIGH} open`, (rssBytes(pids.worker) / 2 ** 20).toFixed(0));
   report(`  the same with ${OPEN_LOW} open`, lowRate.toFixed(1));
+  // Where a change of rate comes from: each process's CPU per order in both batches.
+  const perOrder = (cpu: Cpu) =>
+    `${[cpu.worker, cpu.server, cpu.bench].map((s) => ((s / ORDERS) * 1000).toFixed(1)).join(', ')}`;
+  report(`  worker, server, Postgres + client CPU ms per order, ${OPEN_HIGH} open`, perOrder(high.cpu));
+  report(`  the same, ${OPEN_LOW} open`, perOrder(low.cpu));
   report(
     `orders per second, ${OPEN_HIGH} open / ${OPEN_LOW} open`,
     `${(highRate / lowRate).toFixed(2)}x`,
