@@ -68,12 +68,19 @@ up_order AS (
   WHERE "orders"."updatedAt" <= EXCLUDED."updatedAt"
   RETURNING "id"
 ),
-items_in AS (
-  SELECT i.*, $1 || ':' || i."id" AS "scopedId",
-    EXISTS (SELECT 1 FROM "order_items" x WHERE x."id" = i."id" AND x."orderId" = $1) AS "ours",
-    EXISTS (SELECT 1 FROM "order_items" x WHERE x."id" = i."id" AND x."orderId" <> $1) AS "taken"
+items_owned AS MATERIALIZED (
+  -- The order that holds each id, looked up by primary key. A scalar subquery, not EXISTS: the
+  -- planner, counting on 100 rows from jsonb_to_recordset, turned EXISTS into a hash of every
+  -- stored item's id per call, a cost that grew with each order (materialized: one lookup per
+  -- item rather than one per use of its result).
+  SELECT r.*, (SELECT x."orderId" FROM "order_items" x WHERE x."id" = r."id") AS "owner"
   FROM v, jsonb_to_recordset(v.j->'items')
-    AS i("id" text, "productId" text, "quantity" int, "unitPriceCents" int)
+    AS r("id" text, "productId" text, "quantity" int, "unitPriceCents" int)
+),
+items_in AS (
+  SELECT i."id", i."productId", i."quantity", i."unitPriceCents", $1 || ':' || i."id" AS "scopedId",
+    COALESCE(i."owner" = $1, false) AS "ours", COALESCE(i."owner" <> $1, false) AS "taken"
+  FROM items_owned i
 ),
 items_plain AS (
   INSERT INTO "order_items" ("id", "orderId", "productId", "quantity", "unitPriceCents")
