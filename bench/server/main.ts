@@ -17,7 +17,7 @@ const inBatches = (total: number, run: (i: number) => Promise<unknown>): Promise
 
 function startWorker(address: string): Promise<ChildProcess & { onWaiting: (n: number) => Promise<void> }> {
   const child = fork(path.join(__dirname, 'worker.ts'), [address, TASK_QUEUE], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', path.join(__dirname, '..', '..', 'start', 'register-tsx.mjs')],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   }) as ChildProcess & { onWaiting: (n: number) => Promise<void> };
   let waiting = 0;
