@@ -1,5 +1,5 @@
-// Runs `npm start` (which execs `node --import tsx start/main.ts`) in a process group of its own,
-// as a terminal would, and reads what it prints.
+// Runs `npm start` (which execs `node --import ./start/register-tsx.mjs start/main.ts`) in a
+// process group of its own, as a terminal would, and reads what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
