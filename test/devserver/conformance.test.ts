@@ -11,7 +11,7 @@ import {
 } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { CACHE_MODES, useConformanceEnv, startWorker, uid, type RunningWorker } from './support';
+import { CACHE_MODES, useConformanceEnv, startWorker, uid, withWorker, type RunningWorker } from './support';
 import type { ActivityCall } from './workflows/conformance';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -289,8 +289,7 @@ describe('sticky cache and the non-cached path', () => {
   test.each(CACHE_MODES)(
     '%s: the history shows where workflow tasks were served',
     async (_label, maxCachedWorkflows) => {
-      const w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
-      try {
+      await withWorker(t.env, t.bundle, { maxCachedWorkflows }, async (w) => {
         const handle = await t.env.client.workflow.start('collector', {
           taskQueue: w.taskQueue,
           workflowId: uid('sticky'),
@@ -307,9 +306,7 @@ describe('sticky cache and the non-cached path', () => {
         const STICKY = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
         if (maxCachedWorkflows === 0) expect(kinds).not.toContain(STICKY);
         else expect(kinds.slice(1)).toContain(STICKY);
-      } finally {
-        await w.stop();
-      }
+      });
     },
   );
 });
@@ -323,14 +320,11 @@ describe('queries attached to a pending workflow task', () => {
     });
     await handle.signal('addItem', 'early');
     const answer = handle.query('items');
-    const w = await startWorker(t.env, t.bundle, { taskQueue });
-    try {
+    await withWorker(t.env, t.bundle, { taskQueue }, async () => {
       await expect(answer).resolves.toEqual(['early']);
       await handle.signal('finish');
       await handle.result();
-    } finally {
-      await w.stop();
-    }
+    });
   });
 });
 

@@ -11,7 +11,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, toPayloads } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { CACHE_MODES, pendingQuery, useConformanceEnv, startWorker, takeTask, uid } from './support';
+import { CACHE_MODES, pendingQuery, useConformanceEnv, takeTask, uid, withWorker } from './support';
 
 const t = useConformanceEnv();
 
@@ -48,8 +48,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       identity: 'raw-poller',
     });
     expect(await runIdOf(handle)).not.toBe(firstRunId);
-    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
-    try {
+    await withWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows }, async () => {
       // The new run's state (its first task carried the query), not the closed run's ['a'].
       await expect(query.answer).resolves.toEqual(['a', 'handed over']);
       // Addressed to the closed run, a query is still answered from that run's history.
@@ -60,9 +59,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       await expect(handle.query('items')).resolves.toEqual(['a', 'handed over', 'b']);
       await handle.signal('finish');
       await expect(handle.result()).resolves.toEqual(['a', 'handed over', 'b']);
-    } finally {
-      await w.stop();
-    }
+    });
   });
 
   test('a query task that a worker takes and never answers is offered again', async () => {
@@ -79,8 +76,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     // buffered for a run it then evicts. Without a second offer the query waits for its deadline.
     const dropped = await takeTask(t.env, taskQueue);
     expect(dropped.query?.queryType).toBe('items');
-    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
-    try {
+    await withWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows }, async () => {
       await expect(query.answer).resolves.toEqual(['c']);
       // The dropped copy's late answer finds nothing to answer.
       await expect(
@@ -93,14 +89,11 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       ).rejects.toThrow(/not found/i);
       await handle.signal('finish');
       await expect(handle.result()).resolves.toEqual(['c']);
-    } finally {
-      await w.stop();
-    }
+    });
   });
 
   test('queries by workflow id around a signal that makes the workflow continue as new are all answered', async () => {
-    const w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
-    try {
+    await withWorker(t.env, t.bundle, { maxCachedWorkflows }, async (w) => {
       const handle = await t.env.client.workflow.start('handOver', {
         taskQueue: w.taskQueue,
         workflowId: uid('q'),
@@ -128,8 +121,6 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       }
       await handle.signal('finish');
       await expect(handle.result()).resolves.toEqual(expected);
-    } finally {
-      await w.stop();
-    }
+    });
   });
 });

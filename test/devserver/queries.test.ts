@@ -13,9 +13,9 @@ import {
   CACHE_MODES,
   pendingQuery as sentQuery,
   useConformanceEnv,
-  startWorker,
   takeTask as takeRawTask,
   uid,
+  withWorker,
 } from './support';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -59,8 +59,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       commands: [],
       identity: 'raw-poller',
     });
-    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
-    try {
+    await withWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows }, async () => {
       await expect(query.answer).resolves.toEqual(['a']);
       // Answered from the completed task's history: no workflow task was added or failed for it.
       expect(await eventTypes(handle)).toEqual([
@@ -72,9 +71,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       ]);
       await handle.signal('finish');
       await expect(handle.result()).resolves.toEqual(['a']);
-    } finally {
-      await w.stop();
-    }
+    });
   });
 
   test('a query during an in-flight first task that fails rides on the retried task', async () => {
@@ -92,8 +89,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
           .WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
       identity: 'raw-poller',
     });
-    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
-    try {
+    await withWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows }, async () => {
       await expect(query.answer).resolves.toEqual(['b']);
       // The retried task (attempt 2) carried the query and completed; it is in history since.
       expect(await eventTypes(handle)).toEqual([
@@ -108,9 +104,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       ]);
       await handle.signal('finish');
       await expect(handle.result()).resolves.toEqual(['b']);
-    } finally {
-      await w.stop();
-    }
+    });
   });
 
   test('a query for a run whose sticky worker is gone is served on the normal queue', async () => {
@@ -128,19 +122,15 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
         scheduleToStartTimeout: msToTs('1s'),
       },
     });
-    const w = await startWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows });
-    try {
+    await withWorker(t.env, t.bundle, { taskQueue, maxCachedWorkflows }, async () => {
       await expect(handle.query('items')).resolves.toEqual(['c']);
       await handle.signal('finish');
       await expect(handle.result()).resolves.toEqual(['c']);
-    } finally {
-      await w.stop();
-    }
+    });
   });
 
   test('a query sent while the SDK worker runs a new workflow’s first task is answered after it', async () => {
-    const w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
-    try {
+    await withWorker(t.env, t.bundle, { maxCachedWorkflows }, async (w) => {
       const handle = await t.env.client.workflow.start('slowFirstTask', {
         taskQueue: w.taskQueue,
         workflowId: uid('slow-first'),
@@ -162,15 +152,12 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       await handle.signal('addItem', 'later');
       await handle.signal('finish');
       await expect(handle.result()).resolves.toEqual(['first task', 'later']);
-    } finally {
-      await w.stop();
-    }
+    });
   });
 });
 
 test('several queries waiting on the same in-flight task are each answered', async () => {
-  const w = await startWorker(t.env, t.bundle);
-  try {
+  await withWorker(t.env, t.bundle, {}, async (w) => {
     const handle = await t.env.client.workflow.start('slowFirstTask', {
       taskQueue: w.taskQueue,
       workflowId: uid('slow-first'),
@@ -192,9 +179,7 @@ test('several queries waiting on the same in-flight task are each answered', asy
     expect(answers).toEqual(answers.map(() => ['first task']));
     await handle.signal('finish');
     await expect(handle.result()).resolves.toEqual(['first task']);
-  } finally {
-    await w.stop();
-  }
+  });
 });
 
 test('a query task adds no Started event: startedEventId 0, previousStartedEventId the last completed task’s', async () => {

@@ -88,6 +88,21 @@ export async function startWorker(
   };
 }
 
+/** Runs `body` with a worker started as startWorker does, and stops the worker however it ends. */
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  workflowBundle: WorkflowBundle,
+  options: Partial<WorkerOptions>,
+  body: (worker: RunningWorker) => Promise<T>,
+): Promise<T> {
+  const w = await startWorker(env, workflowBundle, options);
+  try {
+    return await body(w);
+  } finally {
+    await w.stop();
+  }
+}
+
 export const uid = (prefix: string): string => `${prefix}-${randomUUID()}`;
 
 /** Takes the pending task off a normal queue as a worker would (a raw poll); returns the task. */
