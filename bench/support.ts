@@ -9,6 +9,24 @@ import { Connection } from '@temporalio/client';
 export const root = path.resolve(__dirname, '..');
 export const launcher = path.join(root, 'bin', 'temporal-devserver');
 
+/** Node options for a bench's worker process, as the product's entry points run (tsx in its main thread only). */
+export const workerExecArgv = ['--import', path.join(root, 'start', 'register-tsx.mjs')];
+
+/**
+ * In a bench's worker process: runs `stop` when the bench asks ({ stop: true } over IPC), and also
+ * when the bench exited without asking (it failed), rather than poll on and load the machine the
+ * next run measures; the bench's server is gone then, so a clean stop gets a short deadline.
+ */
+export function stopWhenAskedOrOrphaned(stop: () => void): void {
+  process.on('message', (m: { stop?: boolean }) => {
+    if (m.stop) stop();
+  });
+  process.on('disconnect', () => {
+    stop();
+    setTimeout(() => process.exit(1), 5_000).unref();
+  });
+}
+
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
 
 /** User + system CPU seconds a process has used so far. */

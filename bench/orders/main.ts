@@ -28,7 +28,16 @@ import {
   type CheckoutOrderInput,
   type OrderView,
 } from '../../workflows/contract';
-import { cpuSeconds, envCount, inBatches, report, rssBytes, spawnServer, threadCpuSeconds } from '../support';
+import {
+  cpuSeconds,
+  envCount,
+  inBatches,
+  report,
+  rssBytes,
+  spawnServer,
+  threadCpuSeconds,
+  workerExecArgv,
+} from '../support';
 
 const ORDERS = envCount('BENCH_ORDERS', 100);
 const CONCURRENCY = envCount('BENCH_CONCURRENCY', 20);
@@ -148,11 +157,7 @@ function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = fork(path.join(__dirname, 'worker.ts'), [], {
     // As `npm run worker` runs it (tsx in the main thread only). BENCH_WORKER_NODE_ARGS, e.g.
     // "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where its CPU goes.
-    execArgv: [
-      '--import',
-      path.join(__dirname, '..', '..', 'start', 'register-tsx.mjs'),
-      ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
-    ],
+    execArgv: [...workerExecArgv, ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -13,6 +13,7 @@ import { createPrismaClient } from '../../database/prisma-client';
 import { connectToTemporal } from '../../worker/connection';
 import { installRuntime } from '../../worker/runtime-logger';
 import { createWorkers } from '../../worker/workers';
+import { stopWhenAskedOrOrphaned } from '../support';
 import { floorActivities } from './floor-activities';
 
 async function main(): Promise<void> {
@@ -37,17 +38,8 @@ async function main(): Promise<void> {
     }),
   );
 
-  const stop = () => {
+  stopWhenAskedOrOrphaned(() => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-  };
-  process.on('message', (m: { stop?: boolean }) => {
-    if (m.stop) stop();
-  });
-  // The bench exited without asking (it failed): stop too, rather than poll on and load the
-  // machine the next run measures; its server is gone, so do not wait long for a clean stop.
-  process.on('disconnect', () => {
-    stop();
-    setTimeout(() => process.exit(1), 5_000).unref();
   });
   const running = Promise.all(workers.map((worker) => worker.run()));
   process.send?.({ ready: true });

@@ -4,7 +4,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { cpuSeconds, inBatches as inBatchesOf, report, rssBytes, spawnServer } from '../support';
+import {
+  cpuSeconds,
+  inBatches as inBatchesOf,
+  report,
+  rssBytes,
+  spawnServer,
+  workerExecArgv,
+} from '../support';
 
 const TASK_QUEUE = 'bench';
 const EMPTY_WORKFLOWS = Number(process.env.BENCH_EMPTY ?? 500);
@@ -17,7 +24,7 @@ const inBatches = (total: number, run: (i: number) => Promise<unknown>): Promise
 
 function startWorker(address: string): Promise<ChildProcess & { onWaiting: (n: number) => Promise<void> }> {
   const child = fork(path.join(__dirname, 'worker.ts'), [address, TASK_QUEUE], {
-    execArgv: ['--import', path.join(__dirname, '..', '..', 'start', 'register-tsx.mjs')],
+    execArgv: workerExecArgv,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   }) as ChildProcess & { onWaiting: (n: number) => Promise<void> };
   let waiting = 0;

@@ -2,6 +2,7 @@
 // and the client's. Reports readiness and waiting workflows to the parent over IPC.
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { stopWhenAskedOrOrphaned } from '../support';
 
 async function main(): Promise<void> {
   const [address, taskQueue] = process.argv.slice(2) as [string, string];
@@ -26,16 +27,8 @@ async function main(): Promise<void> {
       },
     },
   });
-  const stop = () => {
+  stopWhenAskedOrOrphaned(() => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
-  };
-  process.on('message', (m: { stop?: boolean }) => {
-    if (m.stop) stop();
-  });
-  // The bench exited without asking (it failed): stop too, without waiting long on its server.
-  process.on('disconnect', () => {
-    stop();
-    setTimeout(() => process.exit(1), 5_000).unref();
   });
   const running = worker.run();
   process.send?.({ ready: true });
