@@ -35,6 +35,12 @@ describe('workflow replay', () => {
     );
   });
 
+  it('runs the workflow code as ES2022, without the SDK default ES2017 helpers', () => {
+    // The helpers swc emits for object spread and class fields under its ES2017 target.
+    expect(workflowBundle.code).not.toMatch(/function _object_spread|function _define_property/);
+    expect(workflowBundle.code).toContain('...');
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     await Worker.runReplayHistory({ workflowBundle }, historyFromObject(load(file)), file);
   });
