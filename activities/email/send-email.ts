@@ -1,24 +1,25 @@
 // sendEmail: each (order, template) email at most once per order, even under activity retries,
 // a worker killed mid-send and concurrent attempts.
 //
-// Protocol, with email_log's unique (orderId, template) row as the ledger:
-//   1. claim: insert the row (ON CONFLICT DO NOTHING) with messageId NULL = "claimed, not sent".
-//      The claim is committed on its own, so a crashed attempt leaves a visible trace.
-//   2. in one transaction: lock the row (SELECT ... FOR UPDATE); if messageId is set, it was
-//      sent: return {sent:false}. Otherwise send, set messageId and sentAt, commit.
+// Protocol, with email_log's unique (orderId, template) row as the ledger and a lease on it:
+//   1. claim, in one statement: insert the row, or take it over if it is unsent and its lease has
+//      run out, setting claimedUntil = now() + CLAIM_LEASE. Exactly one attempt gets the claim;
+//      the statement also says whether the email was sent already.
+//   2. the claimant sends, then records messageId and sentAt and drops the lease.
+// No transaction is held open across the send: a lease costs two statements, where a row lock
+// held while sending cost five round trips and an interactive transaction (bench/orders).
 //
 // Crash windows and the chosen semantics:
-//   - before the claim, or between claim and send: the row stays unsent and unlocked (Postgres
-//     rolls back the dead session's transaction and frees the lock), so the retry sends.
-//   - after the SMTP server accepted the message but before the commit: the retry sends again,
+//   - before the claim: nothing is recorded; the retry claims and sends.
+//   - between claim and send: the lease stays until it runs out; the retry is refused (retryable)
+//     until then, and then claims and sends. An email after a crash may so wait CLAIM_LEASE.
+//   - after the SMTP server accepted the message but before it is recorded: the retry sends again,
 //     with the same Message-ID (<orderId.template@orders>) and the same rendered text. That is
 //     the one window that can deliver twice; mail systems and clients de-duplicate by Message-ID.
 //     We prefer this (at least once, de-duplicable) over losing an email (at most once).
-//   - after the commit: the retry finds messageId set and returns {sent:false}.
-// Concurrent attempts (a retry racing a zombie attempt) queue on the row lock; the second one
-// finds the row sent and returns {sent:false}, so exactly one message leaves.
-// The transaction is held while the message is sent: SMTP timeouts are kept short (mailer.ts)
-// and below the transaction timeout.
+//   - after it is recorded: the retry finds messageId set and returns {sent:false}.
+// A send that fails gives the lease back at once, so the retry does not wait. Concurrent attempts
+// (a retry racing a zombie attempt) find the lease taken and are retried; one message leaves.
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { withHeartbeats } from '../activity-context';
@@ -35,8 +36,11 @@ export interface EmailDeps {
   log?: Logger;
 }
 
-/** Must exceed the mailer's own timeouts, so a slow send fails in the mailer, not in Prisma. */
-const SEND_TRANSACTION = { maxWait: 30_000, timeout: 120_000 } as const;
+/**
+ * How long a claim keeps other attempts off. Longer than a send can take (the mailer's timeouts
+ * add up to 50 s), so a lease runs out only on an attempt that died.
+ */
+export const CLAIM_LEASE_SECONDS = 120;
 
 /** Deterministic per (order, template): a resend carries the same Message-ID. */
 export function emailMessageId(orderId: string, template: string): string {
@@ -67,30 +71,44 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
 
       // Raw SQL, and as few statements as the protocol allows: a Prisma model query costs the
       // worker about a millisecond of CPU to plan, more than the query itself (bench/orders).
-      // 1. claim (ON CONFLICT DO NOTHING: a sent or claimed row stays as it is) and, in the same
-      //    statement, read whether it was sent and the party's address. A missing order row fails
-      //    on the foreign key: retryable, the projection comes first.
+      // 1. claim, and read whether it was sent and the party's address. A missing order row fails
+      //    on the foreign key: retryable, the projection comes first. The subquery on email_log
+      //    reads the statement's snapshot: a send recorded meanwhile by another attempt shows as
+      //    "claimed elsewhere", which is retried and then answers sent:false.
       const [state] = await prisma
-        .$queryRawUnsafe<{ messageId: string | null; recipient: string | null }[]>(
+        .$queryRawUnsafe<{ recipient: string | null; claimed: boolean; messageId: string | null }[]>(
           `WITH r AS (SELECT COALESCE($3, (SELECT "email" FROM "parties" WHERE "id" = $4)) AS "recipient"),
            claim AS (
-             INSERT INTO "email_log" ("id", "orderId", "template", "recipient")
-             SELECT gen_random_uuid()::text, $1, $2, r."recipient" FROM r WHERE r."recipient" IS NOT NULL
-             ON CONFLICT ("orderId", "template") DO NOTHING)
-           SELECT (SELECT "messageId" FROM "email_log" WHERE "orderId" = $1 AND "template" = $2) AS "messageId",
-             r."recipient" FROM r`,
+             INSERT INTO "email_log" ("id", "orderId", "template", "recipient", "claimedUntil")
+             SELECT gen_random_uuid()::text, $1, $2, r."recipient", now() + make_interval(secs => $5)
+             FROM r WHERE r."recipient" IS NOT NULL
+             ON CONFLICT ("orderId", "template") DO UPDATE
+               SET "recipient" = EXCLUDED."recipient", "claimedUntil" = EXCLUDED."claimedUntil"
+               WHERE "email_log"."messageId" IS NULL
+                 AND ("email_log"."claimedUntil" IS NULL OR "email_log"."claimedUntil" <= now())
+             RETURNING 1)
+           SELECT r."recipient", EXISTS (SELECT 1 FROM claim) AS "claimed",
+             (SELECT "messageId" FROM "email_log" WHERE "orderId" = $1 AND "template" = $2) AS "messageId"
+           FROM r`,
           orderId,
           template,
           admins ? adminEmail : null,
           partyId,
+          CLAIM_LEASE_SECONDS,
         )
         .catch((error: unknown) => {
           if (postgresCode(error) !== '23503') throw error;
           throw new Error(`sendEmail: order ${orderId} is not projected yet`, { cause: error });
         });
-      if (state?.messageId) return { sent: false };
+      if (state?.messageId && !state.claimed) return { sent: false };
       // Retryable: the order's projection creates its parties (placeholders at least).
       if (!state?.recipient) throw new Error(`sendEmail: party ${partyId} does not exist (yet)`);
+      if (!state.claimed) {
+        throw new Error(
+          `sendEmail: ${template} for order ${orderId} is being sent by another attempt; ` +
+            `retried once it is sent or its ${CLAIM_LEASE_SECONDS} s claim runs out`,
+        );
+      }
       const recipient = state.recipient;
       const message = {
         to: recipient,
@@ -98,36 +116,36 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
         messageId: emailMessageId(orderId, template),
       };
 
-      // 2. lock, send, mark sent
-      const sent = await prisma.$transaction(async (tx) => {
-        const rows = await tx.$queryRawUnsafe<{ messageId: string | null }[]>(
-          `SELECT "messageId" FROM "email_log" WHERE "orderId" = $1 AND "template" = $2 FOR UPDATE`,
-          orderId,
-          template,
-        );
-        if (rows[0]?.messageId) return false;
-        try {
-          await withHeartbeats(mailer.send(message), { orderId, template });
-        } catch (error) {
-          throw permanentOrRetryable(error);
-        }
-        await tx.$executeRawUnsafe(
-          `UPDATE "email_log" SET "messageId" = $3, "recipient" = $4, "sentAt" = now()
-           WHERE "orderId" = $1 AND "template" = $2`,
-          orderId,
-          template,
-          message.messageId,
-          recipient,
-        );
-        return true;
-      }, SEND_TRANSACTION);
-
-      if (sent) log?.info({ orderId, template, to: recipient, messageId: message.messageId }, 'email sent');
-      return { sent };
+      // 2. send, then record it
+      try {
+        await withHeartbeats(mailer.send(message), { orderId, template });
+      } catch (error) {
+        // Given back so that the retry sends at once instead of waiting for the lease.
+        await prisma
+          .$executeRawUnsafe(
+            `UPDATE "email_log" SET "claimedUntil" = NULL
+             WHERE "orderId" = $1 AND "template" = $2 AND "messageId" IS NULL`,
+            orderId,
+            template,
+          )
+          .catch((e: unknown) =>
+            log?.warn({ err: e, orderId, template }, 'could not release an email claim'),
+          );
+        throw permanentOrRetryable(error);
+      }
+      await prisma.$executeRawUnsafe(
+        `UPDATE "email_log" SET "messageId" = $3, "recipient" = $4, "sentAt" = now(), "claimedUntil" = NULL
+         WHERE "orderId" = $1 AND "template" = $2`,
+        orderId,
+        template,
+        message.messageId,
+        recipient,
+      );
+      log?.info({ orderId, template, to: recipient, messageId: message.messageId }, 'email sent');
+      return { sent: true };
     },
   };
 }
-
 /** The Postgres error code (SQLSTATE) of a failed raw query, if it has one. */
 function postgresCode(error: unknown): unknown {
   return (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta

@@ -7,7 +7,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { simpleParser } from 'mailparser';
 import type { EmailTemplate } from '../../activities/contract';
 import { createMailer, type Mailer } from '../../activities/email/mailer';
-import { createEmailActivities, emailMessageId } from '../../activities/email/send-email';
+import {
+  CLAIM_LEASE_SECONDS,
+  createEmailActivities,
+  emailMessageId,
+} from '../../activities/email/send-email';
 import { emailTemplates, renderEmail } from '../../activities/email/templates';
 import { createProjectionActivities } from '../../activities/projection/project-order';
 import { createPrismaClient } from '../../database/prisma-client';
@@ -48,6 +52,20 @@ async function projectedOrder() {
 
 const received = (orderId: string) => smtp.messages.filter((m) => m.subject?.includes(orderId));
 
+/**
+ * Settles concurrent attempts at one email: each either sent it, found it sent, or was refused
+ * retryably because another attempt held the claim. Returns how many sent it.
+ */
+async function settle(attempts: Promise<{ sent: boolean }>[]): Promise<number> {
+  const results = await Promise.allSettled(attempts);
+  for (const result of results) {
+    if (result.status === 'fulfilled') continue;
+    expect((result.reason as Error).message).toMatch(/is being sent by another attempt/);
+    expect((result.reason as ApplicationFailure).nonRetryable).not.toBe(true);
+  }
+  return results.filter((r) => r.status === 'fulfilled' && r.value.sent).length;
+}
+
 describe('sendEmail over SMTP', () => {
   const { sendEmail } = createEmailActivities({
     prisma,
@@ -83,8 +101,9 @@ describe('sendEmail over SMTP', () => {
       template: 'admin_order_awaiting_review' as const,
       to: { admins: true as const },
     };
-    const results = await Promise.all(Array.from({ length: 6 }, () => sendEmail(request)));
-    expect(results.filter((r) => r.sent)).toHaveLength(1);
+    expect(await settle(Array.from({ length: 6 }, () => sendEmail(request)))).toBe(1);
+    // What the refused attempts get when Temporal retries them.
+    expect(await sendEmail(request)).toEqual({ sent: false });
     const messages = received(k.orderId);
     expect(messages).toHaveLength(1);
     expect(messages[0]!.to).toMatchObject({ value: [{ address: ADMIN }] });
@@ -102,6 +121,61 @@ describe('sendEmail over SMTP', () => {
     expect(received(k.orderId).map((m) => m.messageId)).toEqual([`<${k.orderId}.welcome@orders>`]);
   });
 
+  test('a claim whose lease still runs is left to its holder; once it ran out the retry sends', async () => {
+    const k = await projectedOrder();
+    const where = { orderId_template: { orderId: k.orderId, template: 'welcome' } };
+    // An attempt that claimed the email a moment ago and may still be sending it.
+    await prisma.emailLog.create({
+      data: {
+        orderId: k.orderId,
+        template: 'welcome',
+        recipient: `${k.clientId}@example.test`,
+        claimedUntil: new Date(Date.now() + 60_000),
+      },
+    });
+    const request = { orderId: k.orderId, template: 'welcome' as const, to: { partyId: k.clientId } };
+    const refused = await sendEmail(request).catch((e: unknown) => e);
+    expect((refused as Error).message).toBe(
+      `sendEmail: welcome for order ${k.orderId} is being sent by another attempt; ` +
+        `retried once it is sent or its ${CLAIM_LEASE_SECONDS} s claim runs out`,
+    );
+    expect((refused as ApplicationFailure).nonRetryable).not.toBe(true);
+    expect(received(k.orderId)).toHaveLength(0);
+
+    // The holder died: its lease runs out, and the next retry takes the email over.
+    await prisma.emailLog.update({ where, data: { claimedUntil: new Date(Date.now() - 1) } });
+    expect(await sendEmail(request)).toEqual({ sent: true });
+    expect(received(k.orderId)).toHaveLength(1);
+    expect(await prisma.emailLog.findUnique({ where })).toMatchObject({
+      messageId: `<${k.orderId}.welcome@orders>`,
+      claimedUntil: null,
+    });
+  });
+
+  test('a claim is taken with a lease of CLAIM_LEASE_SECONDS from the database clock', async () => {
+    const k = await projectedOrder();
+    let claim: { claimedUntil: Date | null; now: Date } | undefined;
+    const watching: Mailer = {
+      send: async (m) => {
+        const [row] = await prisma.$queryRawUnsafe<{ claimedUntil: Date | null; now: Date }[]>(
+          `SELECT "claimedUntil", now() AS "now" FROM "email_log" WHERE "orderId" = $1`,
+          k.orderId,
+        );
+        claim = row;
+        return mailer.send(m);
+      },
+      close: () => undefined,
+    };
+    const activities = createEmailActivities({ prisma, mailer: watching, adminEmail: ADMIN });
+    expect(
+      await activities.sendEmail({ orderId: k.orderId, template: 'welcome', to: { partyId: k.clientId } }),
+    ).toEqual({ sent: true });
+    const leaseMs = claim!.claimedUntil!.getTime() - claim!.now.getTime();
+    // now() is the transaction's start, a moment before the claim's; a few seconds of slack.
+    expect(leaseMs).toBeGreaterThan((CLAIM_LEASE_SECONDS - 5) * 1000);
+    expect(leaseMs).toBeLessThanOrEqual(CLAIM_LEASE_SECONDS * 1000);
+  });
+
   test('two workers (separate clients) racing on one email send it once', async () => {
     const k = await projectedOrder();
     const other = createPrismaClient(testDatabaseUrl());
@@ -112,13 +186,14 @@ describe('sendEmail over SMTP', () => {
         template: 'isv_new_service_order' as const,
         to: { admins: true as const },
       };
-      const results = await Promise.all([
+      const attempts = [
         sendEmail(request),
         second.sendEmail(request),
         sendEmail(request),
         second.sendEmail(request),
-      ]);
-      expect(results.filter((r) => r.sent)).toHaveLength(1);
+      ];
+      expect(await settle(attempts)).toBe(1);
+      expect(await second.sendEmail(request)).toEqual({ sent: false });
       expect(received(k.orderId)).toHaveLength(1);
     } finally {
       await other.$disconnect();
