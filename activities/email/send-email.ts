@@ -12,7 +12,7 @@
 // Crash windows and the chosen semantics:
 //   - before the claim: nothing is recorded; the retry claims and sends.
 //   - between claim and send: the lease stays until it runs out; the retry is refused (retryable)
-//     until then, and then claims and sends. An email after a crash may so wait CLAIM_LEASE.
+//     until then, and then claims and sends: after a crash an email can wait that long.
 //   - after the SMTP server accepted the message but before it is recorded: the retry sends again,
 //     with the same Message-ID (<orderId.template@orders>) and the same rendered text. That is
 //     the one window that can deliver twice; mail systems and clients de-duplicate by Message-ID.
