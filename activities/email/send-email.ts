@@ -3,8 +3,8 @@
 //
 // Protocol, with email_log's unique (orderId, template) row as the ledger and a lease on it:
 //   1. claim, in one statement: insert the row, or take it over if it is unsent and its lease has
-//      run out, setting claimedUntil = now() + CLAIM_LEASE. Exactly one attempt gets the claim;
-//      the statement also says whether the email was sent already.
+//      run out, setting claimedUntil = now() + CLAIM_LEASE_SECONDS. Exactly one attempt gets the
+//      claim; the statement also says whether the email was sent already.
 //   2. the claimant sends, then records messageId and sentAt and drops the lease.
 // No transaction is held open across the send: a lease costs two statements, where a row lock
 // held while sending cost five round trips and an interactive transaction (bench/orders).
@@ -146,6 +146,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     },
   };
 }
+
 /** The Postgres error code (SQLSTATE) of a failed raw query, if it has one. */
 function postgresCode(error: unknown): unknown {
   return (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta

@@ -171,7 +171,7 @@ describe('sendEmail over SMTP', () => {
       await activities.sendEmail({ orderId: k.orderId, template: 'welcome', to: { partyId: k.clientId } }),
     ).toEqual({ sent: true });
     const leaseMs = claim!.claimedUntil!.getTime() - claim!.now.getTime();
-    // now() is the transaction's start, a moment before the claim's; a few seconds of slack.
+    // This now() is read a moment after the claim's, during the send: a few seconds of slack.
     expect(leaseMs).toBeGreaterThan((CLAIM_LEASE_SECONDS - 5) * 1000);
     expect(leaseMs).toBeLessThanOrEqual(CLAIM_LEASE_SECONDS * 1000);
   });
