@@ -1,7 +1,7 @@
-import { ActivityFailure, condition } from '@temporalio/workflow';
+import { ActivityFailure } from '@temporalio/workflow';
 import type { CheckoutOrderInput, OrderItemInput, OrderView } from './contract';
 import { failureMessage, provisioningActivities } from './order/activities';
-import { createState, runOrder } from './order/runtime';
+import { createState, runOrder, type OrderRuntime } from './order/runtime';
 import { now, waitUntil } from './order/timers';
 import { CheckoutState, type ProvisioningResult } from './state/checkout';
 
@@ -23,18 +23,22 @@ export async function checkoutOrder(input: CheckoutOrderInput): Promise<OrderVie
   }
 
   // Paid: approve at once with auto-approve on; otherwise an admin reviews (the state emailed them).
-  await condition(paidOrDecided);
+  await runtime.until(paidOrDecided);
   if (!order.decided && input.settings.autoApprove) order.system('auto_approve', now());
-  await condition(() => order.decided);
+  await runtime.until(() => order.decided);
 
   // Active: one service per item, provisioned in parallel; failures wait for an admin `retry`.
-  if (order.status === 'active') await provisionServices(order, input);
+  if (order.status === 'active') await provisionServices(order, input, runtime);
 
   await runtime.settled();
   return order.view();
 }
 
-async function provisionServices(order: CheckoutState, input: CheckoutOrderInput): Promise<void> {
+async function provisionServices(
+  order: CheckoutState,
+  input: CheckoutOrderInput,
+  runtime: OrderRuntime,
+): Promise<void> {
   const provisioning = provisioningActivities(input.provisioning);
   const inFlight = new Set<string>();
 
@@ -58,7 +62,7 @@ async function provisionServices(order: CheckoutState, input: CheckoutOrderInput
 
   const waiting = () => order.servicesToProvision().filter((s) => !inFlight.has(s.serviceId));
   while (!order.allServicesActive) {
-    await condition(() => order.allServicesActive || waiting().length > 0);
+    await runtime.until(() => order.allServicesActive || waiting().length > 0);
     for (const { serviceId, item } of waiting()) {
       inFlight.add(serviceId);
       order.provisioningStarted(serviceId, now());

@@ -1,4 +1,4 @@
-import { ActivityFailure, condition, continueAsNew } from '@temporalio/workflow';
+import { ActivityFailure, continueAsNew } from '@temporalio/workflow';
 import type { ProvisioningActivities } from '../activities/contract';
 import type { OrderView, SalesOrderInput } from './contract';
 import { failureMessage, provisioningActivities } from './order/activities';
@@ -49,7 +49,7 @@ export async function salesOrder(input: SalesOrderInput, carried?: CarriedSalesO
         break;
       default:
         // Everything else moves by signals only (approve, decline, resubmit, cancel, archive, ...).
-        await condition(changed);
+        await runtime.until(changed);
     }
   }
 

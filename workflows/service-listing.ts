@@ -1,4 +1,4 @@
-import { condition, continueAsNew } from '@temporalio/workflow';
+import { continueAsNew } from '@temporalio/workflow';
 import type { OrderView, ServiceListingInput } from './contract';
 import { historyFull } from './order/continue-as-new';
 import { createState, runOrder } from './order/runtime';
@@ -17,7 +17,7 @@ export async function serviceListing(
 ): Promise<OrderView> {
   const listing = createState(() => new ServiceListingState(input, now(), carried));
   const runtime = runOrder(listing, { kind: 'listing', customerId: input.isvId });
-  await condition(() => listing.finished || historyFull(input.historyLimit));
+  await runtime.until(() => listing.finished || historyFull(input.historyLimit));
   await runtime.settled();
   // An online listing lives for years: it hands over to a fresh run to keep the history bounded.
   if (!listing.finished) return continueAsNew<typeof serviceListing>(input, listing.carry());

@@ -1,4 +1,4 @@
-import { condition, continueAsNew } from '@temporalio/workflow';
+import { continueAsNew } from '@temporalio/workflow';
 import type { OrderView, ServiceOrderInput } from './contract';
 import { historyFull } from './order/continue-as-new';
 import { createState, runOrder } from './order/runtime';
@@ -19,7 +19,7 @@ export async function serviceOrder(
 ): Promise<OrderView> {
   const order = createState(() => new ServiceOrderState(input, now(), carried));
   const runtime = runOrder(order, { kind: 'service', customerId: input.merchantId });
-  await condition(() => order.finished || historyFull(input.historyLimit));
+  await runtime.until(() => order.finished || historyFull(input.historyLimit));
   await runtime.settled();
   // A long-lived order hands over to a fresh run with its state, keeping the history bounded.
   if (!order.finished) return continueAsNew<typeof serviceOrder>(input, order.carry());

@@ -5,6 +5,7 @@ import { DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@tempor
 import { installQuietRuntime } from './support/runtime';
 import { historyFromObject } from './support/history-json';
 import { bundleOrderWorkflows } from '../../worker/workflow-source';
+import { EFFECTS_PATCH } from '../../workflows/order/runtime';
 
 /**
  * Replays recorded histories of representative runs (test/histories, recorded by
@@ -13,8 +14,29 @@ import { bundleOrderWorkflows } from '../../worker/workflow-source';
  * recorded again once no old run is left.
  */
 const historiesDir = path.join(__dirname, '../histories');
-const files = readdirSync(historiesDir).filter((file) => file.endsWith('.json'));
+/** Histories recorded before a patch, kept while runs that started then may still be open. */
+const beforeEffectsPatch = 'before-effects-woken-when-due';
+const jsonIn = (dir: string) =>
+  readdirSync(path.join(historiesDir, dir))
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => path.join(dir, file));
+const current = jsonIn('.');
+const older = jsonIn(beforeEffectsPatch);
+const files = [...current, ...older];
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
+/** The patch ids a history's markers record (the SDK's `core_patch` markers, JSON payloads in base64). */
+function patchesOf(file: string): string[] {
+  type Marker = { markerName?: string; details?: { 'patch-data'?: { payloads?: { data?: string }[] } } };
+  const history = load(file) as { events: { markerRecordedEventAttributes?: Marker }[] };
+  return history.events.flatMap(({ markerRecordedEventAttributes: marker }) =>
+    marker?.markerName === 'core_patch'
+      ? (marker.details?.['patch-data']?.payloads ?? []).map(
+          (payload) =>
+            (JSON.parse(Buffer.from(payload.data ?? '', 'base64').toString()) as { id: string }).id,
+        )
+      : [],
+  );
+}
 
 let workflowBundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
@@ -23,16 +45,26 @@ beforeAll(async () => {
 });
 
 describe('workflow replay', () => {
-  it('has histories of every workflow type', () => {
-    const types = files.map((file) => {
-      const history = load(file) as {
-        events: { workflowExecutionStartedEventAttributes?: { workflowType: { name: string } } }[];
-      };
-      return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType.name;
-    });
-    expect(new Set(types)).toEqual(
-      new Set(['checkoutOrder', 'salesOrder', 'serviceOrder', 'serviceListing']),
-    );
+  it('has histories of every workflow type, from before and after the effects patch', () => {
+    const types = (list: string[]) =>
+      new Set(
+        list.map(
+          (file) =>
+            (
+              load(file) as {
+                events: { workflowExecutionStartedEventAttributes?: { workflowType: { name: string } } }[];
+              }
+            ).events[0]?.workflowExecutionStartedEventAttributes?.workflowType.name,
+        ),
+      );
+    const all = new Set(['checkoutOrder', 'salesOrder', 'serviceOrder', 'serviceListing']);
+    expect(types(current)).toEqual(all);
+    expect(types(older)).toEqual(all);
+  });
+
+  it('replays the old path from the older histories and the patched path from the current ones', () => {
+    for (const file of current) expect(patchesOf(file)).toEqual([EFFECTS_PATCH]);
+    for (const file of older) expect(patchesOf(file)).toEqual([]);
   });
 
   it('runs the workflow code as ES2022, without the SDK default ES2017 helpers', () => {

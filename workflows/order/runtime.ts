@@ -2,6 +2,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ApplicationFailure,
   condition,
+  patched,
   setDefaultSignalHandler,
   setHandler,
   upsertSearchAttributes,
@@ -41,15 +42,29 @@ export function createState<S>(build: () => S): S {
   }
 }
 
+/**
+ * Runs started before this change drive the projection and the emails with one `condition` loop
+ * each (startProjection, startMail); later runs with startEffects, which wakes only when something
+ * is due and otherwise goes on from the activities' own callbacks. The two issue their commands in
+ * different orders, so recorded runs must keep the old path (see README, patching).
+ */
+export const EFFECTS_PATCH = 'effects-woken-when-due';
+
 export interface OrderRuntime {
   /** Resolves once every entry is projected and every queued email sent: then the workflow may return. */
-  settled(): Promise<void>;
+  settled(): Promise<void> | undefined;
+  /**
+   * Waits until `done()`, like `condition(done)`, except that on runs with EFFECTS_PATCH it does
+   * not wait when `done()` already holds: the SDK's condition allocates half a dozen promises even
+   * then, each with a captured stack trace.
+   */
+  until(done: () => boolean): Promise<void> | undefined;
 }
 
 /**
  * The machinery every order workflow shares: one signal handler per action the callers may take
  * (applied at once, so a query right after sees it), the `status` query, the search attributes,
- * and two sequential loops draining the projection and the emails.
+ * and the effects: the projection and the emails, one call of each at a time.
  */
 export function runOrder(
   state: AnyOrderState,
@@ -75,13 +90,75 @@ export function runOrder(
   ]);
   state.onStatusChange(upsertStatus);
 
+  if (patched(EFFECTS_PATCH)) {
+    const effects = startEffects(state);
+    const until = (done: () => boolean) => (done() ? undefined : condition(done));
+    return { settled: () => until(effects.idle), until };
+  }
   const projection = startProjection(state);
   const mail = startMail(state, projection);
   return {
     settled: async () => {
       await condition(() => projection.idle() && mail.idle());
     },
+    until: (done) => condition(done),
   };
+}
+
+/**
+ * The projection and the emails, each one call at a time: the projection writes the whole view and
+ * the entries not yet written (none of a previous run's); an email waits until the projection has
+ * written the state as it was when the email came up, so its order row (and parties) exist and what
+ * it announces is already visible in the database. A finished call starts what is due next from its
+ * own callback; a single `condition` covers the rest (a change while nothing runs), so a burst of
+ * changes costs one wake, not one per loop and change.
+ */
+function startEffects(state: AnyOrderState): { idle(): boolean } {
+  let projectedEntries = state.carriedEntries;
+  let projectedRevision = -1;
+  let projecting = false;
+  let sent = 0;
+  let sending = false;
+  /** The revision the next email waits for: set when it comes up, cleared when it is sent. */
+  let mailGate: number | undefined;
+
+  const behind = () => state.ledger.revision !== projectedRevision;
+  const projectionDue = () => !projecting && behind();
+  const mailDue = () =>
+    !sending && state.outbox.length > sent && projectedRevision >= (mailGate ?? state.ledger.revision);
+
+  const startDue = (): void => {
+    if (projectionDue()) {
+      projecting = true;
+      const revision = state.ledger.revision;
+      const entries = state.entries.slice(projectedEntries);
+      const { transitions: _written, ...view } = state.view();
+      void orderActivities.projectOrder(view, entries).then(() => {
+        projectedEntries += entries.length;
+        projectedRevision = revision;
+        projecting = false;
+        startDue();
+      });
+    }
+    if (!sending && state.outbox.length > sent) mailGate ??= state.ledger.revision;
+    if (mailDue()) {
+      sending = true;
+      void orderActivities.sendEmail(state.outbox[sent]!).then(() => {
+        sent += 1;
+        sending = false;
+        mailGate = undefined;
+        startDue();
+      });
+    }
+  };
+
+  void (async () => {
+    for (;;) {
+      await condition(() => projectionDue() || mailDue());
+      startDue();
+    }
+  })();
+  return { idle: () => !projecting && !sending && !behind() && state.outbox.length === sent };
 }
 
 interface Projection {
@@ -91,7 +168,8 @@ interface Projection {
 }
 
 /**
- * ONE loop writes the projection, so two writes of the same order are never in flight together.
+ * Before EFFECTS_PATCH: ONE loop writes the projection, so two writes of the same order are never
+ * in flight together.
  * Each call carries the whole view and the entries not yet written (none of a previous run's).
  */
 function startProjection(state: AnyOrderState): Projection {
@@ -116,7 +194,7 @@ function startProjection(state: AnyOrderState): Projection {
 }
 
 /**
- * Emails go out one at a time in the order the state queued them, each once the projection has
+ * Before EFFECTS_PATCH: emails go out one at a time in the order the state queued them, each once the projection has
  * written the change that queued it: the order row (and its parties) exist when the email is sent,
  * and what the email announces is already visible in the database.
  */
