@@ -2,14 +2,17 @@
 //   1. checkout orders per second, from creation to `active` with services provisioned and the
 //      welcome email sent;
 //   2. worker CPU per completed order / worker CPU per floor workflow with the same workflow tasks
-//      (bench/orders/workflows.ts says why that floor), target <= 2;
+//      (bench/orders/workflows.ts says why that floor), target <= 2. Order and floor batches
+//      alternate, BENCH_ROUNDS of each, so that drift during the run (the heap still growing, the
+//      machine's other load) weighs on both sides alike rather than on whichever ran first;
 //   3. orders per second with OPEN_HIGH orders open and waiting for payment / the same with
 //      OPEN_LOW open, target >= 0.9.
 // The stack is the product's own: bin/temporal-devserver spawned (start-dev form, real time, so
 // the open orders' due-date timers do not fire), the embedded Postgres in a temporary DATA_DIR
 // (served by this process), and the real workers with the real activities in a child process
 // (bench/orders/worker.ts), emails to an outbox folder. Counts come from the environment:
-//   BENCH_ORDERS (100) full orders per measured batch, BENCH_CONCURRENCY (20) orders in flight,
+//   BENCH_ORDERS (100) full orders per measured batch, BENCH_ROUNDS (3) alternating order and
+//   floor batches for the CPU ratio, BENCH_CONCURRENCY (20) orders in flight,
 //   BENCH_OPEN_LOW (100) and BENCH_OPEN_HIGH (10000) unpaid orders, BENCH_WARMUP (100).
 // Takes about 9 minutes on a 2-core machine with the defaults, most of it opening the unpaid orders.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -40,6 +43,7 @@ import {
 } from '../support';
 
 const ORDERS = envCount('BENCH_ORDERS', 100);
+const ROUNDS = Math.max(1, envCount('BENCH_ROUNDS', 3));
 const CONCURRENCY = envCount('BENCH_CONCURRENCY', 20);
 const OPEN_LOW = envCount('BENCH_OPEN_LOW', 100);
 const OPEN_HIGH = envCount('BENCH_OPEN_HIGH', 10_000);
@@ -110,32 +114,40 @@ async function fullOrder(client: Client, orderId: string): Promise<void> {
   }
 }
 
+/** CPU seconds per worker thread, summed over the batches measured (BENCH_THREADS=1). */
+type ThreadCpu = Map<string, number>;
+
 /** Runs `count` full orders named `${prefix}-i`; returns the elapsed seconds and CPU. */
 async function fullOrders(
   client: Client,
   pids: Pids,
   prefix: string,
   count: number,
+  threads?: ThreadCpu,
 ): Promise<{ seconds: number; cpu: Cpu }> {
   const before = cpuOf(pids);
   const t0 = performance.now();
-  await threadBreakdown(pids.worker, prefix, count, () =>
+  await byThread(pids.worker, threads, () =>
     inBatches(count, CONCURRENCY, (i) => fullOrder(client, `${prefix}-${i}`)),
   );
   return { seconds: (performance.now() - t0) / 1000, cpu: cpuSince(pids, before) };
 }
 
-/** Runs `work`; with BENCH_THREADS=1 prints the worker's CPU ms per workflow by thread. */
-async function threadBreakdown(pid: number, label: string, count: number, work: () => Promise<void>) {
-  if (!THREADS) return work();
+/** Runs `work`; with BENCH_THREADS=1 adds the worker's CPU per thread meanwhile to `threads`. */
+async function byThread(pid: number, threads: ThreadCpu | undefined, work: () => Promise<void>) {
+  if (!THREADS || !threads) return work();
   const before = threadCpuSeconds(pid);
   await work();
-  const rows = [...threadCpuSeconds(pid)]
-    .map(([thread, cpu]) => [thread, cpu - (before.get(thread) ?? 0)] as const)
-    .filter(([, cpu]) => cpu > 0)
-    .sort((a, b) => b[1] - a[1]);
-  for (const [thread, cpu] of rows)
-    report(`  [${label}] thread ${thread}, CPU ms per workflow`, ((cpu / count) * 1000).toFixed(1));
+  for (const [thread, cpu] of threadCpuSeconds(pid)) {
+    const used = cpu - (before.get(thread) ?? 0);
+    if (used > 0) threads.set(thread, (threads.get(thread) ?? 0) + used);
+  }
+}
+
+/** Prints the worker's CPU ms per workflow by thread, busiest first. */
+function reportThreads(label: string, threads: ThreadCpu, workflows: number): void {
+  for (const [thread, cpu] of [...threads].sort((a, b) => b[1] - a[1]))
+    report(`  [${label}] thread ${thread}, CPU ms per workflow`, ((cpu / workflows) * 1000).toFixed(1));
 }
 
 async function workflowTasks(client: Client, workflowId: string): Promise<number> {
@@ -220,60 +232,69 @@ async function main(): Promise<void> {
   // per order, against about 55 ms once warm.
   await inBatches(WARMUP, CONCURRENCY, (i) => fullOrder(client, `warm-${i}`));
 
-  // 1. Throughput with OPEN_LOW orders waiting for payment.
+  // 1 and 2. With OPEN_LOW orders waiting for payment: ROUNDS batches of full orders alternating
+  // with batches of floor workflows, whose activity count comes from the first order batch.
   await openOrders(OPEN_LOW);
-  const low = await fullOrders(client, pids, 'low', ORDERS);
-  const lowRate = ORDERS / low.seconds;
-  report(`checkout orders per second, created to active + welcome`, lowRate.toFixed(1));
-
-  // 2. CPU per order against the floor with the same workflow tasks.
-  const orderTasks = await meanWorkflowTasks(
-    client,
-    Array.from({ length: ORDERS }, (_, i) => orderWorkflowId(`low-${i}`)),
-  );
-  const floorActivities = Math.max(0, Math.round(orderTasks) - 2);
-  const runFloor = async (id: string) => {
+  const runFloor = async (id: string, activities: number) => {
     const handle = await client.workflow.start('floorOrder', {
-      args: [floorActivities],
+      args: [activities],
       taskQueue: FLOOR_TASK_QUEUE,
       workflowId: id,
     });
     await handle.signal('go');
     await handle.result();
   };
-  await inBatches(WARMUP, CONCURRENCY, (i) => runFloor(`floor-warm-${i}`));
-  const floorBefore = cpuOf(pids);
-  await threadBreakdown(pids.worker, 'floor', ORDERS, () =>
-    inBatches(ORDERS, CONCURRENCY, (i) => runFloor(`floor-${i}`)),
-  );
-  const floor = cpuSince(pids, floorBefore);
-  const floorTasks = await meanWorkflowTasks(
-    client,
-    Array.from({ length: ORDERS }, (_, i) => `floor-${i}`),
-  );
+  const orderThreads: ThreadCpu = new Map();
+  const floorThreads: ThreadCpu = new Map();
+  const low = { seconds: 0, cpu: { worker: 0, server: 0, bench: 0 } as Cpu };
+  const floor: Cpu = { worker: 0, server: 0, bench: 0 };
+  const add = (sum: Cpu, cpu: Cpu) => {
+    for (const key of Object.keys(sum) as (keyof Cpu)[]) sum[key] += cpu[key];
+  };
+  const orderIds: string[] = [];
+  const floorIds: string[] = [];
+  let floorActivities = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const batch = await fullOrders(client, pids, `low-${round}`, ORDERS, orderThreads);
+    low.seconds += batch.seconds;
+    add(low.cpu, batch.cpu);
+    orderIds.push(...Array.from({ length: ORDERS }, (_, i) => orderWorkflowId(`low-${round}-${i}`)));
+    if (round === 0) {
+      const tasks = await meanWorkflowTasks(client, orderIds);
+      floorActivities = Math.max(0, Math.round(tasks) - 2);
+      await inBatches(WARMUP, CONCURRENCY, (i) => runFloor(`floor-warm-${i}`, floorActivities));
+    }
+    const floorBefore = cpuOf(pids);
+    await byThread(pids.worker, floorThreads, () =>
+      inBatches(ORDERS, CONCURRENCY, (i) => runFloor(`floor-${round}-${i}`, floorActivities)),
+    );
+    add(floor, cpuSince(pids, floorBefore));
+    floorIds.push(...Array.from({ length: ORDERS }, (_, i) => `floor-${round}-${i}`));
+  }
+  const measured = ORDERS * ROUNDS;
+  const lowRate = measured / low.seconds;
+  if (THREADS) reportThreads('orders', orderThreads, measured);
+  report(`checkout orders per second, created to active + welcome`, lowRate.toFixed(1));
+  if (THREADS) reportThreads('floor', floorThreads, measured);
+
+  const orderTasks = await meanWorkflowTasks(client, orderIds);
+  const floorTasks = await meanWorkflowTasks(client, floorIds);
   // Per workflow task, so a floor that came out a task short or long is still compared fairly.
-  const perTask = (cpu: number, tasks: number) => cpu / ORDERS / tasks;
+  const perTask = (cpu: number, tasks: number) => cpu / measured / tasks;
   const workerRatio = perTask(low.cpu.worker, orderTasks) / perTask(floor.worker, floorTasks);
   const withServer =
     perTask(low.cpu.worker + low.cpu.server, orderTasks) / perTask(floor.worker + floor.server, floorTasks);
   report(`worker CPU per order / per floor workflow (server excluded)`, `${workerRatio.toFixed(2)}x`, '<= 2');
+  report(`  order and floor batches measured, alternating`, `${ROUNDS} + ${ROUNDS}`);
   report(`  the same, worker + Temporal server CPU`, `${withServer.toFixed(2)}x`);
   report(
     `  workflow tasks per order, per floor workflow`,
     `${orderTasks.toFixed(1)}, ${floorTasks.toFixed(1)}`,
   );
-  report(
-    `  worker CPU ms per order, per floor workflow`,
-    `${((low.cpu.worker / ORDERS) * 1000).toFixed(1)}, ${((floor.worker / ORDERS) * 1000).toFixed(1)}`,
-  );
-  report(
-    `  server CPU ms per order, per floor workflow`,
-    `${((low.cpu.server / ORDERS) * 1000).toFixed(1)}, ${((floor.server / ORDERS) * 1000).toFixed(1)}`,
-  );
-  report(
-    `  embedded Postgres + client CPU ms per order (not in ratio)`,
-    ((low.cpu.bench / ORDERS) * 1000).toFixed(1),
-  );
+  const msPer = (seconds: number) => ((seconds / measured) * 1000).toFixed(1);
+  report(`  worker CPU ms per order, per floor workflow`, `${msPer(low.cpu.worker)}, ${msPer(floor.worker)}`);
+  report(`  server CPU ms per order, per floor workflow`, `${msPer(low.cpu.server)}, ${msPer(floor.server)}`);
+  report(`  embedded Postgres + client CPU ms per order (not in ratio)`, msPer(low.cpu.bench));
 
   // 3. Throughput with OPEN_HIGH orders waiting for payment.
   const t0 = performance.now();
@@ -283,17 +304,22 @@ async function main(): Promise<void> {
     `  unpaid orders opened per second (${OPEN_HIGH - OPEN_LOW})`,
     ((OPEN_HIGH - OPEN_LOW) / openSeconds).toFixed(1),
   );
-  const high = await fullOrders(client, pids, 'high', ORDERS);
+  const highThreads: ThreadCpu = new Map();
+  const high = await fullOrders(client, pids, 'high', ORDERS, highThreads);
+  if (THREADS) reportThreads('high', highThreads, ORDERS);
   const highRate = ORDERS / high.seconds;
   report(`checkout orders per second with ${OPEN_HIGH} open`, highRate.toFixed(1));
   // Bounded by WORKER_MAX_CACHED_WORKFLOWS: the open orders do not all stay in the worker's memory.
   report(`  worker RSS MB with ${OPEN_HIGH} open`, (rssBytes(pids.worker) / 2 ** 20).toFixed(0));
   report(`  the same with ${OPEN_LOW} open`, lowRate.toFixed(1));
   // Where a change of rate comes from: each process's CPU per order in both batches.
-  const perOrder = (cpu: Cpu) =>
-    `${[cpu.worker, cpu.server, cpu.bench].map((s) => ((s / ORDERS) * 1000).toFixed(1)).join(', ')}`;
-  report(`  worker, server, Postgres + client CPU ms per order, ${OPEN_HIGH} open`, perOrder(high.cpu));
-  report(`  the same, ${OPEN_LOW} open`, perOrder(low.cpu));
+  const perOrder = (cpu: Cpu, orders: number) =>
+    `${[cpu.worker, cpu.server, cpu.bench].map((s) => ((s / orders) * 1000).toFixed(1)).join(', ')}`;
+  report(
+    `  worker, server, Postgres + client CPU ms per order, ${OPEN_HIGH} open`,
+    perOrder(high.cpu, ORDERS),
+  );
+  report(`  the same, ${OPEN_LOW} open`, perOrder(low.cpu, measured));
   report(
     `orders per second, ${OPEN_HIGH} open / ${OPEN_LOW} open`,
     `${(highRate / lowRate).toFixed(2)}x`,
@@ -307,8 +333,8 @@ async function main(): Promise<void> {
       OR: [{ orderId: { startsWith: 'low-' } }, { orderId: { startsWith: 'high-' } }],
     },
   });
-  if (welcomed !== 2 * ORDERS)
-    throw new Error(`expected ${2 * ORDERS} welcome emails logged, found ${welcomed}`);
+  if (welcomed !== measured + ORDERS)
+    throw new Error(`expected ${measured + ORDERS} welcome emails logged, found ${welcomed}`);
 
   worker.send({ stop: true });
   await new Promise((r) => worker.once('exit', r));
