@@ -152,6 +152,8 @@ function startEffects(state: AnyOrderState): { idle(): boolean } {
     }
   };
 
+  // The created order is projected at once; from then on the condition wakes for what is due.
+  startDue();
   void (async () => {
     for (;;) {
       await condition(() => projectionDue() || mailDue());
