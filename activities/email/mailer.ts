@@ -29,8 +29,8 @@ export function createMailer(options: MailerOptions): Mailer {
     : outboxMailer(options.outboxDir, options.from);
 }
 
-// Short timeouts: sendEmail holds a database row lock while sending, and a retry with the same
-// Message-ID is cheaper than a stuck activity.
+// Short timeouts, well inside the email's claim lease (send-email.ts): a send that hangs keeps the
+// activity and the claim busy, and a retry with the same Message-ID is cheaper than a stuck one.
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
 
 function smtpMailer(smtpUrl: string, from: string): Mailer {
