@@ -15,7 +15,7 @@ import { EFFECTS_PATCH } from '../../workflows/order/runtime';
  */
 const historiesDir = path.join(__dirname, '../histories');
 /** Histories recorded before a patch, kept while runs that started then may still be open. */
-const beforeEffectsPatch = 'before-effects-woken-when-due';
+const beforeEffectsPatch = `before-${EFFECTS_PATCH}`;
 const jsonIn = (dir: string) =>
   readdirSync(path.join(historiesDir, dir))
     .filter((file) => file.endsWith('.json'))
@@ -24,6 +24,11 @@ const current = jsonIn('.');
 const older = jsonIn(beforeEffectsPatch);
 const files = [...current, ...older];
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
+function workflowTypeOf(file: string): string | undefined {
+  type Started = { workflowExecutionStartedEventAttributes?: { workflowType: { name: string } } };
+  return (load(file) as { events: Started[] }).events[0]?.workflowExecutionStartedEventAttributes
+    ?.workflowType.name;
+}
 /** The patch ids a history's markers record (the SDK's `core_patch` markers, JSON payloads in base64). */
 function patchesOf(file: string): string[] {
   type Marker = { markerName?: string; details?: { 'patch-data'?: { payloads?: { data?: string }[] } } };
@@ -46,17 +51,7 @@ beforeAll(async () => {
 
 describe('workflow replay', () => {
   it('has histories of every workflow type, from before and after the effects patch', () => {
-    const types = (list: string[]) =>
-      new Set(
-        list.map(
-          (file) =>
-            (
-              load(file) as {
-                events: { workflowExecutionStartedEventAttributes?: { workflowType: { name: string } } }[];
-              }
-            ).events[0]?.workflowExecutionStartedEventAttributes?.workflowType.name,
-        ),
-      );
+    const types = (list: string[]) => new Set(list.map(workflowTypeOf));
     const all = new Set(['checkoutOrder', 'salesOrder', 'serviceOrder', 'serviceListing']);
     expect(types(current)).toEqual(all);
     expect(types(older)).toEqual(all);

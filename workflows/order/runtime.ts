@@ -130,12 +130,10 @@ function startEffects(state: AnyOrderState): { idle(): boolean } {
   const startDue = (): void => {
     if (projectionDue()) {
       projecting = true;
-      const revision = state.ledger.revision;
-      const entries = state.entries.slice(projectedEntries);
-      const { transitions: _written, ...view } = state.view();
-      void orderActivities.projectOrder(view, entries).then(() => {
-        projectedEntries += entries.length;
-        projectedRevision = revision;
+      const call = project(state, projectedEntries);
+      void call.done.then(() => {
+        projectedEntries += call.entries;
+        projectedRevision = call.revision;
         projecting = false;
         startDue();
       });
@@ -170,9 +168,23 @@ interface Projection {
 }
 
 /**
+ * One projection call: the whole view (its transitions go as entries) and the entries from `from`
+ * on; `revision` and `entries` say what the call writes once `done` resolves.
+ */
+function project(
+  state: AnyOrderState,
+  from: number,
+): { revision: number; entries: number; done: Promise<void> } {
+  const revision = state.ledger.revision;
+  const entries = state.entries.slice(from);
+  const { transitions: _written, ...view } = state.view();
+  return { revision, entries: entries.length, done: orderActivities.projectOrder(view, entries) };
+}
+
+/**
  * Before EFFECTS_PATCH: ONE loop writes the projection, so two writes of the same order are never
- * in flight together.
- * Each call carries the whole view and the entries not yet written (none of a previous run's).
+ * in flight together. Each call carries the whole view and the entries not yet written (none of a
+ * previous run's).
  */
 function startProjection(state: AnyOrderState): Projection {
   let projectedEntries = state.carriedEntries;
@@ -183,12 +195,10 @@ function startProjection(state: AnyOrderState): Projection {
     for (;;) {
       await condition(behind);
       busy = true;
-      const revision = state.ledger.revision;
-      const entries = state.entries.slice(projectedEntries);
-      const { transitions: _written, ...view } = state.view();
-      await orderActivities.projectOrder(view, entries);
-      projectedEntries += entries.length;
-      projectedRevision = revision;
+      const call = project(state, projectedEntries);
+      await call.done;
+      projectedEntries += call.entries;
+      projectedRevision = call.revision;
       busy = false;
     }
   })();
@@ -196,9 +206,9 @@ function startProjection(state: AnyOrderState): Projection {
 }
 
 /**
- * Before EFFECTS_PATCH: emails go out one at a time in the order the state queued them, each once the projection has
- * written the change that queued it: the order row (and its parties) exist when the email is sent,
- * and what the email announces is already visible in the database.
+ * Before EFFECTS_PATCH: emails go out one at a time in the order the state queued them, each once
+ * the projection has written the change that queued it: the order row (and its parties) exist when
+ * the email is sent, and what the email announces is already visible in the database.
  */
 function startMail(state: AnyOrderState, projection: Projection): { idle(): boolean } {
   let sent = 0;
