@@ -20,6 +20,9 @@
 //   - after it is recorded: the retry finds messageId set and returns {sent:false}.
 // A send that fails gives the lease back at once, so the retry does not wait. Concurrent attempts
 // (a retry racing a zombie attempt) find the lease taken and are retried; one message leaves.
+// A permanent refusal by the mail server (SMTP 5xx) is recorded on the row (failedAt, lastError)
+// and fails the activity for good; the workflow goes on without that email.
+import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { withHeartbeats } from '../activity-context';
@@ -68,6 +71,12 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       const partyId = !admins && typeof to.partyId === 'string' && to.partyId !== '' ? to.partyId : null;
       if (!admins && partyId === null)
         throw badRequest('sendEmail', 'to must be { partyId } or { admins: true }');
+      const data: unknown = request.data;
+      if (data !== undefined && (data === null || typeof data !== 'object' || Array.isArray(data))) {
+        throw badRequest('sendEmail', 'data must be an object when given');
+      }
+      // Rendered before the claim: a request that cannot be rendered leaves no claim behind.
+      const rendered = renderEmail(template, orderId, request.data);
 
       // Raw SQL, and as few statements as the protocol allows: a Prisma model query costs the
       // worker about a millisecond of CPU to plan, more than the query itself (bench/orders).
@@ -112,7 +121,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       const recipient = state.recipient;
       const message = {
         to: recipient,
-        ...renderEmail(template, orderId, request.data),
+        ...rendered,
         messageId: emailMessageId(orderId, template),
       };
 
@@ -120,21 +129,28 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       try {
         await withHeartbeats(mailer.send(message), { orderId, template });
       } catch (error) {
-        // Given back so that the retry sends at once instead of waiting for the lease.
+        const refusal = permanentRefusal(error);
+        // Given back so that a retry sends at once instead of waiting for the lease; a refusal for
+        // good is recorded (failedAt, lastError) so that admins see which email never left.
         await prisma
           .$executeRawUnsafe(
-            `UPDATE "email_log" SET "claimedUntil" = NULL
+            `UPDATE "email_log" SET "claimedUntil" = NULL,
+               "failedAt" = CASE WHEN $3::text IS NULL THEN "failedAt" ELSE now() END,
+               "lastError" = COALESCE($3::text, "lastError")
              WHERE "orderId" = $1 AND "template" = $2 AND "messageId" IS NULL`,
             orderId,
             template,
+            refusal?.message ?? null,
           )
           .catch((e: unknown) =>
             log?.warn({ err: e, orderId, template }, 'could not release an email claim'),
           );
-        throw permanentOrRetryable(error);
+        if (refusal) log?.warn({ orderId, template, to: recipient, error: refusal.message }, 'email refused');
+        throw refusal ?? error;
       }
       await prisma.$executeRawUnsafe(
-        `UPDATE "email_log" SET "messageId" = $3, "recipient" = $4, "sentAt" = now(), "claimedUntil" = NULL
+        `UPDATE "email_log" SET "messageId" = $3, "recipient" = $4, "sentAt" = now(), "claimedUntil" = NULL,
+           "failedAt" = NULL, "lastError" = NULL
          WHERE "orderId" = $1 AND "template" = $2`,
         orderId,
         template,
@@ -153,14 +169,17 @@ function postgresCode(error: unknown): unknown {
     ?.driverAdapterError?.cause?.originalCode;
 }
 
-/** An SMTP 5xx answer (e.g. recipient rejected) will not change on retry; anything else may. */
-function permanentOrRetryable(error: unknown): unknown {
+/**
+ * An SMTP 5xx answer (e.g. the recipient rejected) will not change on retry: a non-retryable
+ * failure, which the workflow records and goes past. Except 530-539, authentication and
+ * configuration answers: an operator fixes the credentials and the retries then get through.
+ * Null for anything else (network, timeouts, 4xx): retried.
+ */
+function permanentRefusal(error: unknown): ApplicationFailure | null {
   const code = (error as { responseCode?: unknown } | null)?.responseCode;
-  if (typeof code === 'number' && code >= 500 && code < 600) {
-    return badRequest(
-      'sendEmail',
-      `the mail server refused the message permanently: ${(error as Error).message}`,
-    );
-  }
-  return error;
+  if (typeof code !== 'number' || code < 500 || code >= 600 || (code >= 530 && code < 540)) return null;
+  return ApplicationFailure.nonRetryable(
+    `sendEmail: the mail server refused the message permanently: ${(error as Error).message}`,
+    'EmailRefused',
+  );
 }

@@ -260,7 +260,48 @@ describe('sendEmail over SMTP', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect((error as ApplicationFailure).type).toBe('EmailRefused');
     expect((error as Error).message).toMatch(/refused the message permanently/);
+    // Recorded, unclaimed, so admins see which email never left.
+    const row = await prisma.emailLog.findUniqueOrThrow({
+      where: { orderId_template: { orderId: k.orderId, template: 'welcome' } },
+    });
+    expect(row).toMatchObject({ messageId: null, claimedUntil: null });
+    expect(row.failedAt).toBeInstanceOf(Date);
+    expect(row.lastError).toMatch(/unavailable/);
+  });
+
+  test('an SMTP authentication refusal (535) is retried: the credentials can be fixed', async () => {
+    const k = await projectedOrder();
+    const error = await createEmailActivities({
+      prisma,
+      adminEmail: ADMIN,
+      mailer: {
+        send: () =>
+          Promise.reject(Object.assign(new Error('535 authentication failed'), { responseCode: 535 })),
+        close: () => undefined,
+      },
+    })
+      .sendEmail({ orderId: k.orderId, template: 'welcome', to: { partyId: k.clientId } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(ApplicationFailure);
+    const row = await prisma.emailLog.findUniqueOrThrow({
+      where: { orderId_template: { orderId: k.orderId, template: 'welcome' } },
+    });
+    expect(row).toMatchObject({ messageId: null, claimedUntil: null, failedAt: null });
+  });
+
+  test('data that is not an object is refused before anything is claimed', async () => {
+    const k = await projectedOrder();
+    const error = await sendEmail({
+      orderId: k.orderId,
+      template: 'welcome',
+      to: { partyId: k.clientId },
+      data: null as never,
+    }).catch((e: unknown) => e);
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect(await prisma.emailLog.count({ where: { orderId: k.orderId } })).toBe(0);
   });
 
   test('emails a placeholder party at its placeholder address', async () => {

@@ -65,6 +65,28 @@ describe('checkout workflow: approval', () => {
     expect(t.observed.emailsFor(orderIdOf(handle))).toEqual(['admin_order_awaiting_review', 'welcome']);
   });
 
+  it('an email the mail server refuses for good is recorded, and the order goes on', async () => {
+    t.observed.rejectRecipient('admins@example.test');
+    try {
+      const handle = await start({ autoApprove: false });
+      await handle.signal('pay', payment);
+      // The admins' notice is refused (550): the workflow must still take the approval.
+      await statusWhen(
+        () => t.observed.refusedEmailsFor(orderIdOf(handle)),
+        (refused) => refused.length > 0,
+      );
+      await handle.signal('approve', { actor: admin });
+      const view = await handle.result();
+      expect(view.status).toBe('active');
+      expect(t.observed.emailsFor(orderIdOf(handle))).toEqual(['welcome']);
+      expect(await t.observed.refusedEmailsFor(orderIdOf(handle))).toEqual([
+        { template: 'admin_order_awaiting_review', lastError: expect.stringMatching(/550|unavailable/) },
+      ]);
+    } finally {
+      t.observed.acceptRecipient('admins@example.test');
+    }
+  });
+
   it('admin reject as fraud: fraud, no services, unpaid invoice cancelled', async () => {
     const handle = await start({ autoApprove: false });
     await handle.signal('reject', {

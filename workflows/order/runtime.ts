@@ -1,7 +1,9 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
+  ActivityFailure,
   ApplicationFailure,
   condition,
+  log,
   patched,
   setDefaultSignalHandler,
   setHandler,
@@ -131,21 +133,37 @@ function startEffects(state: AnyOrderState): { idle(): boolean } {
     if (projectionDue()) {
       projecting = true;
       const call = project(state, projectedEntries);
-      void call.done.then(() => {
-        projectedEntries += call.entries;
-        projectedRevision = call.revision;
-        projecting = false;
-        startDue();
-      });
+      void call.done.then(
+        () => {
+          projectedEntries += call.entries;
+          projectedRevision = call.revision;
+          projecting = false;
+          startDue();
+        },
+        (error: unknown) => {
+          // Refused for good (the activity retries everything else): its entries go with the next
+          // change's projection, and the order itself goes on.
+          effectFailed(error, 'projection', state);
+          projectedRevision = call.revision;
+          projecting = false;
+          startDue();
+        },
+      );
     }
     if (!sending && state.outbox.length > sent) mailGate ??= state.ledger.revision;
     if (mailDue()) {
       sending = true;
-      void orderActivities.sendEmail(state.outbox[sent]!).then(() => {
+      const next = (): void => {
         sent += 1;
         sending = false;
         mailGate = undefined;
         startDue();
+      };
+      void orderActivities.sendEmail(state.outbox[sent]!).then(next, (error: unknown) => {
+        // Refused for good (e.g. the mail server rejects the recipient): the activity recorded it
+        // in email_log; the order must not wait on an email.
+        effectFailed(error, `email ${state.outbox[sent]!.template}`, state);
+        next();
       });
     }
   };
@@ -159,6 +177,20 @@ function startEffects(state: AnyOrderState): { idle(): boolean } {
     }
   })();
   return { idle: () => !projecting && !sending && !behind() && state.outbox.length === sent };
+}
+
+/**
+ * An effect's activity failed for good: it retries every retryable error itself, so this is a
+ * non-retryable failure, already in the history. Rethrowing it would fail every workflow task from
+ * here on, also after any fix (the failure stays in the history), so the order goes on; the failed
+ * activity shows in the Temporal UI and the worker's log. Anything else (a bug) is rethrown.
+ */
+function effectFailed(error: unknown, effect: string, state: AnyOrderState): void {
+  if (!(error instanceof ActivityFailure)) throw error;
+  log.error(`order ${effect} failed for good; the order goes on`, {
+    orderId: state.orderId,
+    error: error.cause?.message ?? error.message,
+  });
 }
 
 interface Projection {
@@ -196,8 +228,12 @@ function startProjection(state: AnyOrderState): Projection {
       await condition(behind);
       busy = true;
       const call = project(state, projectedEntries);
-      await call.done;
-      projectedEntries += call.entries;
+      try {
+        await call.done;
+        projectedEntries += call.entries;
+      } catch (error) {
+        effectFailed(error, 'projection', state);
+      }
       projectedRevision = call.revision;
       busy = false;
     }
@@ -219,7 +255,9 @@ function startMail(state: AnyOrderState, projection: Projection): { idle(): bool
       busy = true;
       const written = state.ledger.revision;
       await condition(() => projection.projectedRevision() >= written);
-      await orderActivities.sendEmail(state.outbox[sent]!);
+      await orderActivities.sendEmail(state.outbox[sent]!).catch((error: unknown) => {
+        effectFailed(error, `email ${state.outbox[sent]!.template}`, state);
+      });
       sent += 1;
       busy = false;
     }

@@ -108,6 +108,24 @@ export class ActivityObserver {
     return this.messagesFor(orderId).map((m) => m.template);
   }
 
+  /** The SMTP server answers 550 to this recipient until acceptRecipient. */
+  rejectRecipient(address: string): void {
+    this.sink.rejectRecipients.add(address);
+  }
+
+  acceptRecipient(address: string): void {
+    this.sink.rejectRecipients.delete(address);
+  }
+
+  /** The order's emails the mail server refused for good, as email_log records them. */
+  async refusedEmailsFor(orderId: string): Promise<{ template: string; lastError: string | null }[]> {
+    return this.prisma.emailLog.findMany({
+      where: { orderId, failedAt: { not: null } },
+      select: { template: true, lastError: true },
+      orderBy: { template: 'asc' },
+    });
+  }
+
   /** Message-IDs that arrived more than once: every email must arrive exactly once. */
   duplicateMessageIds(): string[] {
     const seen = new Map<string, number>();
@@ -224,20 +242,16 @@ export class ActivityObserver {
         );
       }
     }
-    // Logged as sent = arrived over SMTP, once each; a claimed but unsent row is still draining.
+    // Each logged email is sent or refused for good; a claimed row that is neither is still
+    // draining. The sent ones arrived over SMTP, once each.
+    const sent = row.emails.filter((e) => e.messageId !== null).map((e) => e.template);
+    const refused = row.emails.filter((e) => e.messageId === null && e.failedAt !== null);
     same(
-      'emails sent (email_log)',
-      row.emails
-        .filter((e) => e.messageId !== null)
-        .map((e) => e.template)
-        .sort(),
+      'emails sent or refused (email_log)',
+      [...sent, ...refused.map((e) => e.template)].sort(),
       row.emails.map((e) => e.template).sort(),
     );
-    same(
-      'emails arrived over SMTP',
-      this.emailsFor(view.orderId).sort(),
-      row.emails.map((e) => e.template).sort(),
-    );
+    same('emails arrived over SMTP', this.emailsFor(view.orderId).sort(), sent.sort());
     return differences;
   }
 }
