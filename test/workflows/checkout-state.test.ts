@@ -1,4 +1,6 @@
+import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
 import type { Actor } from '../../domain';
+import { FAILURE_MESSAGE_MAX, failureMessage } from '../../workflows/order/activities';
 import type { CheckoutOrderInput } from '../../workflows/contract';
 import { CheckoutState } from '../../workflows/state/checkout';
 import { InvalidOrderInput } from '../../workflows/state/base';
@@ -205,6 +207,29 @@ describe('CheckoutState', () => {
     expect(
       view.transitions.filter((e) => e.subject === 'o-1-i1' && e.outcome === 'accepted').map((e) => e.action),
     ).toEqual(['fail', 'retry', 'activate']);
+  });
+
+  it('a provisioning error of any length still marks the service failed (shortened for admins)', () => {
+    const order = new CheckoutState(input(), T0);
+    order.signal('pay', pay(), at(1));
+    order.system('auto_approve', at(1));
+    order.provisioningStarted('o-1-i1', at(2));
+    // A database error with its whole query can run to thousands of characters.
+    const long = `relation does not exist: ${'x'.repeat(5_000)}`;
+    const failure = new ActivityFailure(
+      'Activity task failed',
+      'createAccount',
+      '1',
+      RetryState.MAXIMUM_ATTEMPTS_REACHED,
+      'worker',
+      ApplicationFailure.retryable(long),
+    );
+    const outcome = order.provisioned('o-1-i1', { ok: false, error: failureMessage(failure) }, at(3));
+    expect(outcome).toMatchObject({ ok: true });
+    const service = order.view().services.find((s) => s.id === 'o-1-i1');
+    expect(service?.status).toBe('failed');
+    expect(service?.lastError).toHaveLength(FAILURE_MESSAGE_MAX);
+    expect(service?.lastError?.startsWith('relation does not exist: xxx')).toBe(true);
   });
 
   it('notifies status changes (for search attributes) only when the status moves', () => {

@@ -25,8 +25,16 @@ export function provisioningActivities(options: ProvisioningOptions = {}): Provi
   });
 }
 
+/**
+ * Long enough for any panel's answer, and well within the domain's limit on a reason (2,000
+ * characters): a longer one (a database error with its query, say) would make the domain refuse
+ * the workflow's own `fail` step, and the service or order would never show as failed.
+ */
+export const FAILURE_MESSAGE_MAX = 1_000;
+
 /** The last attempt's error, as admins should read it. */
 export function failureMessage(failure: ActivityFailure): string {
-  const message = failure.cause?.message || failure.message;
-  return message && message.trim().length > 0 ? message : 'provisioning failed';
+  const message = (failure.cause?.message || failure.message || '').trim();
+  if (message.length === 0) return 'provisioning failed';
+  return message.length <= FAILURE_MESSAGE_MAX ? message : `${message.slice(0, FAILURE_MESSAGE_MAX - 1)}…`;
 }
