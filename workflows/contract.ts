@@ -180,4 +180,11 @@ export interface OrderView {
  * as new entries beside it (every transition would otherwise travel, and be kept in history,
  * once per projection of the order).
  */
-export type ProjectedView = Omit<OrderView, 'transitions'>;
+export type ProjectedView = Omit<OrderView, 'transitions'> & {
+  /**
+   * The ledger revision the view shows (it moves with every change). Two views of one workflow
+   * task share their updatedAt; the revision orders them, so a late retry of the older one never
+   * overwrites the newer. Absent in calls scheduled before it existed (read as 0).
+   */
+  readonly revision?: number;
+};

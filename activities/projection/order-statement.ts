@@ -5,9 +5,10 @@
 // worker more CPU than the whole Temporal SDK did for the order.
 //
 // How the guarantees of project-order.ts hold inside one statement:
-// - Freshness: the order row is upserted with `ON CONFLICT DO UPDATE ... WHERE stored.updatedAt
-//   <= view.updatedAt`; that takes the row lock (a concurrent projection of the same order waits
-//   for it) and returns the row only when the view is current. Invoice and services are written
+// - Freshness: the order row is upserted with `ON CONFLICT DO UPDATE ... WHERE (stored.updatedAt,
+//   stored.projectionRevision) <= (view.updatedAt, view.revision)` (views of one workflow task share
+//   their updatedAt; the ledger revision orders them); that takes the row lock (a concurrent
+//   projection of the same order waits for it) and returns the row only when the view is current. Invoice and services are written
 //   only when it returned (`current`); audit entries always (they are immutable).
 // - Merges with what the provisioning activity recorded (attempts, account id, last error) are
 //   computed in `ON CONFLICT DO UPDATE SET`, which sees the latest committed row, not the
@@ -44,13 +45,14 @@ o AS (SELECT * FROM v, jsonb_populate_record(NULL::"orders", v.j->'order')),
 up_order AS (
   INSERT INTO "orders" ("id", "kind", "status", "statusReason", "previousStatus", "approvalRoute",
     "clientId", "isvId", "merchantId", "salespersonId", "customerId", "listingId", "totalCents",
-    "currency", "activateAt", "expiresAt", "archived", "archivedAt", "createdAt", "updatedAt")
+    "currency", "activateAt", "expiresAt", "archived", "archivedAt", "createdAt", "updatedAt",
+    "projectionRevision")
   SELECT $1, o."kind", o."status", o."statusReason", o."previousStatus", o."approvalRoute",
     o."clientId", o."isvId", o."merchantId", o."salespersonId", o."customerId",
     CASE WHEN (o.j->>'listingPlaceholder')::boolean THEN o.j->>'listingId'
       ELSE (SELECT l."id" FROM "service_listings" l WHERE l."id" = o.j->>'listingId') END,
     o."totalCents", o."currency", o."activateAt", o."expiresAt", o."archived",
-    CASE WHEN o."archived" THEN o."updatedAt" END, o."createdAt", o."updatedAt"
+    CASE WHEN o."archived" THEN o."updatedAt" END, o."createdAt", o."updatedAt", o."projectionRevision"
   FROM o
   ON CONFLICT ("id") DO UPDATE SET
     "kind" = EXCLUDED."kind", "status" = EXCLUDED."status",
@@ -64,8 +66,9 @@ up_order AS (
     -- the first projection that shows it archived dates it
     "archivedAt" = CASE WHEN EXCLUDED."archived"
       THEN COALESCE("orders"."archivedAt", EXCLUDED."updatedAt") END,
-    "updatedAt" = EXCLUDED."updatedAt"
-  WHERE "orders"."updatedAt" <= EXCLUDED."updatedAt"
+    "updatedAt" = EXCLUDED."updatedAt", "projectionRevision" = EXCLUDED."projectionRevision"
+  WHERE ("orders"."updatedAt", "orders"."projectionRevision")
+    <= (EXCLUDED."updatedAt", EXCLUDED."projectionRevision")
   RETURNING "id"
 ),
 items_owned AS MATERIALIZED (

@@ -1,7 +1,7 @@
 // The ISV service listing workflow's view, projected into service_listings (the listing workflow
 // calls projectOrder with kind `listing`; its id is the listing id).
 //
-// Like orders, a view older than the stored row is skipped. The view carries no name or
+// Like orders, a view older than the stored row (by updatedAt, then ledger revision) is skipped. The view carries no name or
 // description: a new row is named after its id until the API (or a later contract field) sets
 // them, and they are never overwritten here. Listing transitions have no audit table (audit
 // entries belong to orders), so they stay in the workflow's history and `status` query.
@@ -24,9 +24,10 @@ export async function writeListing(
   await tx.$executeRaw`SELECT 1 FROM "service_listings" WHERE "id" = ${view.orderId} FOR UPDATE`;
   const existing = await tx.serviceListing.findUnique({
     where: { id: view.orderId },
-    select: { updatedAt: true },
+    select: { updatedAt: true, projectionRevision: true },
   });
-  if (existing && existing.updatedAt.getTime() > updatedAt.getTime()) return false;
+  const revision = view.revision ?? 0;
+  if (existing && isNewer(existing, { updatedAt, revision })) return false;
   await ensureParties(tx, view.parties);
   const fields = {
     isvId,
@@ -35,6 +36,7 @@ export async function writeListing(
     priceCents: view.totalCents,
     ...(view.currency ? { currency: view.currency } : {}),
     updatedAt,
+    projectionRevision: revision,
   };
   await tx.serviceListing.upsert({
     where: { id: view.orderId },
@@ -42,4 +44,13 @@ export async function writeListing(
     update: fields,
   });
   return true;
+}
+
+/** Views of one workflow task share their updatedAt; the ledger revision orders them. */
+function isNewer(
+  stored: { updatedAt: Date; projectionRevision: number },
+  view: { updatedAt: Date; revision: number },
+): boolean {
+  const stamp = stored.updatedAt.getTime() - view.updatedAt.getTime();
+  return stamp > 0 || (stamp === 0 && stored.projectionRevision > view.revision);
 }

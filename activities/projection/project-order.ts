@@ -6,7 +6,7 @@
 // order, service per order item) and audit entries by (order, sequence) with ON CONFLICT DO
 // NOTHING. A late retry of an older call (a zombie attempt) never rolls the order back: the order
 // row, invoice and services are only written when the view is at least as new as the stored row
-// (by the view's updatedAt); audit entries, being immutable, are always inserted. Rows carry the
+// (by the view's updatedAt, then its ledger revision); audit entries, being immutable, are always inserted. Rows carry the
 // view's updatedAt rather than the wall clock, so a replay writes identical rows.
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../generated/prisma/client';
@@ -108,6 +108,7 @@ function orderPayload(view: ProjectedView, entries: readonly TransitionEntry[]) 
       archived: view.archived,
       createdAt: date('createdAt', view.createdAt).toISOString(),
       updatedAt: date('updatedAt', view.updatedAt).toISOString(),
+      projectionRevision: view.revision ?? 0,
     },
     listingId,
     // An ordered listing was online: without a row, one is made for the order's ISV. Without an
@@ -217,6 +218,9 @@ function validate(view: ProjectedView, entries: readonly TransitionEntry[]): voi
   }
   if (!KINDS.includes(view.kind)) {
     throw badRequest('projectOrder', `order ${view.orderId}: unknown kind "${String(view.kind)}"`);
+  }
+  if (view.revision !== undefined && !(Number.isInteger(view.revision) && view.revision >= 0)) {
+    throw badRequest('projectOrder', `order ${view.orderId}: revision must be a non-negative integer`);
   }
   if (!Array.isArray(entries)) throw badRequest('projectOrder', 'entries must be an array');
   for (const e of entries) {

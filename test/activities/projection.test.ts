@@ -189,6 +189,48 @@ describe('projectOrder', () => {
     expect(await snapshot(k)).toEqual(after);
   });
 
+  test('of two views of one workflow task (same updatedAt), a late retry of the older changes nothing', async () => {
+    const k = ids('rev');
+    const view = checkoutView(k);
+    const older = { ...view, revision: 3 };
+    const newer = {
+      ...view,
+      revision: 4,
+      services: [{ ...view.services[0]!, status: 'active' as const, externalAccountId: 'acct-r' }],
+    };
+    await projectOrder(older, view.transitions);
+    await projectOrder(newer, []);
+    const after = await snapshot(k);
+    expect(after.services[0]).toMatchObject({ status: 'active', externalAccountId: 'acct-r' });
+    expect(after.order).toMatchObject({ projectionRevision: 4 });
+
+    await projectOrder(older, view.transitions);
+    expect(await snapshot(k)).toEqual(after);
+    // The same view again (a retry of the newer call) is still written: replays are harmless.
+    await projectOrder(newer, []);
+    expect(await snapshot(k)).toEqual(after);
+  });
+
+  test('a listing view older by revision alone is skipped too', async () => {
+    const k = ids('lrev');
+    const listing = {
+      ...checkoutView(k),
+      orderId: `${k.orderId}-listing`,
+      kind: 'listing' as const,
+      parties: { isvId: `${k.clientId}-isv` },
+      items: [],
+      services: [],
+      invoice: undefined,
+      totalCents: 1000,
+    };
+    await projectOrder({ ...listing, status: 'online', revision: 5 }, []);
+    await projectOrder({ ...listing, status: 'pending_review', revision: 4 }, []);
+    expect(await prisma.serviceListing.findUnique({ where: { id: listing.orderId } })).toMatchObject({
+      status: 'online',
+      projectionRevision: 5,
+    });
+  });
+
   test('keeps the account id and attempt count the provisioning activity recorded', async () => {
     const k = ids('keep');
     const view = checkoutView(k);

@@ -210,7 +210,11 @@ function project(
   const revision = state.ledger.revision;
   const entries = state.entries.slice(from);
   const { transitions: _written, ...view } = state.view();
-  return { revision, entries: entries.length, done: orderActivities.projectOrder(view, entries) };
+  return {
+    revision,
+    entries: entries.length,
+    done: orderActivities.projectOrder({ ...view, revision }, entries),
+  };
 }
 
 /**
