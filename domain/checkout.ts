@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { noFields, paymentFields, reasonText, toTime, type Instant } from './fields';
-import { defineLifecycle, type Guard } from './lifecycle';
+import { defineLifecycle, type FieldRule, type Guard } from './lifecycle';
 import type { Parties } from './roles';
 
 /** Hosting checkout (seed 002): an order with an invoice created with it. */
@@ -12,6 +12,8 @@ export interface CheckoutOrder extends Parties {
   readonly status: CheckoutStatus;
   /** Whether the order's invoice is paid (`pay` marks it paid). */
   readonly invoicePaid: boolean;
+  /** The invoice's amount: a payment must cover it. Unknown (not checked) when absent. */
+  readonly invoiceAmountCents?: number;
   readonly invoiceDueAt?: Instant | null;
 }
 
@@ -28,6 +30,18 @@ const invoicePaid: Guard<CheckoutOrder> = {
 const invoiceUnpaid: Guard<CheckoutOrder> = {
   description: 'only while the invoice is unpaid',
   test: ({ order }) => !order.invoicePaid,
+};
+
+/** An underpayment leaves the invoice unpaid (seed 002: the order activates once it is paid). */
+const paymentCoversInvoice: FieldRule<CheckoutOrder, z.output<typeof paymentFields>> = {
+  description: 'the amount covers the invoice',
+  check: ({ order, fields }) =>
+    order.invoiceAmountCents !== undefined && fields.amountCents < order.invoiceAmountCents
+      ? {
+          path: 'amountCents',
+          message: `must cover the invoice's ${order.invoiceAmountCents} cents (got ${fields.amountCents})`,
+        }
+      : undefined,
 };
 
 /** The auto-cancel setting is checked by the workflow; this only says the invoice really expired. */
@@ -73,7 +87,14 @@ export const checkoutLifecycle = defineLifecycle<CheckoutOrder>()({
     expire_invoice: { label: 'Invoice due date passed (auto-cancel setting on)', fields: noFields },
   },
   transitions: [
-    { from: 'pending', action: 'pay', roles: ['client', 'system'], to: 'pending', guard: invoiceUnpaid },
+    {
+      from: 'pending',
+      action: 'pay',
+      roles: ['client', 'system'],
+      to: 'pending',
+      guard: invoiceUnpaid,
+      fieldRule: paymentCoversInvoice,
+    },
     { from: 'pending', action: 'auto_approve', roles: ['system'], to: 'active', guard: invoicePaid },
     { from: 'pending', action: 'approve', roles: ['admin'], to: 'active', guard: invoicePaid },
     {

@@ -44,12 +44,24 @@ export interface NextStatusRule<S extends string, O, F> {
   resolve(context: { readonly order: O; readonly fields: F }): S | null | undefined;
 }
 
+/**
+ * A rule on an action's fields against the order (a payment must cover the invoice), checked once
+ * the fields match their schema; breaking it refuses the action as invalid_fields.
+ */
+export interface FieldRule<O, F> {
+  /** Says what the fields must satisfy, e.g. "the amount covers the invoice". Shown in docs. */
+  readonly description: string;
+  /** The issue when the fields break the rule, undefined when they satisfy it. */
+  check(context: { readonly order: O; readonly fields: F }): FieldIssue | undefined;
+}
+
 type TransitionFor<O extends OrderSnapshot, A extends string, F> = {
   readonly from: O['status'] | readonly O['status'][];
   readonly action: A;
   readonly roles: readonly Role[];
   readonly to: O['status'] | NextStatusRule<O['status'], O, F>;
   readonly guard?: Guard<O>;
+  readonly fieldRule?: FieldRule<O, F>;
 };
 
 /** One row: from which status(es) which roles may take an action, and where it leads. */
@@ -307,19 +319,24 @@ export function decide<O extends OrderSnapshot, Acts extends ActionTable, A exte
     });
   }
   const parsed = lifecycle.actions[action]!.fields.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.'),
-      message: issue.message,
-    }));
-    return refuse({
+  const invalid = (issues: readonly FieldIssue[]) =>
+    refuse({
       code: 'invalid_fields',
       action,
       issues,
       message: `invalid fields for ${action}: ${issues.map((i) => `${i.path || 'input'}: ${i.message}`).join('; ')}`,
     });
+  if (!parsed.success) {
+    return invalid(
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    );
   }
   const fields = parsed.data as z.output<Acts[A]['fields']>;
+  const broken = row.fieldRule?.check({ order, fields: fields as never });
+  if (broken) return invalid([broken]);
   const next = typeof row.to === 'string' ? row.to : row.to.resolve({ order, fields: fields as never });
   if (next == null || !targetStatuses(row).includes(next)) {
     throw new Error(`lifecycle ${lifecycle.name}: ${action} from ${status} resolved to ${String(next)}`);

@@ -65,7 +65,7 @@ function renderLifecycle(lifecycle: AnyLifecycle): string {
       row.roles.join(', '),
       typeof row.to === 'string' ? targets : `${targets} (${row.to.description})`,
       describeFields(lifecycle.actions[row.action]!.fields),
-      row.guard ? row.guard.description : '',
+      [row.guard?.description, row.fieldRule?.description].filter(Boolean).join('; '),
     ];
   });
   const actions = lifecycle.actionNames.map((action) => [code(action), lifecycle.actions[action]!.label]);

@@ -1,9 +1,12 @@
-import { ActivityFailure } from '@temporalio/workflow';
+import { ActivityFailure, patched } from '@temporalio/workflow';
 import type { CheckoutOrderInput, OrderItemInput, OrderView } from './contract';
 import { failureMessage, provisioningActivities } from './order/activities';
 import { createState, runOrder, type OrderRuntime } from './order/runtime';
 import { now, waitUntil } from './order/timers';
 import { CheckoutState, type ProvisioningResult } from './state/checkout';
+
+/** Runs started before it took any amount as payment of the invoice (see README, patching). */
+export const PAYMENT_COVERS_INVOICE_PATCH = 'payment-covers-invoice';
 
 /**
  * A hosting checkout (seed 002), top to bottom: the order is placed with its invoice; it waits for
@@ -12,7 +15,8 @@ import { CheckoutState, type ProvisioningResult } from './state/checkout';
  * client. Every transition is asked of the domain (`decide`), signals and system actions alike.
  */
 export async function checkoutOrder(input: CheckoutOrderInput): Promise<OrderView> {
-  const order = createState(() => new CheckoutState(input, now()));
+  const paymentCoversInvoice = patched(PAYMENT_COVERS_INVOICE_PATCH);
+  const order = createState(() => new CheckoutState(input, now(), { paymentCoversInvoice }));
   const runtime = runOrder(order, { kind: 'checkout', customerId: input.clientId });
 
   // The invoice exists from creation. Unpaid at its due date: auto-cancel, or leave it overdue.

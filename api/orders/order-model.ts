@@ -55,6 +55,7 @@ export function snapshotOf(view: OrderView): OrderSnapshot & Record<string, unkn
         ...base,
         invoicePaid: view.invoice?.status === 'paid',
         invoiceDueAt: view.invoice?.dueAt ?? null,
+        ...(view.invoice ? { invoiceAmountCents: view.invoice.amountCents } : {}),
       };
     case 'sales':
       return {

@@ -234,6 +234,24 @@ describe('checkout guards', () => {
     expect(decide(checkoutLifecycle, paid, admin, 'approve')).toMatchObject({ ok: true, next: 'active' });
   });
 
+  it('takes a payment that covers the invoice; an underpayment is refused as invalid fields', () => {
+    const invoiced: CheckoutOrder = { ...unpaid, invoiceAmountCents: 2700 };
+    const pay = (amountCents: number) =>
+      decide(checkoutLifecycle, invoiced, system, 'pay', { amountCents, reference: 'R' });
+    expect(pay(1)).toMatchObject({
+      ok: false,
+      refusal: {
+        code: 'invalid_fields',
+        issues: [{ path: 'amountCents', message: "must cover the invoice's 2700 cents (got 1)" }],
+      },
+    });
+    expect(pay(2699)).toMatchObject({ ok: false, refusal: { code: 'invalid_fields' } });
+    expect(pay(2700)).toMatchObject({ ok: true, next: 'pending' });
+    expect(pay(3000)).toMatchObject({ ok: true, next: 'pending' });
+    // The fields' own schema comes first: a bad amount is reported as such, not as too small.
+    expect(pay(-5)).toMatchObject({ ok: false, refusal: { issues: [{ path: 'amountCents' }] } });
+  });
+
   it('auto-approves only a paid order and takes one payment only', () => {
     expect(decide(checkoutLifecycle, unpaid, system, 'auto_approve')).toMatchObject({ ok: false });
     expect(decide(checkoutLifecycle, paid, system, 'auto_approve')).toMatchObject({

@@ -209,6 +209,27 @@ describe('CheckoutState', () => {
     ).toEqual(['fail', 'retry', 'activate']);
   });
 
+  it('an underpayment is refused and recorded; the invoice stays unpaid until a payment covers it', () => {
+    const order = new CheckoutState(input(), T0);
+    const short = { actor: webhook, fields: { amountCents: 1, reference: 'pay-short' } };
+    expect(order.signal('pay', short, at(1))).toMatchObject({ ok: false, code: 'invalid_fields' });
+    expect(order.view()).toMatchObject({ status: 'pending', invoice: { status: 'unpaid' } });
+    expect(order.view().transitions.at(-1)).toMatchObject({
+      action: 'pay',
+      outcome: 'refused',
+      refusal: 'invalid_fields',
+      reason: expect.stringContaining("must cover the invoice's 1500 cents"),
+    });
+    expect(order.signal('pay', pay(), at(2))).toMatchObject({ ok: true });
+    expect(order.view().invoice).toMatchObject({ status: 'paid', paidAmountCents: 1500 });
+  });
+
+  it('runs started before the rule (patch off) take any amount, as they did', () => {
+    const order = new CheckoutState(input(), T0, { paymentCoversInvoice: false });
+    const short = { actor: webhook, fields: { amountCents: 1, reference: 'pay-short' } };
+    expect(order.signal('pay', short, at(1))).toMatchObject({ ok: true });
+  });
+
   it('a provisioning error of any length still marks the service failed (shortened for admins)', () => {
     const order = new CheckoutState(input(), T0);
     order.signal('pay', pay(), at(1));

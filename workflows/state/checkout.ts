@@ -60,9 +60,14 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
   private payment: { paidAt: string; paidAmountCents: number; paymentReference: string } | undefined;
   private readonly services: ServiceRecord[] = [];
 
+  /**
+   * `paymentCoversInvoice` off keeps the rule of runs started before it (any amount paid the
+   * invoice): the checkout workflow asks patched() for it.
+   */
   constructor(
     readonly input: CheckoutOrderInput,
     now: Date,
+    { paymentCoversInvoice = true }: { paymentCoversInvoice?: boolean } = {},
   ) {
     validateCheckoutInput(input);
     const invoiceDueAt = now.getTime() + input.settings.invoiceDueDays * DAY_MS;
@@ -73,6 +78,7 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
         clientId: input.clientId,
         invoicePaid: false,
         invoiceDueAt: new Date(invoiceDueAt).toISOString(),
+        ...(paymentCoversInvoice ? { invoiceAmountCents: totalCents(input.items) } : {}),
       },
       input.createdBy,
       now,
