@@ -25,8 +25,16 @@ export function placeholderParties(parties: OrderView['parties']): Prisma.PartyC
     .filter(
       (entry): entry is readonly [keyof typeof partyKindByField, string] => typeof entry[1] === 'string',
     )
-    .map(([field, id]) => ({ id, kind: partyKindByField[field], name: id, email: placeholderEmail(id) }));
+    .map(([field, id]) => ({ id, kind: partyKindByField[field], name: id, email: placeholderEmail(id) }))
+    .sort(idOrder);
 }
+
+/**
+ * Placeholders are inserted in id order: two orders inserting the same new rows then wait for each
+ * other in the same order, instead of each holding one the other needs (a deadlock, 40P01).
+ */
+const idOrder = (a: { id?: string }, b: { id?: string }): number =>
+  (a.id ?? '') < (b.id ?? '') ? -1 : (a.id ?? '') > (b.id ?? '') ? 1 : 0;
 
 export async function ensureParties(tx: Tx, parties: OrderView['parties']): Promise<void> {
   const data = placeholderParties(parties);
@@ -55,5 +63,5 @@ export function placeholderProducts(
     if (!byId.has(id))
       byId.set(id, { id, name: id, type: 'hosting', priceCents: 0, currency, billingCycle: 'one_time' });
   }
-  return [...byId.values()];
+  return [...byId.values()].sort(idOrder);
 }
