@@ -43,39 +43,62 @@ export function requestHash(method: string, path: string, body: unknown): string
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
 
+/** The stored row for a key, refused with 422 when it was used with another request. */
+async function storedKey(
+  prisma: PrismaClient,
+  { principalId, key, hash }: { principalId: string; key: string; hash: string },
+) {
+  const existing = await prisma.idempotencyKey.findUnique({
+    where: { key_principalId: { key, principalId } },
+  });
+  if (existing && existing.requestHash !== hash) {
+    throw unprocessable('this Idempotency-Key was used with a different request', {
+      idempotencyKey: key,
+    });
+  }
+  return existing;
+}
+
+const storedAnswer = (row: { responseStatus: number | null; responseBody: unknown }) =>
+  row.responseStatus === null ? undefined : { status: row.responseStatus, body: row.responseBody };
+
 /**
- * Runs `create(orderId)` at most once per (principal, key) as far as the order goes: every request
- * with the key uses the same order id, and `create` must be idempotent for that id (it starts the
- * workflow `order-<id>` once). The first complete answer is stored and replayed.
+ * Runs `create(orderId, prepared)` at most once per (principal, key) as far as the order goes:
+ * every request with the key uses the same order id, and `create` must be idempotent for that id
+ * (it starts the workflow `order-<id>` once). The first complete answer is stored and replayed.
+ *
+ * `prepare` (checks against the catalog, the listing, ...) runs only for a new or unfinished key,
+ * and before a new key is reserved: a completed request is replayed even if those checks would
+ * now refuse it (a product deactivated since), and a refused one leaves no key behind.
  */
-export async function withIdempotency(
+export async function withIdempotency<P>(
   prisma: PrismaClient,
   scope: { principalId: string; key: string | undefined; hash: string },
-  create: (orderId: string) => Promise<StoredResponse>,
+  prepare: () => Promise<P>,
+  create: (orderId: string, prepared: P) => Promise<StoredResponse>,
 ): Promise<StoredResponse> {
   const { principalId, key, hash } = scope;
-  if (key === undefined) return create(randomUUID());
-  let orderId: string = randomUUID();
-  try {
-    await prisma.idempotencyKey.create({ data: { key, principalId, requestHash: hash, orderId } });
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    const existing = await prisma.idempotencyKey.findUnique({
-      where: { key_principalId: { key, principalId } },
-    });
-    if (!existing) throw error;
-    if (existing.requestHash !== hash) {
-      throw unprocessable('this Idempotency-Key was used with a different request', {
-        idempotencyKey: key,
-      });
+  if (key === undefined) return create(randomUUID(), await prepare());
+  const known = await storedKey(prisma, { principalId, key, hash });
+  const replay = known && storedAnswer(known);
+  if (replay) return replay;
+  const prepared = await prepare();
+  // The first request is still running (or failed half-way): finish the same order.
+  let orderId: string = known?.orderId ?? randomUUID();
+  if (!known) {
+    try {
+      await prisma.idempotencyKey.create({ data: { key, principalId, requestHash: hash, orderId } });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // A concurrent request with the same key reserved it first.
+      const existing = await storedKey(prisma, { principalId, key, hash });
+      if (!existing) throw error;
+      const answer = storedAnswer(existing);
+      if (answer) return answer;
+      orderId = existing.orderId ?? orderId;
     }
-    if (existing.responseStatus !== null) {
-      return { status: existing.responseStatus, body: existing.responseBody };
-    }
-    // The first request is still running (or failed half-way): finish the same order.
-    orderId = existing.orderId ?? orderId;
   }
-  const response = await create(orderId);
+  const response = await create(orderId, prepared);
   // A 202 (the workflow had not answered yet) is not final: a retry should get the order itself.
   if (response.status === 200 || response.status === 201) {
     await prisma.idempotencyKey.updateMany({

@@ -21,15 +21,19 @@ const titles: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-/** A refusal with its HTTP status; thrown by handlers, rendered by `problemHandler`. */
+/**
+ * A refusal with its HTTP status; thrown by handlers, rendered by `problemHandler`. `cause` (a
+ * failing dependency's error) is logged, never sent: the detail is all the caller sees.
+ */
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     detail: string,
     readonly extensions: Record<string, unknown> = {},
     readonly type: string = 'about:blank',
+    cause?: unknown,
   ) {
-    super(detail);
+    super(detail, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -107,7 +111,15 @@ function fromParserError(error: unknown): HttpProblem | undefined {
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
-    if (error instanceof HttpProblem) return sendProblem(res, req, error);
+    if (error instanceof HttpProblem) {
+      if (error.cause !== undefined) {
+        logger.error(
+          { err: error.cause, status: error.status, method: req.method, url: req.originalUrl },
+          error.message,
+        );
+      }
+      return sendProblem(res, req, error);
+    }
     if (error instanceof z.ZodError) {
       return sendProblem(res, req, unprocessable('invalid input', { issues: zodIssues(error) }));
     }

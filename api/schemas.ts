@@ -1,7 +1,7 @@
 // Request schemas: the API validates with them and the OpenAPI document is generated from them,
 // so the documentation cannot drift from what is enforced.
 import { z } from 'zod';
-import { roleSchema } from '../domain';
+import { instant, roleSchema } from '../domain';
 
 /** Ids callers choose or see in URLs: short, printable, no separators that need escaping. */
 export const idSchema = z
@@ -13,7 +13,6 @@ export const idSchema = z
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code');
-const instant = z.iso.datetime({ offset: true });
 
 export const createPrincipalBody = z.strictObject({
   role: roleSchema,

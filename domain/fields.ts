@@ -11,17 +11,44 @@ export const noFields = z.object({});
 export const reasonFields = z.object({ reason: reasonText });
 export const optionalReasonFields = z.object({ reason: reasonText.optional() });
 
+/**
+ * The largest amount of cents the database can hold. Every money column (prices, line prices,
+ * order totals, invoice and paid amounts) is a Postgres int4 (prisma/schema.prisma `Int`): a larger
+ * value would be refused by the projection on every retry and jam the order, so no input or
+ * computed amount may exceed it.
+ */
+export const MAX_CENTS = 2_147_483_647;
+
 /** Money is integer cents, like every amount in the database: no float rounding, no parsing. */
 export const amountCents = z
   .number({ error: 'must be a number of cents' })
   .int('must be a whole number of cents')
   .positive('must be greater than zero')
-  .max(Number.MAX_SAFE_INTEGER);
+  .max(MAX_CENTS, `must be at most ${MAX_CENTS} cents`);
 
 export const paymentFields = z.object({
   amountCents,
   reference: z.string().trim().min(1, 'a payment reference is required').max(200),
 });
+
+/**
+ * Instants the database and the API's ISO strings can both carry: years 0001 to 9999 in UTC.
+ * Postgres refuses year 0 (22008) and toISOString() writes years past 9999 as +0YYYYY, so an
+ * instant outside this range would be refused by the projection on every retry.
+ */
+export const MIN_INSTANT_MS = Date.parse('0001-01-01T00:00:00.000Z');
+export const MAX_INSTANT_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+export const isStorableTime = (ms: number): boolean => ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS;
+
+/** An ISO 8601 instant with Z or an offset, within years 0001-9999 once converted to UTC. */
+export const instant = z.iso
+  .datetime({ offset: true })
+  // A value that is no datetime at all already has its issue; this one is for the range only.
+  .refine((value) => {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) || isStorableTime(ms);
+  }, 'must be between years 0001 and 9999 (UTC)');
 
 /** Dates in lifecycle facts may come as Date (database) or ISO string (JSON); both mean an instant. */
 export type Instant = Date | string;

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { noFields, optionalReasonFields, reasonFields, reasonText, toTime, type Instant } from './fields';
+import {
+  instant,
+  noFields,
+  optionalReasonFields,
+  reasonFields,
+  reasonText,
+  toTime,
+  type Instant,
+} from './fields';
 import { defineLifecycle, type Guard } from './lifecycle';
 import type { Parties } from './roles';
 
@@ -54,7 +62,7 @@ export interface SalesOrder extends Parties {
 
 const offerFields = z.object({
   /** Optional expiry of the offer: past it an order still awaiting approval is canceled. */
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  expiresAt: instant.optional(),
 });
 
 export const activationErrorsFields = z.object({

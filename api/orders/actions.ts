@@ -8,7 +8,7 @@ import type { ActionSignal, OrderView, TransitionEntry } from '../../workflows/c
 import { actorOf, principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf } from '../idempotency';
-import { HttpProblem, notFound } from '../problem';
+import { forbidden, HttpProblem, notFound } from '../problem';
 import { queryStatus, signalAndWait } from './live';
 import { canSee, decideAction, orderResource } from './order-model';
 
@@ -36,14 +36,22 @@ export async function runAction(
   deps: ApiDeps,
   req: Request,
   res: Response,
-  target: { workflowId: string; what: string; action: string },
+  target: {
+    workflowId: string;
+    what: string;
+    action: string;
+    /** Whether a caller who is not a party may still see the target (an online listing). */
+    visibleToNonParty?: boolean;
+  },
   render: (view: Parameters<typeof orderResource>[0]) => unknown,
 ): Promise<void> {
   const principal = principalOf(req);
   const actor = actorOf(principal);
   const key = idempotencyKeyOf(req);
   const live = await queryStatus(deps.temporal, target.workflowId);
-  if (!live.found || !canSee(actor, live.view)) throw notFound(`no such ${target.what}`);
+  if (!live.found) throw notFound(`no such ${target.what}`);
+  const isParty = canSee(actor, live.view);
+  if (!isParty && !target.visibleToNonParty) throw notFound(`no such ${target.what}`);
   // With an Idempotency-Key, a retried request carries the same request id and the workflow
   // recognises it as a duplicate instead of acting twice.
   const requestId = key ? `${principal.id}:${key}` : randomUUID();
@@ -55,6 +63,15 @@ export async function runAction(
 
   const body: unknown = req.body ?? {};
   const now = new Date();
+  if (!isParty) {
+    // The caller sees the target but takes no part in it: its role may never act on it (403),
+    // which is no secret once the target itself is visible (404 would deny what GET shows).
+    throw forbidden(`a ${actor.role} may not take actions on this ${target.what}`, {
+      code: 'role_not_allowed',
+      role: actor.role,
+      action: target.action,
+    });
+  }
   const decision = decideAction(live.view, actor, target.action, body, now);
   if (!decision.ok) throw refusalProblem(decision.refusal);
 

@@ -1,7 +1,7 @@
 // POST /orders: who may place which kind of order, and the workflow input each kind starts with.
 // Everything that depends on the database (products, settings, the listing) is resolved before the
 // idempotency key is reserved, so a refused request leaves nothing behind.
-import type { Actor } from '../../domain';
+import { MAX_CENTS, type Actor } from '../../domain';
 import type { PrismaClient } from '../../generated/prisma/client';
 import {
   listingWorkflowId,
@@ -59,6 +59,23 @@ async function resolveItems(
   const currencies = new Set(products.map((p) => p.currency));
   if (currencies.size > 1) {
     throw unprocessable(`the products are priced in several currencies (${[...currencies].join(', ')})`);
+  }
+  // The lines add up to the order total (also the invoice amount), an int4 column: an order whose
+  // amounts could not be projected is refused here rather than started.
+  const lines = items.map((item) => item.quantity * byId.get(item.productId)!.priceCents);
+  const lineIssues = lines.flatMap((line, index) =>
+    line > MAX_CENTS
+      ? [{ path: `items.${index}.quantity`, message: `the line total exceeds ${MAX_CENTS} cents` }]
+      : [],
+  );
+  if (lineIssues.length > 0) {
+    throw unprocessable(`line totals above the limit of ${MAX_CENTS} cents`, { issues: lineIssues });
+  }
+  const total = lines.reduce((sum, line) => sum + line, 0);
+  if (total > MAX_CENTS) {
+    throw unprocessable(`the order total of ${total} cents exceeds the limit of ${MAX_CENTS} cents`, {
+      issues: [{ path: 'items', message: `the order total exceeds ${MAX_CENTS} cents` }],
+    });
   }
   return {
     currency: products[0]!.currency,

@@ -16,9 +16,9 @@ const ATTEMPT_TIMEOUT_MS = 750;
 
 export type LiveView = { found: true; view: OrderView } | { found: false };
 
+/** The cause goes to the log (problemHandler), not to the caller: it names hosts and internals. */
 function unavailable(error: unknown): HttpProblem {
-  const detail = error instanceof Error ? error.message : String(error);
-  return new HttpProblem(503, `the workflow service did not answer: ${detail}`);
+  return new HttpProblem(503, 'the workflow service did not answer; try again later', {}, undefined, error);
 }
 
 const isNotFound = (error: unknown): boolean =>

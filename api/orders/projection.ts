@@ -1,7 +1,9 @@
 // Orders as the Prisma projection stores them, read back into the workflow's view shape so the
 // API renders and authorises both sources the same way.
+import { instant } from '../../domain';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client';
 import type { OrderKind, OrderView } from '../../workflows/contract';
+import { idSchema } from '../schemas';
 import type { HistoryEntry } from './order-model';
 
 const orderDetail = {
@@ -113,9 +115,10 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 2) return null;
     const [at, id] = value as unknown[];
-    if (typeof at !== 'string' || typeof id !== 'string' || id.length === 0 || id.length > 200) return null;
-    const createdAt = new Date(at);
-    return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id };
+    // A cursor is client input: its parts must pass the same checks as an id or a date filter, so
+    // that nothing Postgres would refuse (a NUL byte, year 0) reaches the query.
+    if (!idSchema.safeParse(id).success || !instant.safeParse(at).success) return null;
+    return { createdAt: new Date(at as string), id: id as string };
   } catch {
     return null;
   }

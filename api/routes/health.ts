@@ -1,9 +1,18 @@
 import { Router } from 'express';
+import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function check(run: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
+/**
+ * One dependency's check. The endpoint is public, so a failure is logged with its error (which may
+ * name hosts, users or versions) and the caller only learns which dependency failed.
+ */
+async function check(
+  logger: Logger,
+  dependency: string,
+  run: () => Promise<unknown>,
+): Promise<{ ok: boolean }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -17,7 +26,8 @@ async function check(run: () => Promise<unknown>): Promise<{ ok: boolean; error?
     ]);
     return { ok: true };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    logger.error({ err: error, dependency }, `readiness check failed: ${dependency}`);
+    return { ok: false };
   } finally {
     clearTimeout(timer);
   }
@@ -31,8 +41,8 @@ export function healthRouter(deps: ApiDeps): Router {
   });
   router.get('/health/ready', async (_req, res) => {
     const [database, temporal] = await Promise.all([
-      check(() => deps.prisma.$queryRaw`SELECT 1`),
-      check(() => deps.temporal.workflowService.getSystemInfo({})),
+      check(deps.logger, 'database', () => deps.prisma.$queryRaw`SELECT 1`),
+      check(deps.logger, 'temporal', () => deps.temporal.workflowService.getSystemInfo({})),
     ]);
     const ready = database.ok && temporal.ok;
     const body = { status: ready ? 'ok' : 'unavailable', checks: { database, temporal } };

@@ -149,12 +149,18 @@ export function listingsRouter(deps: ApiDeps): Router {
     if (!parsed.success) throw notFound('no such listing');
     const id = parsed.data.id;
     const row = await deps.prisma.serviceListing.findUnique({ where: { id } });
-    if (!row) throw notFound('no such listing');
+    // The same rule as GET /listings/:id: 404 only for a listing the caller may not see.
+    if (!row || !mayList(actor, row)) throw notFound('no such listing');
     await runAction(
       deps,
       req,
       res,
-      { workflowId: listingWorkflowId(id), what: 'listing', action: String(req.params.action) },
+      {
+        workflowId: listingWorkflowId(id),
+        what: 'listing',
+        action: String(req.params.action),
+        visibleToNonParty: true,
+      },
       (view) => listingOut(row, view, actor),
     );
   });

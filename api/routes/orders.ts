@@ -44,12 +44,12 @@ export function ordersRouter(deps: ApiDeps): Router {
     const actor = actorOf(principal);
     const key = idempotencyKeyOf(req);
     const body = parseWith(createOrderBody, req.body, 'order');
-    const plan = await planOrder(deps, principal, actor, body);
     const hash = requestHash('POST', '/orders', req.body);
     const response = await withIdempotency(
       deps.prisma,
       { principalId: principal.id, key, hash },
-      async (orderId) => {
+      () => planOrder(deps, principal, actor, body),
+      async (orderId, plan) => {
         const workflowId = orderWorkflowId(orderId);
         await startOnce(deps.temporal, {
           workflowType: plan.workflowType,

@@ -409,3 +409,129 @@ it('malformed bodies, headers, ids and queries get a 4xx problem, never a 5xx, a
   // The generator reaches every kind of refusal, not just one.
   expect([...statuses.keys()].sort()).toEqual(expect.arrayContaining([400, 401, 404, 413, 415, 422]));
 });
+
+describe('values the database cannot store', () => {
+  const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+  it('amounts, totals and instants beyond the columns are a 4xx problem and change nothing', async () => {
+    const salesperson = await t.caller('salesperson');
+    // The most a product may cost: three of it overflow an int4 total.
+    const dear = await t.product({ priceCents: 1_000_000_000 });
+    const sales = (fields: object) => ({
+      kind: 'sales',
+      customerId: t.id('customer'),
+      items: [{ productId: product }],
+      ...fields,
+    });
+    const cases: { as: Caller; path: string; body: object; status: number; path422?: string }[] = [
+      {
+        as: client,
+        path: '/orders',
+        body: { kind: 'checkout', items: [{ productId: dear, quantity: 3 }] },
+        status: 422,
+        path422: 'items.0.quantity',
+      },
+      {
+        as: client,
+        path: '/orders',
+        body: { kind: 'checkout', items: [1, 2, 3].map(() => ({ productId: dear })) },
+        status: 422,
+        path422: 'items',
+      },
+      {
+        as: salesperson,
+        path: '/orders',
+        body: sales({ items: [{ productId: dear, quantity: 1000 }] }),
+        status: 422,
+        path422: 'items.0.quantity',
+      },
+      {
+        as: salesperson,
+        path: '/orders',
+        body: sales({ activateAt: '0000-01-01T00:00:00Z' }),
+        status: 422,
+        path422: 'activateAt',
+      },
+      {
+        as: salesperson,
+        path: '/orders',
+        body: sales({ activateAt: '0001-01-01T00:00:00+14:00' }),
+        status: 422,
+        path422: 'activateAt',
+      },
+      {
+        as: salesperson,
+        path: '/orders',
+        body: sales({ expiresAt: '0000-12-31T23:59:59Z' }),
+        status: 422,
+        path422: 'expiresAt',
+      },
+      {
+        as: client,
+        path: `/orders/${pendingOrder}/actions/pay`,
+        body: { amountCents: 2 ** 31, reference: marker },
+        status: 422,
+        path422: 'amountCents',
+      },
+      {
+        as: client,
+        path: `/orders/${pendingOrder}/actions/pay`,
+        body: { amountCents: Number.MAX_SAFE_INTEGER, reference: marker },
+        status: 422,
+        path422: 'amountCents',
+      },
+    ];
+    const queries = [
+      '/orders?from=0000-01-01T00:00:00Z',
+      '/orders?to=0001-01-01T00:00:00%2B14:00',
+      '/orders?from=2026-01-01T00:00:00Z&to=0000-12-31T00:00:00Z',
+      ...['/orders', '/listings'].flatMap((list) => [
+        `${list}?cursor=${cursorOf(['2026-01-01T00:00:00.000Z', 'a\u0000b'])}`,
+        `${list}?cursor=${cursorOf(['-100000-01-01T00:00:00Z', 'order-1'])}`,
+        `${list}?cursor=${cursorOf(['0000-06-01T00:00:00.000Z', 'order-1'])}`,
+        `${list}?cursor=${cursorOf(['2026-01-01', 'order-1'])}`,
+      ]),
+    ];
+    const snapshot = async () => ({
+      rows: await rowsWeCouldTouch(),
+      sales: await t.prisma.order.count({ where: { salespersonId: salesperson.subjectId } }),
+      keys: await t.prisma.idempotencyKey.count({
+        where: { principal: { subjectId: salesperson.subjectId } },
+      }),
+    });
+    const before = await snapshot();
+    const viewBefore = await t.status(pendingOrder);
+
+    for (const c of cases) {
+      // With a key, an accepted order would leave its key row behind at once.
+      const res = await request(t.app)
+        .post(c.path)
+        .set(c.as.auth)
+        .set('Idempotency-Key', t.id('k'))
+        .send(c.body);
+      expect([c.path, c.body, res.status]).toEqual([c.path, c.body, c.status]);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.status).toBe(c.status);
+      expect(res.body.issues.map((i: { path: string }) => i.path)).toContain(c.path422);
+    }
+    for (const path of queries) {
+      const res = await request(t.app).get(path).set(client.auth);
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.status).toBe(400);
+    }
+    // The bounds themselves are storable and accepted.
+    for (const path of [
+      '/orders?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59.999Z',
+      `/orders?cursor=${cursorOf(['0001-01-01T00:00:00.000Z', 'order-1'])}`,
+      `/listings?cursor=${cursorOf(['9999-12-31T23:59:59.999Z', 'listing-1'])}`,
+    ]) {
+      await request(t.app).get(path).set(client.auth).expect(200);
+    }
+
+    expect(await snapshot()).toEqual(before);
+    const viewAfter = await t.status(pendingOrder);
+    expect(viewAfter.transitions).toEqual(viewBefore.transitions);
+    expect(viewAfter.status).toBe('pending');
+  });
+});

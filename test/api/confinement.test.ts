@@ -1,6 +1,7 @@
 // Every actor is confined to its own orders: for every role, every order it is not a party to is
-// 404 (details, lists and every action), and every action its role may never take, or may not take
-// in the order's status, is 403 or 409 (or 422 for bad fields), with no change to the order.
+// 404 (details, lists and every action; an online listing it may see is 403 for every action),
+// and every action its role may never take, or may not take in the order's status, is 403 or 409
+// (or 422 for bad fields), with no change to the order.
 import request from 'supertest';
 import {
   allowedActions,
@@ -67,6 +68,16 @@ function orderTarget(name: string, id: string, lifecycle: AnyLifecycle): Target 
   };
 }
 
+function listingTarget(name: string, id: string): Target {
+  return {
+    name,
+    path: `/listings/${id}`,
+    lifecycle: serviceListingLifecycle as unknown as AnyLifecycle,
+    view: () => t.env.client.workflow.getHandle(listingWorkflowId(id)).query<OrderView>('status'),
+    rows: () => t.prisma.serviceListing.findUnique({ where: { id } }),
+  };
+}
+
 beforeAll(async () => {
   t = await startApiTestEnv();
   for (const role of partyRoles) {
@@ -110,13 +121,8 @@ beforeAll(async () => {
     orderTarget('service new_order', service, serviceOrderLifecycle as unknown as AnyLifecycle),
     orderTarget('sales draft', draft, salesLc),
     orderTarget('sales awaiting_customer_approval', awaiting, salesLc),
-    {
-      name: 'listing draft',
-      path: `/listings/${listing}`,
-      lifecycle: serviceListingLifecycle as unknown as AnyLifecycle,
-      view: () => t.env.client.workflow.getHandle(listingWorkflowId(listing)).query<OrderView>('status'),
-      rows: () => t.prisma.serviceListing.findUnique({ where: { id: listing } }),
-    },
+    listingTarget('listing draft', listing),
+    listingTarget('listing online', online),
   );
   // Settled: every order's projection has caught up with its workflow before the checks start.
   for (const target of targets) {
@@ -157,8 +163,26 @@ describe('foreign orders are 404 for every role', () => {
     const caller = callers[name]!;
     for (const target of targets) {
       const view = await target.view();
-      const isListingVisible = target.path.startsWith('/listings') && view.status === 'online';
-      if (isPartyTo(actorOf(caller), view.parties) || isListingVisible) continue;
+      if (isPartyTo(actorOf(caller), view.parties)) continue;
+      // Online listings are public to every role but ISVs (who see their own): visible, so no
+      // 404, but the role may never act on another's listing (403).
+      const isListingVisible =
+        target.path.startsWith('/listings') && view.status === 'online' && caller.role !== 'isv';
+      if (isListingVisible) {
+        await unchanged(target, async () => {
+          await api().get(target.path).set(caller.auth).expect(200);
+          for (const action of allActionNames) {
+            const res = await api()
+              .post(`${target.path}/actions/${encodeURIComponent(action)}`)
+              .set(caller.auth)
+              .send({ reason: 'r' });
+            expect([target.name, action, res.status]).toEqual([target.name, action, 403]);
+            expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+            expect(res.body).toMatchObject({ status: 403, code: 'role_not_allowed', role: caller.role });
+          }
+        });
+        continue;
+      }
       await unchanged(target, async () => {
         const get = await api().get(target.path).set(caller.auth);
         expect([target.name, get.status]).toEqual([target.name, 404]);

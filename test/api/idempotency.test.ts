@@ -56,6 +56,49 @@ it('a retry with the same key and body returns the same order; another body is 4
   expect(await t.prisma.idempotencyKey.count({ where: { key } })).toBe(1);
 });
 
+it('a completed key is replayed even once the catalog would refuse the order', async () => {
+  const client = await t.caller('client');
+  const product = await t.product();
+  const key = t.id('key');
+  const body = { kind: 'checkout', items: [{ productId: product }] };
+  const first = await post(client.auth, key, body);
+  expect(first.status).toBe(201);
+  await t.prisma.product.update({ where: { id: product }, data: { active: false } });
+  const stored = await t.prisma.idempotencyKey.findMany({ where: { key } });
+  // The retry gets the stored answer, not a new check against the catalog.
+  const again = await post(client.auth, key, body);
+  expect(again.status).toBe(201);
+  expect(again.body).toEqual(first.body);
+  // A new request for the same body is refused now: a problem, and no key or order left behind.
+  const fresh = await post(client.auth, t.id('key'), body);
+  expect(fresh.status).toBe(422);
+  expect(fresh.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(fresh.body).toMatchObject({ status: 422, issues: [{ path: 'items.0.productId' }] });
+  expect(await t.prisma.idempotencyKey.findMany({ where: { key } })).toEqual(stored);
+  expect(await t.prisma.idempotencyKey.count({ where: { principal: { subjectId: client.subjectId } } })).toBe(
+    1,
+  );
+  expect(await ordersOf(client.subjectId, 1)).toBe(1);
+});
+
+it('a key used with another body is refused before the order is checked again', async () => {
+  const client = await t.caller('client');
+  const product = await t.product();
+  const key = t.id('key');
+  expect((await post(client.auth, key, { kind: 'checkout', items: [{ productId: product }] })).status).toBe(
+    201,
+  );
+  await t.prisma.product.update({ where: { id: product }, data: { active: false } });
+  const other = await post(client.auth, key, {
+    kind: 'checkout',
+    items: [{ productId: product, quantity: 2 }],
+  });
+  expect(other.status).toBe(422);
+  expect(other.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(other.body).toMatchObject({ status: 422, idempotencyKey: key });
+  expect(await ordersOf(client.subjectId, 1)).toBe(1);
+});
+
 it('concurrent duplicates create one order', async () => {
   const client = await t.caller('client');
   const product = await t.product();

@@ -2,8 +2,13 @@
 // checkout, the three order lifecycles to their end (with time skipped on the test server), lists
 // with filters and cursors, details with history, health and the OpenAPI document.
 import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Client } from '@temporalio/client';
+import pino from 'pino';
 import request from 'supertest';
+import { createApp } from '../../api/app';
 import { ensureBootstrapAdmin } from '../../api/auth/keys';
+import type { PrismaClient } from '../../generated/prisma/client';
 import type { OrderResource } from '../../api/orders/order-model';
 import { eventually, startApiTestEnv, type ApiTestEnv, type Caller } from './support';
 
@@ -447,5 +452,84 @@ describe('service endpoints', () => {
     const missing = await api().get('/nowhere').expect(404);
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(missing.body).toMatchObject({ status: 404, title: 'Not Found' });
+  });
+});
+
+describe('failing dependencies', () => {
+  // What a driver's error may carry: a host, a user. It belongs in the log, not in an answer.
+  const secret = 'connect ECONNREFUSED 10.9.8.7:7233 user=orders_admin';
+  const fail = () => Promise.reject(new Error(secret));
+  const temporal = {
+    withDeadline: (_deadline: number, run: () => Promise<unknown>) => run(),
+    workflow: { getHandle: () => ({ query: fail, signal: fail }), start: fail },
+    workflowService: { getSystemInfo: fail },
+  } as unknown as Client;
+
+  /** The API on these dependencies, with its log captured. */
+  function appOn(prisma: PrismaClient) {
+    const log = { text: '' };
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        log.text += chunk.toString();
+        done();
+      },
+    });
+    const app = createApp({
+      prisma,
+      temporal,
+      config: { ORDERS_TASK_QUEUE: 'orders', PROVISIONING_TASK_QUEUE: 'provisioning' },
+      logger: pino({ level: 'info' }, sink),
+    });
+    return { app, log };
+  }
+
+  it('an unreachable workflow service is a 503 with a generic detail; the cause is logged', async () => {
+    const client = await t.caller('client');
+    const product = await t.product();
+    const created = await api()
+      .post('/orders')
+      .set(client.auth)
+      .send({ kind: 'checkout', items: [{ productId: product }] })
+      .expect(201);
+    const id = created.body.id as string;
+    await eventually(
+      () => t.prisma.auditEntry.count({ where: { orderId: id } }),
+      (n) => n >= 1,
+    );
+    const rows = () =>
+      t.prisma.order.findUnique({ where: { id }, include: { invoice: true, auditEntries: true } });
+    const before = { view: await t.status(id), rows: await rows() };
+    const { app, log } = appOn(t.prisma);
+    const res = await request(app).post(`/orders/${id}/actions/cancel`).set(client.auth).send({});
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 503, title: 'Service Unavailable' });
+    expect(res.text).not.toContain('10.9.8.7');
+    expect(res.text).not.toContain('orders_admin');
+    expect(log.text).toContain(secret);
+    expect({ view: await t.status(id), rows: await rows() }).toEqual(before);
+  });
+
+  it('/health/ready says which dependency failed, not how; the errors are logged', async () => {
+    const prisma = { $queryRaw: fail } as unknown as PrismaClient;
+    const { app, log } = appOn(prisma);
+    const res = await request(app).get('/health/ready');
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      status: 503,
+      checks: { database: { ok: false }, temporal: { ok: false } },
+    });
+    expect(res.text).not.toContain('10.9.8.7');
+    expect(res.text).not.toContain('orders_admin');
+    const logged = log.text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { dependency?: string; err?: { message: string } })
+      .filter((line) => line.dependency);
+    expect(logged.map((line) => [line.dependency, line.err?.message]).sort()).toEqual([
+      ['database', secret],
+      ['temporal', secret],
+    ]);
   });
 });

@@ -59,6 +59,9 @@ describe('CheckoutState', () => {
     expect(
       () => new CheckoutState({ ...input(), settings: { ...input().settings, invoiceDueDays: -1 } }, T0),
     ).toThrow(/invoiceDueDays/);
+    // Every amount column is an int4: a larger total would be refused by the projection forever.
+    const huge = input().items.map((item) => ({ ...item, unitPriceCents: 2_000_000_000 }));
+    expect(() => new CheckoutState({ ...input(), items: huge }, T0)).toThrow(/order total must be at most/);
   });
 
   it('pay marks the invoice paid (order stays pending); auto_approve then creates one service per item', () => {

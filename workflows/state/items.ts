@@ -1,4 +1,5 @@
 import type { OrderItemInput } from '../contract';
+import { MAX_CENTS } from '../../domain';
 import { requireInput } from './base';
 
 export function validateItems(items: readonly OrderItemInput[] | undefined): void {
@@ -26,6 +27,10 @@ export function validateItems(items: readonly OrderItemInput[] | undefined): voi
       `${where}.unitPriceCents must be a whole number of cents >= 0`,
     );
   }
+  requireInput(
+    totalCents(items as readonly OrderItemInput[]) <= MAX_CENTS,
+    `the order total must be at most ${MAX_CENTS} cents`,
+  );
 }
 
 export function totalCents(items: readonly OrderItemInput[]): number {

@@ -1,4 +1,5 @@
 import {
+  isStorableTime,
   OFFER_EXPIRED_REASON,
   salesApprovalRouteByAction,
   salesOrderLifecycle,
@@ -38,8 +39,8 @@ export interface CarriedSalesOrder extends CarriedOrder<SalesOrder> {
 const optionalInstant = (value: string | null | undefined, what: string): void => {
   if (value == null) return;
   requireInput(
-    typeof value === 'string' && !Number.isNaN(Date.parse(value)),
-    `${what} must be an ISO instant`,
+    typeof value === 'string' && isStorableTime(Date.parse(value)),
+    `${what} must be an ISO instant between years 0001 and 9999`,
   );
 };
 
