@@ -41,11 +41,24 @@ const schema = z.object({
   WORKFLOW_TASK_CONCURRENCY: z.coerce.number().int().min(2).default(40),
   /** How long a stopping worker lets running activities finish before cancelling them. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * How long after the stop request a worker gives up on activities that ignore the cancellation
+   * and stops anyway (the SDK's shutdownForceTime); above the grace time. Default: grace + 10 s.
+   */
+  WORKER_SHUTDOWN_FORCE_MS: z.coerce.number().int().min(1).optional(),
   /** Comma-separated product ids the simulated panel refuses (failure injection). */
   PROVISIONER_FAIL_PRODUCTS: z.string().default(''),
   /** Simulated panel latency per call, in milliseconds. */
   PROVISIONER_LATENCY_MS: z.coerce.number().int().min(0).default(0),
-  SMTP_URL: z.string().url().optional(),
+  // Checked by scheme and host: a bare `host:port` parses as a URL of scheme `host:` and
+  // nodemailer would then read a mangled host out of it.
+  SMTP_URL: z
+    .string()
+    .refine(
+      isSmtpUrl,
+      'must be an smtp:// or smtps:// URL with a host, e.g. smtp://user:password@mail.example.com:587',
+    )
+    .optional(),
   MAIL_FROM: z.string().min(3).default('Orders <orders@localhost>'),
   OUTBOX_DIR: z.string().min(1).optional(),
   /** Recipient of the admin notices (`{ admins: true }`). */
@@ -54,7 +67,14 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof schema> & { outboxDir: string };
+/**
+ * Shutdown force time when WORKER_SHUTDOWN_FORCE_MS is unset: this long after the grace time,
+ * enough for cancelled activities to settle and, with the default grace, under the compose
+ * worker's stop_grace_period (45 s), so the process exits before it is killed.
+ */
+export const DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS = 10_000;
+
+export type Config = z.infer<typeof schema> & { outboxDir: string; WORKER_SHUTDOWN_FORCE_MS: number };
 
 export class ConfigError extends Error {}
 
@@ -67,5 +87,58 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  return { ...c, outboxDir: c.OUTBOX_DIR ?? path.join(c.DATA_DIR, 'outbox') };
+  const contradictions = crossChecks(c);
+  if (contradictions.length > 0) {
+    throw new ConfigError(`invalid configuration:\n${contradictions.map((line) => `  ${line}`).join('\n')}`);
+  }
+  return {
+    ...c,
+    WORKER_SHUTDOWN_FORCE_MS:
+      c.WORKER_SHUTDOWN_FORCE_MS ?? c.WORKER_SHUTDOWN_GRACE_MS + DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS,
+    outboxDir: c.OUTBOX_DIR ?? path.join(c.DATA_DIR, 'outbox'),
+  };
+}
+
+/** Settings each valid alone but not together, as `VARIABLE: why` lines. */
+function crossChecks(c: z.infer<typeof schema>): string[] {
+  const lines: string[] = [];
+  if (c.ORDERS_TASK_QUEUE === c.PROVISIONING_TASK_QUEUE) {
+    // Two workers with different activities on one queue would each get the other's tasks.
+    lines.push(
+      `PROVISIONING_TASK_QUEUE: must differ from ORDERS_TASK_QUEUE (both are "${c.ORDERS_TASK_QUEUE}")`,
+    );
+  }
+  if (c.TEMPORAL_TLS === false && c.TEMPORAL_API_KEY !== undefined) {
+    lines.push('TEMPORAL_TLS: is false but TEMPORAL_API_KEY is set, and an API key is only sent over TLS');
+  }
+  if (c.TEMPORAL_TLS === false) {
+    const tlsPaths = [
+      'TEMPORAL_TLS_CERT_PATH',
+      'TEMPORAL_TLS_KEY_PATH',
+      'TEMPORAL_TLS_CA_PATH',
+      'TEMPORAL_TLS_SERVER_NAME',
+    ] as const;
+    const given = tlsPaths.filter((name) => c[name] !== undefined);
+    if (given.length > 0) {
+      lines.push(
+        `TEMPORAL_TLS: is false but ${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} set: unset one or the other`,
+      );
+    }
+  }
+  if (c.WORKER_SHUTDOWN_FORCE_MS !== undefined && c.WORKER_SHUTDOWN_FORCE_MS <= c.WORKER_SHUTDOWN_GRACE_MS) {
+    lines.push(
+      `WORKER_SHUTDOWN_FORCE_MS: must be greater than WORKER_SHUTDOWN_GRACE_MS (${c.WORKER_SHUTDOWN_GRACE_MS}), ` +
+        'or running activities never get their grace time',
+    );
+  }
+  return lines;
+}
+
+function isSmtpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }

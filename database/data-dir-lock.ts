@@ -5,23 +5,38 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** Lock files this process holds (so a second open of the same folder here is still refused). */
+const held = new Set<string>();
+
 export function lockDataDir(dir: string): () => void {
   const file = `${path.resolve(dir)}.lock`;
   for (;;) {
+    if (held.has(file)) throw inUse(dir, process.pid);
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => rmSync(file, { force: true });
+      held.add(file);
+      return () => {
+        held.delete(file);
+        rmSync(file, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = Number(readFileSync(file, 'utf8').trim());
-    if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
-      throw new Error(
-        `the embedded Postgres in ${dir} is in use by process ${owner}; stop it, or set DATABASE_URL to use a server`,
-      );
+    // Our own pid in a lock this process does not hold was written by an earlier process that
+    // died without removing it (SIGKILL, OOM) and had the same pid: usual after a container
+    // restart, where the entry point is pid 1 again. It is stale, like any dead owner's.
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
+      throw inUse(dir, owner);
     }
     rmSync(file, { force: true });
   }
+}
+
+function inUse(dir: string, owner: number): Error {
+  return new Error(
+    `the embedded Postgres in ${dir} is in use by process ${owner}; stop it, or set DATABASE_URL to use a server`,
+  );
 }
 
 function isRunning(pid: number): boolean {

@@ -1,6 +1,7 @@
 // The one way the application builds a Prisma client: the `prisma-client` generator's output
 // over @prisma/adapter-pg, for a real server and the embedded one alike.
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { PoolConfig } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { isEmbeddedUrl } from './embedded-postgres';
 
@@ -15,21 +16,32 @@ const EMBEDDED_POOL = { max: 1, idleTimeoutMillis: 100 };
 
 /**
  * A Prisma client for url. A `schema` parameter (Prisma's URL convention) selects the Postgres
- * schema the tables live in.
+ * schema the tables live in: Prisma qualifies its model queries with it, and every pooled
+ * connection gets it as its search_path, so raw statements (unqualified table names) reach the
+ * same tables as the migrations, which also SET search_path.
  */
 export function createPrismaClient(url: string): PrismaClient {
   if (!url) throw new Error('createPrismaClient: a connection string is required');
   const parsed = new URL(url);
-  const schema = parsed.searchParams.get('schema') ?? undefined;
+  const schema = parsed.searchParams.get('schema') || undefined;
   parsed.searchParams.delete('schema');
-  const pool = isEmbeddedUrl(url) ? EMBEDDED_POOL : {};
-  const adapter = new PrismaPg(
-    { connectionString: parsed.toString(), ...pool },
-    schema ? { schema } : undefined,
-  );
+  const pool: PoolConfig = {
+    connectionString: parsed.toString(),
+    ...(isEmbeddedUrl(url) ? EMBEDDED_POOL : {}),
+    // A SET when the pool opens a connection rather than a startup `options` parameter: the
+    // embedded server (PGlite behind pglite-socket) ignores startup options. pg-pool awaits the
+    // hook before handing the connection out, and discards the connection if it fails.
+    ...(schema ? { onConnect: (client) => client.query(searchPathStatement(schema)) } : {}),
+  };
+  const adapter = new PrismaPg(pool, schema ? { schema } : undefined);
   // Against the embedded server a transaction may first wait for another client's session to
   // end, so allow it longer than Prisma's default 2 s to start.
   return new PrismaClient(
     isEmbeddedUrl(url) ? { adapter, transactionOptions: { maxWait: 60_000 } } : { adapter },
   );
+}
+
+/** `SET search_path` to schema alone, quoted as an identifier (any name, case kept). */
+export function searchPathStatement(schema: string): string {
+  return `SET search_path TO "${schema.replace(/"/g, '""')}"`;
 }

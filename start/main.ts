@@ -6,7 +6,8 @@
 //   4. the workers of the orders and provisioning queues;
 //   5. the API on PORT.
 // (In that order, so nothing is served before what it needs is up.)
-// SIGINT/SIGTERM stop them in reverse order and exit 0; a second signal exits 130 at once.
+// SIGINT/SIGTERM stop them in reverse order and exit 0; a second signal exits 130 at once. A
+// signal during the start ends it at its next step (what was started is stopped, exit 0).
 // The compose stack's API container runs the `api` part alone (start/api.ts): real Temporal and
 // Postgres, no worker, no migration (a job does it) and no demo data.
 // Anything that prevents the start (configuration, a port in use, an unreachable service) is
@@ -77,29 +78,40 @@ export async function main(env: NodeJS.ProcessEnv = process.env, mode: StartMode
     log.info({ signal }, 'stopping');
     requestStop({ kind: 'signal', signal });
   };
+  // Before the start: it takes seconds (the workflow bundle), and a signal's default action
+  // would end the process with the embedded database open.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-
   try {
-    await startAll(config, mode, log, stack, requestStop);
-  } catch (error) {
-    await stack.unwind();
-    return fail(oneLine((error as Error).message));
-  }
+    try {
+      await startAll(config, mode, log, stack, requestStop, () => stopping);
+    } catch (error) {
+      await stack.unwind();
+      if (error instanceof StoppedDuringStartup) {
+        log.info('stopped during startup');
+        return 0;
+      }
+      return fail(oneLine((error as Error).message));
+    }
 
-  const reason = await stopped;
-  stopping = true;
-  const clean = await stack.unwind();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  if (reason.kind === 'failure') {
-    return fail(
-      `stopped after a failure: ${oneLine(String((reason.error as Error)?.message ?? reason.error))}`,
-    );
+    const reason = await stopped;
+    stopping = true;
+    const clean = await stack.unwind();
+    if (reason.kind === 'failure') {
+      return fail(
+        `stopped after a failure: ${oneLine(String((reason.error as Error)?.message ?? reason.error))}`,
+      );
+    }
+    log.info({ clean }, 'stopped');
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  log.info({ clean }, 'stopped');
-  return 0;
 }
+
+/** A stop requested (signal) while starting: not a failure. */
+class StoppedDuringStartup extends Error {}
 
 /** A step of the start that failed, named for the one-line message. */
 class StartError extends Error {}
@@ -119,7 +131,12 @@ async function startAll(
   log: Logger,
   stack: ShutdownStack,
   requestStop: (reason: StopReason) => void,
+  stopRequested: () => boolean,
 ): Promise<void> {
+  // Between the steps below: a signal ends the start there (the caller stops what was started).
+  const stopIfRequested = (): void => {
+    if (stopRequested()) throw new StoppedDuringStartup();
+  };
   const all = mode === 'all';
   const embeddedTemporal = all && !config.TEMPORAL_ADDRESS;
   await assertPortFree(config.PORT, undefined, 'PORT');
@@ -140,6 +157,7 @@ async function startAll(
   const effective: Config = { ...config, TEMPORAL_ADDRESS: endpoint.address };
 
   // 2. Postgres
+  stopIfRequested();
   const db = await step('cannot open the database', () =>
     openDatabase({ url: config.DATABASE_URL, dataDir: `${config.DATA_DIR}/pg` }),
   );
@@ -152,17 +170,21 @@ async function startAll(
   stack.push('prisma', () => prisma.$disconnect());
 
   // 3. first-run data
+  stopIfRequested();
   const demoKeys = await step('cannot seed the database', () => seed(prisma, config, mode, log));
 
   // 4. the API's client; on a real Temporal, the search attributes before any workflow runs
+  stopIfRequested();
   const temporal: Client = await step('cannot connect the API to Temporal', () => connectClient(effective));
   stack.push('temporal client', () => temporal.connection.close());
   if (!endpoint.embedded) await ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE, log);
 
   // 5. workers
+  stopIfRequested();
   if (all) await startWorkers(effective, prisma, log, stack, requestStop);
 
   // 6. API
+  stopIfRequested();
   const api = await step('cannot start the API', () =>
     startApiServer({
       prisma,
@@ -218,7 +240,9 @@ async function startWorkers(
   );
   stack.push('workers', async () => {
     for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
+    // Reported as a failed stop step, e.g. activities still running at WORKER_SHUTDOWN_FORCE_MS.
+    const failed = (await running).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   });
 }
 

@@ -1,11 +1,14 @@
 // `npm run worker`: the worker process. Connects to Temporal first (so a wrong address fails in
 // a second with one clear line, before any database work), then opens the database, builds the
 // activities and runs the workers of WORKER_TASK_QUEUES until SIGTERM or SIGINT, when it stops
-// polling, lets running activities finish (WORKER_SHUTDOWN_GRACE_MS) and exits 0.
+// polling, lets running activities finish (WORKER_SHUTDOWN_GRACE_MS) and exits 0. Activities still
+// running at WORKER_SHUTDOWN_FORCE_MS are abandoned: the process closes the database and exits 1.
+// A signal during startup stops it at the next step (or, once the workers exist, right after
+// they start), closing what was opened, and exits 0.
 //
-// Exit codes: 0 after a graceful stop, 1 when it cannot start (configuration, Temporal, database)
-// or a worker fails, 130 on a second signal during shutdown.
-import type { NativeConnection } from '@temporalio/worker';
+// Exit codes: 0 after a graceful stop, 1 when it cannot start (configuration, Temporal, database),
+// a worker fails or the stop was forced, 130 on a second signal during shutdown.
+import { GracefulShutdownPeriodExpiredError, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { activitiesFromConfig } from '../activities';
 import { loadConfig, type Config } from '../config';
@@ -19,6 +22,9 @@ import { createWorkers, type QueueWorker } from './workers';
 
 /** A failure to start, reported as one line on stderr. */
 class StartupError extends Error {}
+
+/** A stop requested (signal) while starting: not a failure. */
+class StoppedDuringStartup extends Error {}
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let config: Config;
@@ -37,21 +43,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     }
   };
 
-  let workers: QueueWorker[];
-  try {
-    installRuntime(log);
-    const connection = await connectToTemporal(config).catch((error: unknown) => {
-      throw new StartupError((error as Error).message);
-    });
-    cleanups.push(() => connection.close());
-    workers = await startWorkers(config, connection, log, cleanups);
-  } catch (error) {
-    await cleanup();
-    const message =
-      error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`;
-    return fail(`worker: ${oneLine(message)}`);
-  }
-
+  let workers: QueueWorker[] = [];
   let stoppingSince: number | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stoppingSince !== undefined) {
@@ -62,32 +54,88 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       process.exit(130);
     }
     stoppingSince = Date.now();
-    log.info({ signal, graceMs: config.WORKER_SHUTDOWN_GRACE_MS }, 'stopping: finishing running activities');
+    if (workers.length === 0) {
+      log.info({ signal }, 'stopping: during startup, at its next step');
+      return;
+    }
+    log.info(
+      { signal, graceMs: config.WORKER_SHUTDOWN_GRACE_MS, forceMs: config.WORKER_SHUTDOWN_FORCE_MS },
+      'stopping: finishing running activities',
+    );
     for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
+  // Installed before anything starts: startup takes seconds (the workflow bundle), and a signal's
+  // default action then would end the process with the embedded database open.
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-
-  const results = await Promise.allSettled(
-    workers.map(async ({ worker }) => {
-      try {
-        await worker.run();
-      } finally {
-        // One worker failing stops the others: the process is restarted as a whole.
-        for (const other of workers) if (other.worker.getState() === 'RUNNING') other.worker.shutdown();
+  try {
+    const stopIfRequested = (): void => {
+      if (stoppingSince !== undefined) throw new StoppedDuringStartup();
+    };
+    try {
+      installRuntime(log);
+      const connection = await connectToTemporal(config).catch((error: unknown) => {
+        throw new StartupError((error as Error).message);
+      });
+      cleanups.push(() => connection.close());
+      workers = await startWorkers(config, connection, log, cleanups, stopIfRequested);
+    } catch (error) {
+      await cleanup();
+      if (error instanceof StoppedDuringStartup) {
+        log.info('stopped during startup');
+        return 0;
       }
-    }),
-  );
-  process.off('SIGTERM', onSignal);
-  process.off('SIGINT', onSignal);
-  await cleanup();
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    log.error({ err: failed.reason }, 'worker failed');
-    return fail(`worker: failed: ${oneLine(String((failed.reason as Error)?.message ?? failed.reason))}`);
+      const message =
+        error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`;
+      return fail(`worker: ${oneLine(message)}`);
+    }
+
+    const running = Promise.allSettled(
+      workers.map(async ({ worker }) => {
+        try {
+          await worker.run();
+        } finally {
+          // One worker failing stops the others: the process is restarted as a whole.
+          for (const other of workers) if (other.worker.getState() === 'RUNNING') other.worker.shutdown();
+        }
+      }),
+    );
+    // A signal while the workers were being created: they are running now (run() sets that
+    // before its first await), so they can be stopped the ordinary way.
+    if (stoppingSince !== undefined) {
+      log.info('stopping: requested during startup');
+      for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+    const results = await running;
+    await cleanup();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const reason = failed && oneLine(String((failed.reason as Error)?.message ?? failed.reason));
+    // The SDK's GracefulShutdownPeriodExpiredError is often replaced by the error of its own
+    // clean-up ("Worker still in use"), so a failure once the force time has passed counts too.
+    const forced =
+      failed !== undefined &&
+      stoppingSince !== undefined &&
+      (failed.reason instanceof GracefulShutdownPeriodExpiredError ||
+        Date.now() - stoppingSince >= config.WORKER_SHUTDOWN_FORCE_MS);
+    if (forced) {
+      log.error(
+        { err: failed.reason, forceMs: config.WORKER_SHUTDOWN_FORCE_MS },
+        'stopped with activities still running: they ignored the cancellation',
+      );
+      return fail(
+        `worker: stopped with activities still running after WORKER_SHUTDOWN_FORCE_MS=${config.WORKER_SHUTDOWN_FORCE_MS} (${reason})`,
+      );
+    }
+    if (failed) {
+      log.error({ err: failed.reason }, 'worker failed');
+      return fail(`worker: failed: ${reason}`);
+    }
+    log.info('stopped');
+    return 0;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   }
-  log.info('stopped');
-  return 0;
 }
 
 async function startWorkers(
@@ -95,6 +143,7 @@ async function startWorkers(
   connection: NativeConnection,
   log: Logger,
   cleanups: (() => Promise<unknown> | unknown)[],
+  stopIfRequested: () => void,
 ): Promise<QueueWorker[]> {
   let db: Database;
   try {
@@ -103,16 +152,21 @@ async function startWorkers(
     throw new StartupError(`cannot open the database: ${(error as Error).message}`);
   }
   cleanups.push(() => db.close());
+  stopIfRequested();
   try {
     // Idempotent and locked: safe when the API process migrates at the same time.
     await migrate(db.url, { log: (message) => log.info(message) });
   } catch (error) {
     throw new StartupError(`cannot migrate the database: ${(error as Error).message}`);
   }
+  stopIfRequested();
   const prisma = createPrismaClient(db.url);
   cleanups.push(() => prisma.$disconnect());
   const { activities, mailer } = activitiesFromConfig(config, prisma, log);
   cleanups.push(() => mailer.close());
+  // Not interrupted once begun (bundling the workflows): a stop requested meanwhile is honoured
+  // by the caller once the workers run.
+  log.info('creating workers (the orders worker bundles the workflows first)');
   const workers = await createWorkers({ connection, config, activities, log });
   log.info(
     {

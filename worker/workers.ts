@@ -5,7 +5,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Activities } from '../activities';
-import { ConfigError, type Config } from '../config';
+import { ConfigError, DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS, type Config } from '../config';
 import { defaultWorkflowSource, type WorkflowSource } from './workflow-source';
 
 export type QueueRole = 'orders' | 'provisioning';
@@ -21,7 +21,13 @@ export type WorkersConfig = Pick<
 > &
   // Optional, so callers that build a WorkersConfig by hand keep compiling; loadConfig sets them.
   Partial<
-    Pick<Config, 'ORDERS_ACTIVITY_CONCURRENCY' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKFLOW_TASK_CONCURRENCY'>
+    Pick<
+      Config,
+      | 'ORDERS_ACTIVITY_CONCURRENCY'
+      | 'WORKER_MAX_CACHED_WORKFLOWS'
+      | 'WORKFLOW_TASK_CONCURRENCY'
+      | 'WORKER_SHUTDOWN_FORCE_MS'
+    >
   >;
 
 export interface CreateWorkersOptions {
@@ -81,13 +87,28 @@ export function ordersWorkerLimits(
   };
 }
 
+/**
+ * How a worker stops (SIGTERM): running activities get the grace time to finish, then are
+ * cancelled; at the force time (counted from the stop request too) the worker stops even if some
+ * ignored the cancellation, so that run() settles and the process can close the database and exit
+ * instead of hanging on a stuck activity.
+ */
+export function shutdownTimes(
+  config: WorkersConfig,
+): Required<Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'>> {
+  const grace = config.WORKER_SHUTDOWN_GRACE_MS;
+  return {
+    shutdownGraceTime: grace,
+    shutdownForceTime: config.WORKER_SHUTDOWN_FORCE_MS ?? grace + DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS,
+  };
+}
+
 export async function createWorkers(options: CreateWorkersOptions): Promise<QueueWorker[]> {
   const { connection, config, activities, log } = options;
   const common = {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    // Running activities get this long to finish when the worker stops (SIGTERM).
-    shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
+    ...shutdownTimes(config),
   };
   const workers: QueueWorker[] = [];
   for (const role of selectQueueRoles(config)) {

@@ -1,6 +1,6 @@
 // One process per embedded data folder.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { lockDataDir } from '../../database/data-dir-lock';
@@ -26,5 +26,25 @@ describe('lockDataDir', () => {
     writeFileSync(`${dir}.lock`, exited.stdout);
     const release = lockDataDir(dir);
     release();
+  });
+
+  it('takes over a lock naming this process that this process does not hold (restart with the same pid)', () => {
+    // After a SIGKILL the restarted container's entry point often gets the dead one's pid again.
+    const dir = path.join(root, 'pg-c');
+    writeFileSync(`${dir}.lock`, String(process.pid));
+    const release = lockDataDir(dir);
+    expect(readFileSync(`${dir}.lock`, 'utf8')).toBe(String(process.pid));
+    // Taken over means held: a second open in this process is refused.
+    expect(() => lockDataDir(dir)).toThrow(new RegExp(`in use by process ${process.pid}`));
+    release();
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+  });
+
+  it('refuses a lock held by another process that is running', () => {
+    const dir = path.join(root, 'pg-d');
+    // The parent (jest, or the shell that started it) runs for as long as this test does.
+    writeFileSync(`${dir}.lock`, String(process.ppid));
+    expect(() => lockDataDir(dir)).toThrow(new RegExp(`in use by process ${process.ppid}`));
+    expect(readFileSync(`${dir}.lock`, 'utf8')).toBe(String(process.ppid));
   });
 });

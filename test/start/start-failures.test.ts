@@ -1,10 +1,10 @@
 // `npm start` that cannot start says why in one line on stderr and exits non-zero, before it
-// starts anything.
+// starts anything. One stopped while starting stops what it had started and exits 0.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, spawnStart } from './start-process';
+import { freePort, READY_LINE, spawnStart } from './start-process';
 
 async function occupy(port: number, host?: string): Promise<net.Server> {
   const server = net.createServer();
@@ -62,6 +62,30 @@ test('unreachable TEMPORAL_ADDRESS: one line naming the address, exit 1, data fo
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toContain(`cannot connect to Temporal at 127.0.0.1:${unused}`);
     // The embedded Postgres it had opened was closed again (its lock file is gone).
+    expect(existsSync(`${path.join(dataDir, 'pg')}.lock`)).toBe(false);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+test('SIGTERM while starting: stops at the next step, data folder released, exit 0', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'npm-start-stop-'));
+  try {
+    const p = spawnStart({
+      PORT: String(await freePort()),
+      TEMPORAL_PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+    });
+    p.ready.catch(() => undefined); // stopped before it is ready
+    // The database is open and migrated; seeding, the workers (bundling) and the API are to come.
+    while (!p.stdout().includes('"msg":"database ready"')) {
+      await new Promise((resolve) => p.child.stdout!.once('data', resolve));
+    }
+    p.signal('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.stdout()).toContain('"msg":"stopped during startup"');
+    expect(p.stdout()).not.toContain(READY_LINE);
     expect(existsSync(`${path.join(dataDir, 'pg')}.lock`)).toBe(false);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

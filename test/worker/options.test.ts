@@ -1,5 +1,5 @@
 // The worker's configuration as Temporal options: address, TLS and API key, queue selection, the
-// pino bridge for Temporal's logs.
+// pino bridge for Temporal's logs, shutdown times; and the settings loadConfig refuses.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig } from '../../config';
 import { connectionOptions, temporalAddress } from '../../worker/connection';
 import { PinoTemporalLogger } from '../../worker/runtime-logger';
-import { ordersWorkerLimits, selectQueueRoles } from '../../worker/workers';
+import { ordersWorkerLimits, selectQueueRoles, shutdownTimes } from '../../worker/workers';
 
 describe('connectionOptions', () => {
   let dir: string;
@@ -149,5 +149,110 @@ describe('ordersWorkerLimits', () => {
     expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
     expect(() => loadConfig({ ORDERS_ACTIVITY_CONCURRENCY: 'many' })).toThrow(/ORDERS_ACTIVITY_CONCURRENCY/);
     expect(() => loadConfig({ WORKFLOW_TASK_CONCURRENCY: '1' })).toThrow(/WORKFLOW_TASK_CONCURRENCY/);
+  });
+});
+
+describe('shutdownTimes', () => {
+  test('the force time defaults to 10 s after the grace time, whatever the grace time', () => {
+    expect(shutdownTimes(loadConfig({}))).toEqual({ shutdownGraceTime: 30_000, shutdownForceTime: 40_000 });
+    expect(shutdownTimes(loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '120000' }))).toEqual({
+      shutdownGraceTime: 120_000,
+      shutdownForceTime: 130_000,
+    });
+    expect(
+      shutdownTimes(loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '1000', WORKER_SHUTDOWN_FORCE_MS: '5000' })),
+    ).toEqual({ shutdownGraceTime: 1000, shutdownForceTime: 5000 });
+    // A hand-built WorkersConfig (tests) without the force time gets the same default.
+    expect(
+      shutdownTimes({
+        TEMPORAL_NAMESPACE: 'default',
+        ORDERS_TASK_QUEUE: 'orders',
+        PROVISIONING_TASK_QUEUE: 'provisioning',
+        WORKER_TASK_QUEUES: 'orders',
+        PROVISIONING_CONCURRENCY: 1,
+        WORKER_SHUTDOWN_GRACE_MS: 5000,
+      }).shutdownForceTime,
+    ).toBe(15_000);
+  });
+
+  test('a force time not above the grace time, or not a positive number, is refused', () => {
+    expect(() => loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '5000', WORKER_SHUTDOWN_FORCE_MS: '5000' })).toThrow(
+      /WORKER_SHUTDOWN_FORCE_MS: must be greater than WORKER_SHUTDOWN_GRACE_MS \(5000\)/,
+    );
+    expect(() => loadConfig({ WORKER_SHUTDOWN_FORCE_MS: '10000' })).toThrow(/WORKER_SHUTDOWN_FORCE_MS/);
+    expect(() => loadConfig({ WORKER_SHUTDOWN_FORCE_MS: '0' })).toThrow(/WORKER_SHUTDOWN_FORCE_MS/);
+    expect(() => loadConfig({ WORKER_SHUTDOWN_FORCE_MS: 'soon' })).toThrow(/WORKER_SHUTDOWN_FORCE_MS/);
+  });
+});
+
+describe('loadConfig refusals', () => {
+  test('SMTP_URL: smtp:// or smtps:// with a host only', () => {
+    expect(loadConfig({ SMTP_URL: 'smtp://user:secret@mail.example.com:587' }).SMTP_URL).toBe(
+      'smtp://user:secret@mail.example.com:587',
+    );
+    expect(loadConfig({ SMTP_URL: 'smtps://mail.example.com' }).SMTP_URL).toBe('smtps://mail.example.com');
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525?pool=true' }).SMTP_URL).toBeDefined();
+    for (const bad of [
+      'smtp.example.com:587', // a URL of scheme `smtp.example.com:`; nodemailer read host 0.0.2.75
+      'http://mail.example.com',
+      'mailto:orders@example.com',
+      'smtp:///no-host',
+      'mail.example.com',
+    ]) {
+      expect(() => loadConfig({ SMTP_URL: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ SMTP_URL: bad })).toThrow(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+    }
+  });
+
+  test('the orders and provisioning task queues must differ', () => {
+    expect(() => loadConfig({ ORDERS_TASK_QUEUE: 'jobs', PROVISIONING_TASK_QUEUE: 'jobs' })).toThrow(
+      /PROVISIONING_TASK_QUEUE: must differ from ORDERS_TASK_QUEUE \(both are "jobs"\)/,
+    );
+    // Against the other's default too.
+    expect(() => loadConfig({ ORDERS_TASK_QUEUE: 'provisioning' })).toThrow(ConfigError);
+    expect(loadConfig({ ORDERS_TASK_QUEUE: 'orders-eu', PROVISIONING_TASK_QUEUE: 'panel-eu' })).toMatchObject(
+      {
+        ORDERS_TASK_QUEUE: 'orders-eu',
+        PROVISIONING_TASK_QUEUE: 'panel-eu',
+      },
+    );
+  });
+
+  test('TEMPORAL_TLS=false with TLS files, a server name or an API key is a contradiction', () => {
+    expect(() =>
+      loadConfig({
+        TEMPORAL_TLS: 'false',
+        TEMPORAL_TLS_CERT_PATH: '/c.pem',
+        TEMPORAL_TLS_KEY_PATH: '/c.key',
+      }),
+    ).toThrow(/TEMPORAL_TLS: is false but TEMPORAL_TLS_CERT_PATH, TEMPORAL_TLS_KEY_PATH are set/);
+    expect(() => loadConfig({ TEMPORAL_TLS: 'off', TEMPORAL_TLS_CA_PATH: '/ca.pem' })).toThrow(
+      /TEMPORAL_TLS: is false but TEMPORAL_TLS_CA_PATH is set/,
+    );
+    expect(() => loadConfig({ TEMPORAL_TLS: '0', TEMPORAL_TLS_SERVER_NAME: 'orders.internal' })).toThrow(
+      /TEMPORAL_TLS_SERVER_NAME/,
+    );
+    expect(() => loadConfig({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'k' })).toThrow(
+      /TEMPORAL_TLS: is false but TEMPORAL_API_KEY is set/,
+    );
+    // Not contradictions: TLS off alone, TLS on with files, files alone (TLS implied).
+    expect(loadConfig({ TEMPORAL_TLS: 'false' }).TEMPORAL_TLS).toBe(false);
+    expect(loadConfig({ TEMPORAL_TLS: 'true', TEMPORAL_TLS_CA_PATH: '/ca.pem' }).TEMPORAL_TLS).toBe(true);
+    expect(loadConfig({ TEMPORAL_TLS_CA_PATH: '/ca.pem' }).TEMPORAL_TLS).toBeUndefined();
+  });
+
+  test('every contradiction is reported at once, one line each', () => {
+    expect(() =>
+      loadConfig({
+        ORDERS_TASK_QUEUE: 'q',
+        PROVISIONING_TASK_QUEUE: 'q',
+        TEMPORAL_TLS: 'false',
+        TEMPORAL_TLS_CA_PATH: '/ca.pem',
+      }),
+    ).toThrow(
+      'invalid configuration:\n' +
+        '  PROVISIONING_TASK_QUEUE: must differ from ORDERS_TASK_QUEUE (both are "q")\n' +
+        '  TEMPORAL_TLS: is false but TEMPORAL_TLS_CA_PATH is set: unset one or the other',
+    );
   });
 });

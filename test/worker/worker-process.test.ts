@@ -1,8 +1,10 @@
 // The real worker process (`npm run worker`) against the project's Temporal-compatible server and
 // the test database: a checkout order goes from payment to an active service with one panel
 // account and one welcome email; SIGTERM during provisioning lets the running CreateAccount
-// finish, and a replacement worker completes the order without a second account or email.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// finish, and a replacement worker completes the order without a second account or email. A
+// signal during startup stops it cleanly; an activity that ignores the cancellation does not keep
+// a stopping worker alive past WORKER_SHUTDOWN_FORCE_MS.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -86,6 +88,19 @@ async function startPaidOrder(input: CheckoutOrderInput) {
   return handle;
 }
 
+/** Resolves once a worker has started the order's CreateAccount attempt. */
+async function createAccountStarted(handle: Awaited<ReturnType<typeof startPaidOrder>>): Promise<void> {
+  const running = async () => {
+    const { raw } = await handle.describe();
+    return (raw.pendingActivities ?? []).some(
+      (a) =>
+        a.activityType?.name === 'createAccount' &&
+        a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+    );
+  };
+  while (!(await running())) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 const welcomeFiles = (orderId: string) =>
   readdirSync(outbox).filter((f) => f.startsWith(`_${orderId}.welcome`));
 
@@ -118,15 +133,7 @@ test('SIGTERM mid-provisioning finishes the running CreateAccount; a replacement
 
   // Wait until a worker has picked up the CreateAccount attempt (its panel call takes 3 s), then stop.
   const serviceId = `${input.orderId}-${input.items[0]!.id}`;
-  const createAccountRunning = async () => {
-    const { raw } = await handle.describe();
-    return (raw.pendingActivities ?? []).some(
-      (a) =>
-        a.activityType?.name === 'createAccount' &&
-        a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
-    );
-  };
-  while (!(await createAccountRunning())) await new Promise((resolve) => setTimeout(resolve, 50));
+  await createAccountStarted(handle);
   first.child.kill('SIGTERM');
   expect(await first.exited).toEqual({ code: 0, signal: null });
   // The running activity was allowed to finish: the panel account exists and is recorded.
@@ -140,4 +147,39 @@ test('SIGTERM mid-provisioning finishes the running CreateAccount; a replacement
   expect(welcomeFiles(input.orderId)).toHaveLength(1);
   second.child.kill('SIGTERM');
   expect((await second.exited).code).toBe(0);
+});
+
+test('SIGTERM during startup stops once the workers exist, closing the embedded database', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'orders-worker-data-'));
+  const lock = path.join(dataDir, 'pg.lock');
+  try {
+    // The embedded Postgres (no DATABASE_URL), so an unclean end would leave its lock behind.
+    const worker = startWorker({ DATABASE_URL: '', DATA_DIR: dataDir });
+    await logged(worker, 'creating workers (the orders worker bundles the workflows first)');
+    expect(existsSync(lock)).toBe(true);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    expect(worker.stdout()).toContain('"msg":"stopping: during startup, at its next step"');
+    expect(worker.stdout()).toContain('"msg":"stopped"');
+    expect(existsSync(lock)).toBe(false);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('an activity that ignores the cancellation does not keep a stopping worker past WORKER_SHUTDOWN_FORCE_MS', async () => {
+  // The simulated panel's latency is a plain timer: the activity never notices the cancellation.
+  const worker = startWorker({
+    PROVISIONER_LATENCY_MS: '600000',
+    WORKER_SHUTDOWN_GRACE_MS: '200',
+    WORKER_SHUTDOWN_FORCE_MS: '1000',
+  });
+  await logged(worker, 'worker started');
+  await createAccountStarted(await startPaidOrder(checkoutInput('stuck')));
+  worker.child.kill('SIGTERM');
+  expect(await worker.exited).toEqual({ code: 1, signal: null });
+  expect(worker.stderr()).toContain(
+    'worker: stopped with activities still running after WORKER_SHUTDOWN_FORCE_MS=1000',
+  );
+  expect(worker.stdout()).toContain('"msg":"stopped with activities still running');
 });
