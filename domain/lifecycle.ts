@@ -52,7 +52,7 @@ export interface FieldRule<O, F> {
   /** Says what the fields must satisfy, e.g. "the amount covers the invoice". Shown in docs. */
   readonly description: string;
   /** The issue when the fields break the rule, undefined when they satisfy it. */
-  check(context: { readonly order: O; readonly fields: F }): FieldIssue | undefined;
+  check(context: { readonly order: O; readonly fields: F; readonly now?: Date }): FieldIssue | undefined;
 }
 
 type TransitionFor<O extends OrderSnapshot, A extends string, F> = {
@@ -335,7 +335,7 @@ export function decide<O extends OrderSnapshot, Acts extends ActionTable, A exte
     );
   }
   const fields = parsed.data as z.output<Acts[A]['fields']>;
-  const broken = row.fieldRule?.check({ order, fields: fields as never });
+  const broken = row.fieldRule?.check({ order, fields: fields as never, now: options.now });
   if (broken) return invalid([broken]);
   const next = typeof row.to === 'string' ? row.to : row.to.resolve({ order, fields: fields as never });
   if (next == null || !targetStatuses(row).includes(next)) {

@@ -8,7 +8,7 @@ import {
   toTime,
   type Instant,
 } from './fields';
-import { defineLifecycle, type Guard } from './lifecycle';
+import { defineLifecycle, type FieldRule, type Guard } from './lifecycle';
 import type { Parties } from './roles';
 
 /** A partner's salesperson sells products to a customer (seed 001). */
@@ -58,12 +58,34 @@ export interface SalesOrder extends Parties {
   readonly previousStatus?: SalesOrderStatus | null;
   readonly activateAt?: Instant | null;
   readonly expiresAt?: Instant | null;
+  /**
+   * Whether an offer sent or resubmitted with its expiry already past is refused. Unset in runs
+   * started before the rule, which accepted it and then canceled the order as expired at once.
+   */
+  readonly lapsedOffersRefused?: boolean;
 }
 
 const offerFields = z.object({
   /** Optional expiry of the offer: past it an order still awaiting approval is canceled. */
   expiresAt: instant.optional(),
 });
+
+/** An offer put to an approver must still be open: its new expiry, or the one it keeps, is ahead. */
+const offerStillOpen: FieldRule<SalesOrder, z.output<typeof offerFields>> = {
+  description: 'the offer expiry, if any, is still ahead',
+  check: ({ order, fields, now }) => {
+    const expiry = fields.expiresAt ?? order.expiresAt;
+    if (!order.lapsedOffersRefused || !now || expiry == null) return undefined;
+    if (toTime(expiry, 'expiresAt') > now.getTime()) return undefined;
+    return {
+      path: 'expiresAt',
+      message:
+        fields.expiresAt !== undefined
+          ? 'must be in the future'
+          : `the offer expired at ${new Date(toTime(expiry, 'expiresAt')).toISOString()}; give a new expiresAt`,
+    };
+  },
+};
 
 export const activationErrorsFields = z.object({
   errors: z
@@ -178,13 +200,20 @@ export const salesOrderLifecycle = defineLifecycle<SalesOrder>()({
       action: 'send_for_customer_approval',
       roles: ['salesperson'],
       to: 'awaiting_customer_approval',
+      fieldRule: offerStillOpen,
     },
-    { from: 'draft', action: 'submit', roles: ['salesperson'], to: 'submitted' },
+    { from: 'draft', action: 'submit', roles: ['salesperson'], to: 'submitted', fieldRule: offerStillOpen },
     { from: 'awaiting_customer_approval', action: 'approve', roles: ['customer'], to: 'approved' },
     { from: 'awaiting_customer_approval', action: 'reject', roles: ['customer'], to: 'declined' },
     { from: 'submitted', action: 'approve', roles: ['admin'], to: 'approved' },
     { from: 'submitted', action: 'reject', roles: ['admin'], to: 'declined' },
-    { from: 'declined', action: 'resubmit', roles: ['salesperson'], to: 'resubmitted' },
+    {
+      from: 'declined',
+      action: 'resubmit',
+      roles: ['salesperson'],
+      to: 'resubmitted',
+      fieldRule: offerStillOpen,
+    },
     {
       from: 'resubmitted',
       action: 'approve',

@@ -217,6 +217,51 @@ describe('fields', () => {
       ['expiresAt'],
     );
   });
+
+  it('refuses an offer whose expiry has already passed: a new one given, or the one it keeps', () => {
+    const options = { now: NOW };
+    const draft = sales('draft', { lapsedOffersRefused: true });
+    const past = '2026-05-01T00:00:00Z';
+    expect(
+      decide(salesOrderLifecycle, draft, salesperson, 'submit', { expiresAt: past }, options),
+    ).toMatchObject({
+      ok: false,
+      refusal: { code: 'invalid_fields', issues: [{ path: 'expiresAt', message: 'must be in the future' }] },
+    });
+    const declined = sales('declined', {
+      lapsedOffersRefused: true,
+      expiresAt: past,
+      approvalRoute: 'customer',
+    });
+    expect(decide(salesOrderLifecycle, declined, salesperson, 'resubmit', {}, options)).toMatchObject({
+      ok: false,
+      refusal: { issues: [{ path: 'expiresAt', message: expect.stringContaining('give a new expiresAt') }] },
+    });
+    expect(
+      decide(
+        salesOrderLifecycle,
+        declined,
+        salesperson,
+        'resubmit',
+        { expiresAt: '2026-07-01T00:00:00Z' },
+        options,
+      ),
+    ).toMatchObject({ ok: true, next: 'resubmitted' });
+    // Without an expiry there is nothing to lapse; runs started before the rule accept it as before.
+    expect(
+      decide(
+        salesOrderLifecycle,
+        sales('draft', { lapsedOffersRefused: true }),
+        salesperson,
+        'submit',
+        {},
+        options,
+      ),
+    ).toMatchObject({ ok: true });
+    expect(
+      decide(salesOrderLifecycle, sales('draft'), salesperson, 'submit', { expiresAt: past }, options),
+    ).toMatchObject({ ok: true });
+  });
 });
 
 describe('checkout guards', () => {

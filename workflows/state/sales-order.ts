@@ -62,12 +62,18 @@ export class SalesOrderState extends OrderState<SalesOrder, SalesActions> {
   readonly orderId: string;
   private readonly products: ProductRecord[];
 
+  /**
+   * `refuseLapsedOffers` off keeps the rule of runs started before it (an offer whose expiry had
+   * passed was accepted, then canceled as expired): the sales workflow asks patched() for it.
+   */
   constructor(
     readonly input: SalesOrderInput,
     now: Date,
     carried?: CarriedSalesOrder,
+    { refuseLapsedOffers = true }: { refuseLapsedOffers?: boolean } = {},
   ) {
     validateSalesInput(input);
+    const rule = refuseLapsedOffers ? { lapsedOffersRefused: true } : {};
     super(
       salesOrderLifecycle,
       {
@@ -76,11 +82,12 @@ export class SalesOrderState extends OrderState<SalesOrder, SalesActions> {
         customerId: input.customerId,
         activateAt: input.activateAt ?? null,
         expiresAt: input.expiresAt ?? null,
+        ...rule,
       },
       input.createdBy,
       now,
       [],
-      carried,
+      carried && { ...carried, order: { ...carried.order, ...rule } },
     );
     this.orderId = input.orderId;
     this.products = input.items.map((item) => {
