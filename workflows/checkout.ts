@@ -1,9 +1,10 @@
-import { ActivityFailure, patched } from '@temporalio/workflow';
+import { ActivityFailure, continueAsNew, patched } from '@temporalio/workflow';
 import type { CheckoutOrderInput, OrderItemInput, OrderView } from './contract';
 import { failureMessage, provisioningActivities } from './order/activities';
+import { historyFull } from './order/continue-as-new';
 import { createState, runOrder, type OrderRuntime } from './order/runtime';
 import { now, waitUntil } from './order/timers';
-import { CheckoutState, type ProvisioningResult } from './state/checkout';
+import { CheckoutState, type CarriedCheckoutOrder, type ProvisioningResult } from './state/checkout';
 
 /** Runs started before it took any amount as payment of the invoice (see README, patching). */
 export const PAYMENT_COVERS_INVOICE_PATCH = 'payment-covers-invoice';
@@ -14,35 +15,52 @@ export const PAYMENT_COVERS_INVOICE_PATCH = 'payment-covers-invoice';
  * automatically or by an admin; an active order provisions one service per item and welcomes the
  * client. Every transition is asked of the domain (`decide`), signals and system actions alike.
  */
-export async function checkoutOrder(input: CheckoutOrderInput): Promise<OrderView> {
+export async function checkoutOrder(
+  input: CheckoutOrderInput,
+  carried?: CarriedCheckoutOrder,
+): Promise<OrderView> {
   const paymentCoversInvoice = patched(PAYMENT_COVERS_INVOICE_PATCH);
-  const order = createState(() => new CheckoutState(input, now(), { paymentCoversInvoice }));
+  const order = createState(() => new CheckoutState(input, now(), { paymentCoversInvoice, carried }));
   const runtime = runOrder(order, { kind: 'checkout', customerId: input.clientId });
+  // A run that waits long (overdue, under review, a service awaiting `retry`) and keeps receiving
+  // signals hands its state to a fresh run at a wait, keeping its history bounded. Each step
+  // below is a no-op when a previous run already took it.
+  const full = () => historyFull(input.historyLimit);
+  const handOver = async () => {
+    await runtime.settled();
+    return continueAsNew<typeof checkoutOrder>(input, order.carry());
+  };
 
   // The invoice exists from creation. Unpaid at its due date: auto-cancel, or leave it overdue.
   const paidOrDecided = () => order.invoicePaid || order.decided;
-  if (!(await waitUntil(paidOrDecided, order.invoiceDueAt))) {
+  if (!(await waitUntil(() => paidOrDecided() || full(), order.invoiceDueAt))) {
     if (input.settings.autoCancelOnExpiry) order.system('expire_invoice', now());
     else order.markOverdue(now());
   }
 
   // Paid: approve at once with auto-approve on; otherwise an admin reviews (the state emailed them).
-  await runtime.until(paidOrDecided);
+  await runtime.until(() => paidOrDecided() || full());
+  if (!paidOrDecided()) return handOver();
   if (!order.decided && input.settings.autoApprove) order.system('auto_approve', now());
-  await runtime.until(() => order.decided);
+  await runtime.until(() => order.decided || full());
+  if (!order.decided) return handOver();
 
   // Active: one service per item, provisioned in parallel; failures wait for an admin `retry`.
-  if (order.status === 'active') await provisionServices(order, input, runtime);
+  if (order.status === 'active' && (await provisionServices(order, input, runtime, full)) === 'full') {
+    return handOver();
+  }
 
   await runtime.settled();
   return order.view();
 }
 
+/** Provisions until every service is active; 'full' when the history is full between attempts. */
 async function provisionServices(
   order: CheckoutState,
   input: CheckoutOrderInput,
   runtime: OrderRuntime,
-): Promise<void> {
+  full: () => boolean,
+): Promise<'done' | 'full'> {
   const provisioning = provisioningActivities(input.provisioning);
   const inFlight = new Set<string>();
 
@@ -65,8 +83,11 @@ async function provisionServices(
   };
 
   const waiting = () => order.servicesToProvision().filter((s) => !inFlight.has(s.serviceId));
+  // Only with nothing in flight: a provisioning result must land in the run that asked for it.
+  const idleAndFull = () => inFlight.size === 0 && full();
   while (!order.allServicesActive) {
-    await runtime.until(() => order.allServicesActive || waiting().length > 0);
+    await runtime.until(() => order.allServicesActive || waiting().length > 0 || idleAndFull());
+    if (!order.allServicesActive && waiting().length === 0 && idleAndFull()) return 'full';
     for (const { serviceId, item } of waiting()) {
       inFlight.add(serviceId);
       order.provisioningStarted(serviceId, now());
@@ -76,4 +97,5 @@ async function provisionServices(
       });
     }
   }
+  return 'done';
 }

@@ -63,6 +63,8 @@ export interface CheckoutOrderInput {
   readonly createdBy: Actor;
   readonly invoiceId?: string;
   readonly provisioning?: ProvisioningOptions;
+  /** Continue as new once the run's history has this many events (default: when the server suggests it). */
+  readonly historyLimit?: number;
 }
 
 export interface ServiceOrderInput {

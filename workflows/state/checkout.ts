@@ -8,7 +8,7 @@ import type { CheckoutOrderInput, InvoiceView, OrderItemInput, OrderView, Servic
 import { SYSTEM_ACTOR } from '../order/ledger';
 import { Machine } from '../order/machine';
 import type { ActionSignal } from '../contract';
-import { OrderState, requireInput, signalledActions, type AnyOutcome } from './base';
+import { OrderState, requireInput, signalledActions, type AnyOutcome, type CarriedOrder } from './base';
 import { validateItems, totalCents } from './items';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -19,6 +19,23 @@ type ServiceActions = (typeof checkoutServiceLifecycle)['actions'];
 /** The result of provisioning one service: an account on the panel, or the error once retries ran out. */
 export type ProvisioningResult =
   { readonly ok: true; readonly accountId?: string } | { readonly ok: false; readonly error: string };
+
+/** A checkout handed to the next run (continue-as-new): the order, its invoice and services. */
+export interface CarriedCheckoutOrder extends CarriedOrder<CheckoutOrder> {
+  /** Epoch ms, fixed when the order was created. */
+  readonly invoiceDueAt: number;
+  readonly invoiceStatus: InvoiceView['status'];
+  readonly overdue: boolean;
+  readonly payment?: { paidAt: string; paidAmountCents: number; paymentReference: string };
+  readonly services: readonly {
+    readonly serviceId: string;
+    readonly itemId: string;
+    readonly service: CheckoutService;
+    readonly externalAccountId?: string;
+    readonly lastError?: string;
+    readonly attempts: number;
+  }[];
+}
 
 interface ServiceRecord {
   readonly item: OrderItemInput;
@@ -62,15 +79,20 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
 
   /**
    * `paymentCoversInvoice` off keeps the rule of runs started before it (any amount paid the
-   * invoice): the checkout workflow asks patched() for it.
+   * invoice): the checkout workflow asks patched() for it. `carried` restores a previous run's
+   * order (continue-as-new) instead of placing a new one.
    */
   constructor(
     readonly input: CheckoutOrderInput,
     now: Date,
-    { paymentCoversInvoice = true }: { paymentCoversInvoice?: boolean } = {},
+    {
+      paymentCoversInvoice = true,
+      carried,
+    }: { paymentCoversInvoice?: boolean; carried?: CarriedCheckoutOrder } = {},
   ) {
     validateCheckoutInput(input);
-    const invoiceDueAt = now.getTime() + input.settings.invoiceDueDays * DAY_MS;
+    const invoiceDueAt = carried?.invoiceDueAt ?? now.getTime() + input.settings.invoiceDueDays * DAY_MS;
+    const rule = paymentCoversInvoice ? { invoiceAmountCents: totalCents(input.items) } : {};
     super(
       checkoutLifecycle,
       {
@@ -78,15 +100,50 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
         clientId: input.clientId,
         invoicePaid: false,
         invoiceDueAt: new Date(invoiceDueAt).toISOString(),
-        ...(paymentCoversInvoice ? { invoiceAmountCents: totalCents(input.items) } : {}),
+        ...rule,
       },
       input.createdBy,
       now,
       signalledActions(checkoutServiceLifecycle),
+      carried && { ...carried, order: { ...carried.order, ...rule } },
     );
     this.orderId = input.orderId;
     this.invoiceDueAt = invoiceDueAt;
     this.invoiceId = input.invoiceId ?? `${input.orderId}-invoice`;
+    if (!carried) return;
+    this.invoiceStatus = carried.invoiceStatus;
+    this.overdue = carried.overdue;
+    this.payment = carried.payment;
+    for (const s of carried.services) {
+      const item = input.items.find((i) => i.id === s.itemId);
+      requireInput(item !== undefined, `carried service ${s.serviceId} names no item of the order`);
+      this.services.push({
+        item: item!,
+        machine: new Machine(checkoutServiceLifecycle, s.service, this.ledger, s.serviceId),
+        ...(s.externalAccountId !== undefined ? { externalAccountId: s.externalAccountId } : {}),
+        ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
+        attempts: s.attempts,
+      });
+    }
+  }
+
+  /** Everything the next run needs to go on where this one stopped (no provisioning in flight). */
+  carry(): CarriedCheckoutOrder {
+    return {
+      ...this.carryOrder(),
+      invoiceDueAt: this.invoiceDueAt,
+      invoiceStatus: this.invoiceStatus,
+      overdue: this.overdue,
+      ...(this.payment ? { payment: this.payment } : {}),
+      services: this.services.map((s) => ({
+        serviceId: s.machine.subject as string,
+        itemId: s.item.id,
+        service: s.machine.current,
+        ...(s.externalAccountId !== undefined ? { externalAccountId: s.externalAccountId } : {}),
+        ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
+        attempts: s.attempts,
+      })),
+    };
   }
 
   get invoicePaid(): boolean {

@@ -45,6 +45,7 @@ export async function startCheckout(
   settings: Partial<CheckoutSettings> = {},
   hostingProduct = 'vps-small',
   by: Actor = client,
+  extra: Partial<CheckoutOrderInput> = {},
 ): Promise<WorkflowHandle<typeof checkoutOrder>> {
   const orderId = t.id('co');
   const input: CheckoutOrderInput = {
@@ -58,6 +59,7 @@ export async function startCheckout(
       { id: 'ssl', productId: 'ssl-cert', productType: 'other', quantity: 1, unitPriceCents: 500 },
     ],
     provisioning: { taskQueue: t.provisioningTaskQueue, maximumAttempts: 2, initialIntervalMs: 100 },
+    ...extra,
   };
   return t.env.client.workflow.start('checkoutOrder', {
     args: [input],
