@@ -97,7 +97,22 @@ export function listingsRouter(deps: ApiDeps): Router {
       createdBy: actor,
     };
     const workflowId = listingWorkflowId(id);
-    await startOnce(deps.temporal, { workflowType: 'serviceListing', workflowId, taskQueue, input });
+    try {
+      await startOnce(deps.temporal, { workflowType: 'serviceListing', workflowId, taskQueue, input });
+    } catch (error) {
+      // No workflow, no listing: a row left behind would be listed yet refuse every action. Kept
+      // only when the start did happen after all (its answer was lost).
+      const started = await (async () => {
+        await deps.temporal.workflow.getHandle(workflowId).describe();
+        return true;
+      })().catch(() => false);
+      if (!started) {
+        await deps.prisma.serviceListing.delete({ where: { id } }).catch((e: unknown) => {
+          req.log?.error({ err: e, listingId: id }, 'could not remove the listing of a failed start');
+        });
+        throw error;
+      }
+    }
     const view = await viewWhen(deps.temporal, workflowId, () => true, 5_000);
     res
       .status(201)

@@ -461,7 +461,7 @@ describe('failing dependencies', () => {
   const fail = () => Promise.reject(new Error(secret));
   const temporal = {
     withDeadline: (_deadline: number, run: () => Promise<unknown>) => run(),
-    workflow: { getHandle: () => ({ query: fail, signal: fail }), start: fail },
+    workflow: { getHandle: () => ({ query: fail, signal: fail, describe: fail }), start: fail },
     workflowService: { getSystemInfo: fail },
   } as unknown as Client;
 
@@ -508,6 +508,16 @@ describe('failing dependencies', () => {
     expect(res.text).not.toContain('orders_admin');
     expect(log.text).toContain(secret);
     expect({ view: await t.status(id), rows: await rows() }).toEqual(before);
+  });
+
+  it('a listing whose workflow could not be started is not left behind', async () => {
+    const isv = await t.caller('isv');
+    const { app } = appOn(t.prisma);
+    const before = await t.prisma.serviceListing.count({ where: { isvId: isv.subjectId } });
+    const res = await request(app).post('/listings').set(isv.auth).send({ name: 'Never started' });
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(await t.prisma.serviceListing.count({ where: { isvId: isv.subjectId } })).toBe(before);
   });
 
   it('/health/ready says which dependency failed, not how; the errors are logged', async () => {
