@@ -5,7 +5,9 @@
 //   1. claim, in one statement: insert the row, or take it over if it is unsent and its lease has
 //      run out, setting claimedUntil = now() + CLAIM_LEASE_SECONDS. Exactly one attempt gets the
 //      claim; the statement also says whether the email was sent already.
-//   2. the claimant sends, then records messageId and sentAt and drops the lease.
+//   2. the claimant sends, then records messageId and sentAt and drops the lease. Each claim gets
+//      a fresh claimToken: an attempt gives back (or marks refused) only its own claim, never one
+//      a later attempt took over after its lease ran out.
 // No transaction is held open across the send: a lease costs two statements, where a row lock
 // held while sending cost five round trips and an interactive transaction (bench/orders).
 //
@@ -85,18 +87,20 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       //    reads the statement's snapshot: a send recorded meanwhile by another attempt shows as
       //    "claimed elsewhere", which is retried and then answers sent:false.
       const [state] = await prisma
-        .$queryRawUnsafe<{ recipient: string | null; claimed: boolean; messageId: string | null }[]>(
+        .$queryRawUnsafe<{ recipient: string | null; claim: string | null; messageId: string | null }[]>(
           `WITH r AS (SELECT COALESCE($3, (SELECT "email" FROM "parties" WHERE "id" = $4)) AS "recipient"),
            claim AS (
-             INSERT INTO "email_log" ("id", "orderId", "template", "recipient", "claimedUntil")
-             SELECT gen_random_uuid()::text, $1, $2, r."recipient", now() + make_interval(secs => $5)
+             INSERT INTO "email_log" ("id", "orderId", "template", "recipient", "claimedUntil", "claimToken")
+             SELECT gen_random_uuid()::text, $1, $2, r."recipient", now() + make_interval(secs => $5),
+               gen_random_uuid()::text
              FROM r WHERE r."recipient" IS NOT NULL
              ON CONFLICT ("orderId", "template") DO UPDATE
-               SET "recipient" = EXCLUDED."recipient", "claimedUntil" = EXCLUDED."claimedUntil"
+               SET "recipient" = EXCLUDED."recipient", "claimedUntil" = EXCLUDED."claimedUntil",
+                 "claimToken" = EXCLUDED."claimToken"
                WHERE "email_log"."messageId" IS NULL
                  AND ("email_log"."claimedUntil" IS NULL OR "email_log"."claimedUntil" <= now())
-             RETURNING 1)
-           SELECT r."recipient", EXISTS (SELECT 1 FROM claim) AS "claimed",
+             RETURNING "claimToken")
+           SELECT r."recipient", (SELECT "claimToken" FROM claim) AS "claim",
              (SELECT "messageId" FROM "email_log" WHERE "orderId" = $1 AND "template" = $2) AS "messageId"
            FROM r`,
           orderId,
@@ -109,10 +113,10 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
           if (postgresCode(error) !== '23503') throw error;
           throw new Error(`sendEmail: order ${orderId} is not projected yet`, { cause: error });
         });
-      if (state?.messageId && !state.claimed) return { sent: false };
+      if (state?.messageId && !state.claim) return { sent: false };
       // Retryable: the order's projection creates its parties (placeholders at least).
       if (!state?.recipient) throw new Error(`sendEmail: party ${partyId} does not exist (yet)`);
-      if (!state.claimed) {
+      if (!state.claim) {
         throw new Error(
           `sendEmail: ${template} for order ${orderId} is being sent by another attempt; ` +
             `retried once it is sent or its ${CLAIM_LEASE_SECONDS} s claim runs out`,
@@ -134,13 +138,14 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
         // good is recorded (failedAt, lastError) so that admins see which email never left.
         await prisma
           .$executeRawUnsafe(
-            `UPDATE "email_log" SET "claimedUntil" = NULL,
+            `UPDATE "email_log" SET "claimedUntil" = NULL, "claimToken" = NULL,
                "failedAt" = CASE WHEN $3::text IS NULL THEN "failedAt" ELSE now() END,
                "lastError" = COALESCE($3::text, "lastError")
-             WHERE "orderId" = $1 AND "template" = $2 AND "messageId" IS NULL`,
+             WHERE "orderId" = $1 AND "template" = $2 AND "messageId" IS NULL AND "claimToken" = $4`,
             orderId,
             template,
             refusal?.message ?? null,
+            state.claim,
           )
           .catch((e: unknown) =>
             log?.warn({ err: e, orderId, template }, 'could not release an email claim'),
@@ -150,6 +155,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       }
       await prisma.$executeRawUnsafe(
         `UPDATE "email_log" SET "messageId" = $3, "recipient" = $4, "sentAt" = now(), "claimedUntil" = NULL,
+           "claimToken" = NULL,
            "failedAt" = NULL, "lastError" = NULL
          WHERE "orderId" = $1 AND "template" = $2`,
         orderId,

@@ -152,6 +152,60 @@ describe('sendEmail over SMTP', () => {
     });
   });
 
+  test("an attempt whose lease ran out gives back only its own claim, not a later attempt's", async () => {
+    const k = await projectedOrder();
+    const where = { orderId_template: { orderId: k.orderId, template: 'welcome' } };
+    const request = { orderId: k.orderId, template: 'welcome' as const, to: { partyId: k.clientId } };
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      return { open, opened, inside, entered };
+    };
+    const slow = gate();
+    const later = gate();
+    const zombie = createEmailActivities({
+      prisma,
+      adminEmail: ADMIN,
+      mailer: {
+        send: async () => {
+          slow.entered();
+          await slow.opened;
+          throw new Error('connection reset');
+        },
+        close: () => undefined,
+      },
+    }).sendEmail(request);
+    await slow.inside;
+    // Its lease runs out while it hangs; another attempt takes the email over and is sending.
+    await prisma.emailLog.update({ where, data: { claimedUntil: new Date(Date.now() - 1) } });
+    const current = createEmailActivities({
+      prisma,
+      adminEmail: ADMIN,
+      mailer: {
+        send: async (m) => {
+          later.entered();
+          await later.opened;
+          return mailer.send(m);
+        },
+        close: () => undefined,
+      },
+    }).sendEmail(request);
+    await later.inside;
+    const held = await prisma.emailLog.findUniqueOrThrow({ where });
+    slow.open();
+    await expect(zombie).rejects.toThrow('connection reset');
+    // The later attempt's claim stands: no third attempt could take the email meanwhile.
+    expect(await prisma.emailLog.findUniqueOrThrow({ where })).toMatchObject({
+      claimedUntil: held.claimedUntil,
+      claimToken: held.claimToken,
+    });
+    later.open();
+    expect(await current).toEqual({ sent: true });
+    expect(received(k.orderId)).toHaveLength(1);
+  });
+
   test('a claim is taken with a lease of CLAIM_LEASE_SECONDS from the database clock', async () => {
     const k = await projectedOrder();
     let claim: { claimedUntil: Date | null; now: Date } | undefined;
