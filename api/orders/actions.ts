@@ -7,7 +7,7 @@ import { refusalHttpStatus, type Refusal, type RefusalCode } from '../../domain'
 import type { ActionSignal, OrderView, TransitionEntry } from '../../workflows/contract';
 import { actorOf, principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
-import { idempotencyKeyOf } from '../idempotency';
+import { idempotencyKeyOf, requestHash } from '../idempotency';
 import { forbidden, HttpProblem, notFound } from '../problem';
 import { queryStatus, signalAndWait } from './live';
 import { canSee, decideAction, orderResource } from './order-model';
@@ -53,15 +53,24 @@ export async function runAction(
   const isParty = canSee(actor, live.view);
   if (!isParty && !target.visibleToNonParty) throw notFound(`no such ${target.what}`);
   // With an Idempotency-Key, a retried request carries the same request id and the workflow
-  // recognises it as a duplicate instead of acting twice.
-  const requestId = key ? `${principal.id}:${key}` : randomUUID();
-  const handled = key ? live.view.transitions.find((e) => e.requestId === requestId) : undefined;
+  // recognises it as a duplicate instead of acting twice. The id ends in a digest of the body, so
+  // a retry with another body is told apart: 422, as for order creation.
+  const body: unknown = req.body ?? {};
+  const keyed = key ? `${principal.id}:${key}` : undefined;
+  const digest = requestHash('POST', target.action, body).slice(0, 16);
+  const requestId = keyed ? `${keyed}:${digest}` : randomUUID();
+  const handled = keyed ? live.view.transitions.find((e) => sameKey(e.requestId, keyed)) : undefined;
   if (handled) {
+    if (handled.requestId !== requestId && handled.requestId !== keyed) {
+      throw new HttpProblem(422, 'this Idempotency-Key was used with a different request', {
+        idempotencyKey: key,
+        action: handled.action,
+      });
+    }
     replayHandled(res, live.view, handled, { key: key!, action: target.action }, render);
     return;
   }
 
-  const body: unknown = req.body ?? {};
   const now = new Date();
   if (!isParty) {
     // The caller sees the target but takes no part in it: its role may never act on it (403),
@@ -96,6 +105,13 @@ export async function runAction(
       outcome: entry ? (entry.outcome === 'accepted' ? 'applied' : 'duplicate') : 'pending',
     },
   });
+}
+
+/** The entry's request id is this caller's key: with a body digest, or (before digests) bare. */
+function sameKey(requestId: string | undefined, keyed: string): boolean {
+  if (requestId === undefined) return false;
+  if (requestId === keyed) return true;
+  return requestId.startsWith(`${keyed}:`) && /^[0-9a-f]{16}$/.test(requestId.slice(keyed.length + 1));
 }
 
 /**

@@ -178,6 +178,10 @@ describe('Idempotency-Key on actions', () => {
     const retry = await act(client.auth, key, created.body.id, 'pay', payment);
     expect(retry.status).toBe(202);
     expect(retry.body.request).toEqual({ id: first.body.request.id, action: 'pay', outcome: 'duplicate' });
+    // The same key with another body is another request, refused before any signal.
+    const changed = await act(client.auth, key, created.body.id, 'pay', { ...payment, reference: 'other' });
+    expect(changed.status).toBe(422);
+    expect(changed.body).toMatchObject({ idempotencyKey: key });
     const other = await act(client.auth, key, created.body.id, 'cancel', {});
     expect(other.status).toBe(422);
     expect(other.headers['content-type']).toMatch(/^application\/problem\+json/);
