@@ -94,6 +94,25 @@ async function resolveItems(
   };
 }
 
+/**
+ * A party an order names by id must be of the kind its role needs, when it exists: otherwise a
+ * salesperson could name a client as a customer, and the client's address would get the
+ * customer's emails. An id not yet known becomes a placeholder of the right kind.
+ */
+export async function requirePartyKind(
+  prisma: PrismaClient,
+  id: string,
+  kind: 'client' | 'customer' | 'isv',
+  path: string,
+): Promise<void> {
+  const party = await prisma.party.findUnique({ where: { id }, select: { kind: true } });
+  if (party && party.kind !== kind) {
+    throw unprocessable(`party ${id} is a ${party.kind}, not a ${kind}`, {
+      issues: [{ path, message: `must name a ${kind}` }],
+    });
+  }
+}
+
 export async function planOrder(
   deps: ApiDeps,
   principal: Principal,
@@ -116,6 +135,7 @@ export async function planOrder(
           });
         }
         clientId = body.clientId;
+        await requirePartyKind(deps.prisma, clientId, 'client', 'clientId');
       } else {
         throw forbidden(`a ${principal.role} may not place checkout orders (clients and admins may)`);
       }
@@ -171,6 +191,7 @@ export async function planOrder(
       if (principal.role !== 'salesperson') {
         throw forbidden(`a ${principal.role} may not create sales orders (salespeople may)`);
       }
+      await requirePartyKind(deps.prisma, body.customerId, 'customer', 'customerId');
       const { items, currency } = await resolveItems(deps.prisma, body.items);
       return {
         workflowType: 'salesOrder',

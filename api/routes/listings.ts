@@ -6,6 +6,7 @@ import { listingWorkflowId, type OrderView, type ServiceListingInput } from '../
 import { actorOf, principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
 import { runAction } from '../orders/actions';
+import { requirePartyKind } from '../orders/create-order';
 import { queryStatus, startOnce, viewWhen } from '../orders/live';
 import { allowedActionsFor, historyOf } from '../orders/order-model';
 import { decodeCursor, encodeCursor } from '../orders/projection';
@@ -64,6 +65,7 @@ export function listingsRouter(deps: ApiDeps): Router {
         });
       }
       isvId = body.isvId;
+      await requirePartyKind(deps.prisma, isvId, 'isv', 'isvId');
       await deps.prisma.party.createMany({
         data: [{ id: isvId, kind: 'isv', name: isvId, email: `${isvId}@example.invalid` }],
         skipDuplicates: true,

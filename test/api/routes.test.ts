@@ -350,6 +350,34 @@ describe('sales orders', () => {
     ]);
   });
 
+  it('a party named by id must be of the kind the order needs: 422, no order', async () => {
+    const salesperson = await t.caller('salesperson');
+    const client = await t.caller('client');
+    const product = await t.product();
+    const count = () => t.prisma.order.count({ where: { salespersonId: salesperson.subjectId } });
+    const before = await count();
+    const res = await api()
+      .post('/orders')
+      .set(salesperson.auth)
+      .send({ kind: 'sales', customerId: client.subjectId, items: [{ productId: product }] });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.issues).toEqual([{ path: 'customerId', message: 'must name a customer' }]);
+    expect(await count()).toBe(before);
+    // An admin ordering for someone who is no client, and listing for someone who is no ISV.
+    const forCustomer = await api()
+      .post('/orders')
+      .set(t.admin.auth)
+      .send({ kind: 'checkout', clientId: salesperson.subjectId, items: [{ productId: product }] });
+    expect(forCustomer.status).toBe(422);
+    const listing = await api()
+      .post('/listings')
+      .set(t.admin.auth)
+      .send({ name: 'Not an ISV', isvId: client.subjectId });
+    expect(listing.status).toBe(422);
+    expect(await t.prisma.serviceListing.count({ where: { isvId: client.subjectId } })).toBe(0);
+  });
+
   it('archived orders are listed only when asked', async () => {
     const salesperson = await t.caller('salesperson');
     const customer = await t.caller('customer');
