@@ -5,7 +5,9 @@ import { DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@tempor
 import { installQuietRuntime } from './support/runtime';
 import { historyFromObject } from './support/history-json';
 import { bundleOrderWorkflows } from '../../worker/workflow-source';
+import { PAYMENT_COVERS_INVOICE_PATCH } from '../../workflows/checkout';
 import { EFFECTS_PATCH } from '../../workflows/order/runtime';
+import { LAPSED_OFFERS_PATCH } from '../../workflows/sales-order';
 
 /**
  * Replays recorded histories of representative runs (test/histories, recorded by
@@ -16,13 +18,23 @@ import { EFFECTS_PATCH } from '../../workflows/order/runtime';
 const historiesDir = path.join(__dirname, '../histories');
 /** Histories recorded before a patch, kept while runs that started then may still be open. */
 const beforeEffectsPatch = `before-${EFFECTS_PATCH}`;
+/** Recorded before the two decision rules (`payment-covers-invoice`, `lapsed-offers-refused`). */
+const beforeDecisionRules = 'before-decision-rules';
 const jsonIn = (dir: string) =>
   readdirSync(path.join(historiesDir, dir))
     .filter((file) => file.endsWith('.json'))
     .map((file) => path.join(dir, file));
 const current = jsonIn('.');
+const beforeRules = jsonIn(beforeDecisionRules);
 const older = jsonIn(beforeEffectsPatch);
-const files = [...current, ...older];
+const files = [...current, ...beforeRules, ...older];
+/** The patches a run of this workflow type records today, in the order it asks for them. */
+const patchesNow: Record<string, string[]> = {
+  checkoutOrder: [PAYMENT_COVERS_INVOICE_PATCH, EFFECTS_PATCH],
+  salesOrder: [LAPSED_OFFERS_PATCH, EFFECTS_PATCH],
+  serviceOrder: [EFFECTS_PATCH],
+  serviceListing: [EFFECTS_PATCH],
+};
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
 function workflowTypeOf(file: string): string | undefined {
   type Started = { workflowExecutionStartedEventAttributes?: { workflowType: { name: string } } };
@@ -50,15 +62,17 @@ beforeAll(async () => {
 });
 
 describe('workflow replay', () => {
-  it('has histories of every workflow type, from before and after the effects patch', () => {
+  it('has histories of every workflow type, from before and after each patch', () => {
     const types = (list: string[]) => new Set(list.map(workflowTypeOf));
-    const all = new Set(['checkoutOrder', 'salesOrder', 'serviceOrder', 'serviceListing']);
+    const all = new Set(Object.keys(patchesNow));
     expect(types(current)).toEqual(all);
+    expect(types(beforeRules)).toEqual(all);
     expect(types(older)).toEqual(all);
   });
 
-  it('replays the old path from the older histories and the patched path from the current ones', () => {
-    for (const file of current) expect(patchesOf(file)).toEqual([EFFECTS_PATCH]);
+  it('replays the old paths from the older histories and the patched paths from the current ones', () => {
+    for (const file of current) expect(patchesOf(file)).toEqual(patchesNow[workflowTypeOf(file)!]);
+    for (const file of beforeRules) expect(patchesOf(file)).toEqual([EFFECTS_PATCH]);
     for (const file of older) expect(patchesOf(file)).toEqual([]);
   });
 
