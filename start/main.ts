@@ -6,7 +6,8 @@
 //   4. the workers of the orders and provisioning queues;
 //   5. the API on PORT.
 // (In that order, so nothing is served before what it needs is up.)
-// SIGINT/SIGTERM stop them in reverse order and exit 0; a second signal exits 130 at once. A
+// SIGINT/SIGTERM stop them in reverse order and exit 0 (1 if a part did not stop cleanly); a second
+// signal exits 130 at once. A
 // signal during the start ends it at its next step (what was started is stopped, exit 0).
 // The compose stack's API container runs the `api` part alone (start/api.ts): real Temporal and
 // Postgres, no worker, no migration (a job does it) and no demo data.
@@ -102,7 +103,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, mode: StartMode
         `stopped after a failure: ${oneLine(String((reason.error as Error)?.message ?? reason.error))}`,
       );
     }
-    log.info({ clean }, 'stopped');
+    // As `npm run worker` does: a stop that had to abandon something (activities still running at
+    // WORKER_SHUTDOWN_FORCE_MS, a part that would not close) is not a clean exit.
+    if (!clean) return fail('stopped, but a part did not stop cleanly (see the log above)');
+    log.info('stopped');
     return 0;
   } finally {
     process.off('SIGINT', onSignal);

@@ -8,6 +8,8 @@ import { CheckoutState, type CarriedCheckoutOrder, type ProvisioningResult } fro
 
 /** Runs started before it took any amount as payment of the invoice (see README, patching). */
 export const PAYMENT_COVERS_INVOICE_PATCH = 'payment-covers-invoice';
+/** Runs started before it never continued as new; replaying one must not start to (README, patching). */
+export const CHECKOUT_CONTINUE_AS_NEW_PATCH = 'checkout-continue-as-new';
 
 /**
  * A hosting checkout (seed 002), top to bottom: the order is placed with its invoice; it waits for
@@ -20,12 +22,13 @@ export async function checkoutOrder(
   carried?: CarriedCheckoutOrder,
 ): Promise<OrderView> {
   const paymentCoversInvoice = patched(PAYMENT_COVERS_INVOICE_PATCH);
+  const mayContinueAsNew = patched(CHECKOUT_CONTINUE_AS_NEW_PATCH);
   const order = createState(() => new CheckoutState(input, now(), { paymentCoversInvoice, carried }));
   const runtime = runOrder(order, { kind: 'checkout', customerId: input.clientId });
   // A run that waits long (overdue, under review, a service awaiting `retry`) and keeps receiving
   // signals hands its state to a fresh run at a wait, keeping its history bounded. Each step
   // below is a no-op when a previous run already took it.
-  const full = () => historyFull(input.historyLimit);
+  const full = () => mayContinueAsNew && historyFull(input.historyLimit);
   const handOver = async () => {
     await runtime.settled();
     return continueAsNew<typeof checkoutOrder>(input, order.carry());

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import type { Actor } from '../../domain';
 import type { Prisma } from '../../generated/prisma/client';
@@ -102,18 +103,22 @@ export function listingsRouter(deps: ApiDeps): Router {
     try {
       await startOnce(deps.temporal, { workflowType: 'serviceListing', workflowId, taskQueue, input });
     } catch (error) {
-      // No workflow, no listing: a row left behind would be listed yet refuse every action. Kept
-      // only when the start did happen after all (its answer was lost).
+      // The start may have happened with its answer lost: then the listing stands. No workflow,
+      // no listing: a row left behind would be listed yet refuse every action, so it is removed
+      // when the server says there is no such workflow. While it cannot be asked (the same
+      // outage) the row stays, for a start that may have happened; the caller gets the 503.
       const started = await (async () => {
         await deps.temporal.workflow.getHandle(workflowId).describe();
-        return true;
-      })().catch(() => false);
-      if (!started) {
+        return 'yes' as const;
+      })().catch((e: unknown) =>
+        e instanceof WorkflowNotFoundError ? ('no' as const) : ('unknown' as const),
+      );
+      if (started === 'no') {
         await deps.prisma.serviceListing.delete({ where: { id } }).catch((e: unknown) => {
           req.log?.error({ err: e, listingId: id }, 'could not remove the listing of a failed start');
         });
-        throw error;
       }
+      if (started !== 'yes') throw error;
     }
     const view = await viewWhen(deps.temporal, workflowId, () => true, 5_000);
     res

@@ -3,7 +3,7 @@
 // with filters and cursors, details with history, health and the OpenAPI document.
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../api/app';
@@ -494,7 +494,7 @@ describe('failing dependencies', () => {
   } as unknown as Client;
 
   /** The API on these dependencies, with its log captured. */
-  function appOn(prisma: PrismaClient) {
+  function appOn(prisma: PrismaClient, workflows: Client = temporal) {
     const log = { text: '' };
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -504,7 +504,7 @@ describe('failing dependencies', () => {
     });
     const app = createApp({
       prisma,
-      temporal,
+      temporal: workflows,
       config: { ORDERS_TASK_QUEUE: 'orders', PROVISIONING_TASK_QUEUE: 'provisioning' },
       logger: pino({ level: 'info' }, sink),
     });
@@ -540,12 +540,28 @@ describe('failing dependencies', () => {
 
   it('a listing whose workflow could not be started is not left behind', async () => {
     const isv = await t.caller('isv');
-    const { app } = appOn(t.prisma);
-    const before = await t.prisma.serviceListing.count({ where: { isvId: isv.subjectId } });
-    const res = await request(app).post('/listings').set(isv.auth).send({ name: 'Never started' });
+    const count = () => t.prisma.serviceListing.count({ where: { isvId: isv.subjectId } });
+    const before = await count();
+    // The server answers that no such workflow exists: the row goes.
+    const notFound = () => Promise.reject(new WorkflowNotFoundError('not found', 'listing-x', undefined));
+    const absent = {
+      ...temporal,
+      workflow: { getHandle: () => ({ describe: notFound }), start: fail },
+    } as unknown as Client;
+    const res = await request(appOn(t.prisma, absent).app)
+      .post('/listings')
+      .set(isv.auth)
+      .send({ name: 'Never started' });
     expect(res.status).toBe(503);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(await t.prisma.serviceListing.count({ where: { isvId: isv.subjectId } })).toBe(before);
+    expect(await count()).toBe(before);
+    // The server cannot be asked either: the start may have happened, so the row stays for it.
+    const unknown = await request(appOn(t.prisma).app)
+      .post('/listings')
+      .set(isv.auth)
+      .send({ name: 'Maybe started' });
+    expect(unknown.status).toBe(503);
+    expect(await count()).toBe(before + 1);
   });
 
   it('/health/ready says which dependency failed, not how; the errors are logged', async () => {

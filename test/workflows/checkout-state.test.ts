@@ -256,6 +256,23 @@ describe('CheckoutState', () => {
     expect(service?.lastError?.startsWith('relation does not exist: xxx')).toBe(true);
   });
 
+  it('carried into a new run, the order, its services and its ledger revision go on unchanged', () => {
+    const order = new CheckoutState(input({ autoCancelOnExpiry: false }), T0);
+    order.markOverdue(at(8 * DAY));
+    order.signal('pay', pay('r-1'), at(9 * DAY));
+    order.system('auto_approve', at(9 * DAY));
+    order.provisioningStarted('o-1-i1', at(9 * DAY));
+    order.provisioned('o-1-i1', { ok: false, error: 'panel down' }, at(9 * DAY));
+    const next = new CheckoutState(input({ autoCancelOnExpiry: false }), at(10 * DAY), {
+      carried: order.carry(),
+    });
+    expect(next.view()).toEqual(order.view());
+    // Touches (overdue, attempts) count too: the projection orders views by this revision.
+    expect(next.ledger.revision).toBe(order.ledger.revision);
+    expect(next.ledger.revision).toBeGreaterThan(order.entries.length);
+    expect(next.signal('pay', pay('r-1'), at(10 * DAY))).toMatchObject({ ok: false, code: 'duplicate' });
+  });
+
   it('notifies status changes (for search attributes) only when the status moves', () => {
     const order = new CheckoutState(input(), T0);
     const seen: string[] = [];

@@ -5,7 +5,7 @@ import { DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@tempor
 import { installQuietRuntime } from './support/runtime';
 import { historyFromObject } from './support/history-json';
 import { bundleOrderWorkflows } from '../../worker/workflow-source';
-import { PAYMENT_COVERS_INVOICE_PATCH } from '../../workflows/checkout';
+import { CHECKOUT_CONTINUE_AS_NEW_PATCH, PAYMENT_COVERS_INVOICE_PATCH } from '../../workflows/checkout';
 import { EFFECTS_PATCH } from '../../workflows/order/runtime';
 import { LAPSED_OFFERS_PATCH } from '../../workflows/sales-order';
 
@@ -18,7 +18,7 @@ import { LAPSED_OFFERS_PATCH } from '../../workflows/sales-order';
 const historiesDir = path.join(__dirname, '../histories');
 /** Histories recorded before a patch, kept while runs that started then may still be open. */
 const beforeEffectsPatch = `before-${EFFECTS_PATCH}`;
-/** Recorded before the two decision rules (`payment-covers-invoice`, `lapsed-offers-refused`). */
+/** Recorded before the decision rules and checkout's continue-as-new (the patches of patchesNow but the effects one). */
 const beforeDecisionRules = 'before-decision-rules';
 const jsonIn = (dir: string) =>
   readdirSync(path.join(historiesDir, dir))
@@ -30,7 +30,7 @@ const older = jsonIn(beforeEffectsPatch);
 const files = [...current, ...beforeRules, ...older];
 /** The patches a run of this workflow type records today, in the order it asks for them. */
 const patchesNow: Record<string, string[]> = {
-  checkoutOrder: [PAYMENT_COVERS_INVOICE_PATCH, EFFECTS_PATCH],
+  checkoutOrder: [PAYMENT_COVERS_INVOICE_PATCH, CHECKOUT_CONTINUE_AS_NEW_PATCH, EFFECTS_PATCH],
   salesOrder: [LAPSED_OFFERS_PATCH, EFFECTS_PATCH],
   serviceOrder: [EFFECTS_PATCH],
   serviceListing: [EFFECTS_PATCH],

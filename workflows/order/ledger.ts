@@ -16,11 +16,18 @@ export class Ledger {
   private unrecorded: string | undefined;
   private changes: number;
 
-  /** Empty, or carried over from a previous run (continue-as-new). */
-  constructor(entries: readonly TransitionEntry[] = [], requestIds: readonly string[] = []) {
+  /**
+   * Empty, or carried over from a previous run (continue-as-new). The revision goes on from the
+   * carried one (the projection orders views by it); runs carried before it was, from the entries.
+   */
+  constructor(
+    entries: readonly TransitionEntry[] = [],
+    requestIds: readonly string[] = [],
+    revision?: number,
+  ) {
     this.list = [...entries];
     this.requestIds = new Set(requestIds);
-    this.changes = this.list.length;
+    this.changes = Math.max(revision ?? 0, this.list.length);
   }
 
   /** The request ids seen so far, to carry into the next run. */

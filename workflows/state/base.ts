@@ -39,6 +39,8 @@ export interface CarriedOrder<O extends OrderSnapshot> {
   readonly previousStatus?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The ledger revision; absent in runs carried before it was. */
+  readonly revision?: number;
 }
 
 /**
@@ -74,7 +76,7 @@ export abstract class OrderState<O extends OrderSnapshot, Acts extends ActionTab
     this.signals = [...signalledActions(lifecycle as unknown as AnyLifecycle), ...extraSignals];
     this.carriedEntries = carried?.entries.length ?? 0;
     if (carried) {
-      this.ledger = new Ledger(carried.entries, carried.requestIds);
+      this.ledger = new Ledger(carried.entries, carried.requestIds, carried.revision);
       this.machine = new Machine(lifecycle, carried.order, this.ledger);
       this.statusReason = carried.statusReason;
       this.previousStatus = carried.previousStatus;
@@ -110,6 +112,7 @@ export abstract class OrderState<O extends OrderSnapshot, Acts extends ActionTab
       ...(this.previousStatus !== undefined ? { previousStatus: this.previousStatus } : {}),
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
+      revision: this.ledger.revision,
     };
   }
 
