@@ -76,13 +76,14 @@ const offerStillOpen: FieldRule<SalesOrder, z.output<typeof offerFields>> = {
   check: ({ order, fields, now }) => {
     const expiry = fields.expiresAt ?? order.expiresAt;
     if (!order.lapsedOffersRefused || !now || expiry == null) return undefined;
-    if (toTime(expiry, 'expiresAt') > now.getTime()) return undefined;
+    const expiresAt = toTime(expiry, 'expiresAt');
+    if (expiresAt > now.getTime()) return undefined;
     return {
       path: 'expiresAt',
       message:
         fields.expiresAt !== undefined
           ? 'must be in the future'
-          : `the offer expired at ${new Date(toTime(expiry, 'expiresAt')).toISOString()}; give a new expiresAt`,
+          : `the offer expired at ${new Date(expiresAt).toISOString()}; give a new expiresAt`,
     };
   },
 };

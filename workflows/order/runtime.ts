@@ -133,20 +133,21 @@ function startEffects(state: AnyOrderState): { idle(): boolean } {
     if (projectionDue()) {
       projecting = true;
       const call = project(state, projectedEntries);
+      const finished = (): void => {
+        projectedRevision = call.revision;
+        projecting = false;
+        startDue();
+      };
       void call.done.then(
         () => {
           projectedEntries += call.entries;
-          projectedRevision = call.revision;
-          projecting = false;
-          startDue();
+          finished();
         },
         (error: unknown) => {
           // Refused for good (the activity retries everything else): its entries go with the next
           // change's projection, and the order itself goes on.
           effectFailed(error, 'projection', state);
-          projectedRevision = call.revision;
-          projecting = false;
-          startDue();
+          finished();
         },
       );
     }

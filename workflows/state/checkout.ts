@@ -27,22 +27,23 @@ export interface CarriedCheckoutOrder extends CarriedOrder<CheckoutOrder> {
   readonly invoiceStatus: InvoiceView['status'];
   readonly overdue: boolean;
   readonly payment?: { paidAt: string; paidAmountCents: number; paymentReference: string };
-  readonly services: readonly {
+  readonly services: readonly (ServiceProgress & {
     readonly serviceId: string;
     readonly itemId: string;
     readonly service: CheckoutService;
-    readonly externalAccountId?: string;
-    readonly lastError?: string;
-    readonly attempts: number;
-  }[];
+  })[];
 }
 
-interface ServiceRecord {
-  readonly item: OrderItemInput;
-  readonly machine: Machine<CheckoutService, ServiceActions>;
+/** What provisioning has recorded of a service besides its status. */
+interface ServiceProgress {
   externalAccountId?: string;
   lastError?: string;
   attempts: number;
+}
+
+interface ServiceRecord extends ServiceProgress {
+  readonly item: OrderItemInput;
+  readonly machine: Machine<CheckoutService, ServiceActions>;
 }
 
 export function validateCheckoutInput(input: CheckoutOrderInput): void {
@@ -92,7 +93,6 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
   ) {
     validateCheckoutInput(input);
     const invoiceDueAt = carried?.invoiceDueAt ?? now.getTime() + input.settings.invoiceDueDays * DAY_MS;
-    const rule = paymentCoversInvoice ? { invoiceAmountCents: totalCents(input.items) } : {};
     super(
       checkoutLifecycle,
       {
@@ -100,12 +100,12 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
         clientId: input.clientId,
         invoicePaid: false,
         invoiceDueAt: new Date(invoiceDueAt).toISOString(),
-        ...rule,
       },
       input.createdBy,
       now,
       signalledActions(checkoutServiceLifecycle),
-      carried && { ...carried, order: { ...carried.order, ...rule } },
+      carried,
+      paymentCoversInvoice ? { invoiceAmountCents: totalCents(input.items) } : {},
     );
     this.orderId = input.orderId;
     this.invoiceDueAt = invoiceDueAt;
@@ -114,16 +114,10 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
     this.invoiceStatus = carried.invoiceStatus;
     this.overdue = carried.overdue;
     this.payment = carried.payment;
-    for (const s of carried.services) {
-      const item = input.items.find((i) => i.id === s.itemId);
-      requireInput(item !== undefined, `carried service ${s.serviceId} names no item of the order`);
-      this.services.push({
-        item: item!,
-        machine: new Machine(checkoutServiceLifecycle, s.service, this.ledger, s.serviceId),
-        ...(s.externalAccountId !== undefined ? { externalAccountId: s.externalAccountId } : {}),
-        ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
-        attempts: s.attempts,
-      });
+    for (const { serviceId, itemId, service, ...progress } of carried.services) {
+      const item = input.items.find((i) => i.id === itemId);
+      requireInput(item !== undefined, `carried service ${serviceId} names no item of the order`);
+      this.addService(item!, serviceId, service, progress);
     }
   }
 
@@ -135,13 +129,11 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
       invoiceStatus: this.invoiceStatus,
       overdue: this.overdue,
       ...(this.payment ? { payment: this.payment } : {}),
-      services: this.services.map((s) => ({
-        serviceId: s.machine.subject as string,
-        itemId: s.item.id,
-        service: s.machine.current,
-        ...(s.externalAccountId !== undefined ? { externalAccountId: s.externalAccountId } : {}),
-        ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
-        attempts: s.attempts,
+      services: this.services.map(({ item, machine, ...progress }) => ({
+        ...progress,
+        serviceId: machine.subject as string,
+        itemId: item.id,
+        service: machine.current,
       })),
     };
   }
@@ -272,18 +264,21 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
 
   private createServices(): void {
     for (const item of this.input.items) {
-      const id = `${this.orderId}-${item.id}`;
-      this.services.push({
-        item,
-        machine: new Machine(
-          checkoutServiceLifecycle,
-          { status: 'pending', clientId: this.input.clientId },
-          this.ledger,
-          id,
-        ),
-        attempts: 0,
+      this.addService(item, `${this.orderId}-${item.id}`, {
+        status: 'pending',
+        clientId: this.input.clientId,
       });
     }
+  }
+
+  private addService(
+    item: OrderItemInput,
+    serviceId: string,
+    service: CheckoutService,
+    progress: ServiceProgress = { attempts: 0 },
+  ): void {
+    const machine = new Machine(checkoutServiceLifecycle, service, this.ledger, serviceId);
+    this.services.push({ ...progress, item, machine });
   }
 
   private service(serviceId: string): ServiceRecord {

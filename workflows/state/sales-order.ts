@@ -73,7 +73,6 @@ export class SalesOrderState extends OrderState<SalesOrder, SalesActions> {
     { refuseLapsedOffers = true }: { refuseLapsedOffers?: boolean } = {},
   ) {
     validateSalesInput(input);
-    const rule = refuseLapsedOffers ? { lapsedOffersRefused: true } : {};
     super(
       salesOrderLifecycle,
       {
@@ -82,12 +81,12 @@ export class SalesOrderState extends OrderState<SalesOrder, SalesActions> {
         customerId: input.customerId,
         activateAt: input.activateAt ?? null,
         expiresAt: input.expiresAt ?? null,
-        ...rule,
       },
       input.createdBy,
       now,
       [],
-      carried && { ...carried, order: { ...carried.order, ...rule } },
+      carried,
+      refuseLapsedOffers ? { lapsedOffersRefused: true } : {},
     );
     this.orderId = input.orderId;
     this.products = input.items.map((item) => {
