@@ -72,7 +72,15 @@ const schema = z.object({
  * enough for cancelled activities to settle and, with the default grace, under the compose
  * worker's stop_grace_period (45 s), so the process exits before it is killed.
  */
-export const DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS = 10_000;
+const DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS = 10_000;
+
+/** WORKER_SHUTDOWN_FORCE_MS as set, or its default after the grace time. */
+export function shutdownForceMs(c: {
+  WORKER_SHUTDOWN_GRACE_MS: number;
+  WORKER_SHUTDOWN_FORCE_MS?: number;
+}): number {
+  return c.WORKER_SHUTDOWN_FORCE_MS ?? c.WORKER_SHUTDOWN_GRACE_MS + DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS;
+}
 
 export type Config = z.infer<typeof schema> & { outboxDir: string; WORKER_SHUTDOWN_FORCE_MS: number };
 
@@ -93,8 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     ...c,
-    WORKER_SHUTDOWN_FORCE_MS:
-      c.WORKER_SHUTDOWN_FORCE_MS ?? c.WORKER_SHUTDOWN_GRACE_MS + DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS,
+    WORKER_SHUTDOWN_FORCE_MS: shutdownForceMs(c),
     outboxDir: c.OUTBOX_DIR ?? path.join(c.DATA_DIR, 'outbox'),
   };
 }

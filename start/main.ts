@@ -7,8 +7,8 @@
 //   5. the API on PORT.
 // (In that order, so nothing is served before what it needs is up.)
 // SIGINT/SIGTERM stop them in reverse order and exit 0 (1 if a part did not stop cleanly); a second
-// signal exits 130 at once. A
-// signal during the start ends it at its next step (what was started is stopped, exit 0).
+// signal exits 130 at once. A signal during the start ends it at its next step (what was started
+// is stopped, exit 0).
 // The compose stack's API container runs the `api` part alone (start/api.ts): real Temporal and
 // Postgres, no worker, no migration (a job does it) and no demo data.
 // Anything that prevents the start (configuration, a port in use, an unreachable service) is

@@ -5,7 +5,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Activities } from '../activities';
-import { ConfigError, DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS, type Config } from '../config';
+import { ConfigError, shutdownForceMs, type Config } from '../config';
 import { defaultWorkflowSource, type WorkflowSource } from './workflow-source';
 
 export type QueueRole = 'orders' | 'provisioning';
@@ -96,11 +96,7 @@ export function ordersWorkerLimits(
 export function shutdownTimes(
   config: WorkersConfig,
 ): Required<Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'>> {
-  const grace = config.WORKER_SHUTDOWN_GRACE_MS;
-  return {
-    shutdownGraceTime: grace,
-    shutdownForceTime: config.WORKER_SHUTDOWN_FORCE_MS ?? grace + DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS,
-  };
+  return { shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS, shutdownForceTime: shutdownForceMs(config) };
 }
 
 export async function createWorkers(options: CreateWorkersOptions): Promise<QueueWorker[]> {

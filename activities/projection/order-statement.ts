@@ -6,10 +6,11 @@
 //
 // How the guarantees of project-order.ts hold inside one statement:
 // - Freshness: the order row is upserted with `ON CONFLICT DO UPDATE ... WHERE (stored.updatedAt,
-//   stored.projectionRevision) <= (view.updatedAt, view.revision)` (views of one workflow task share
-//   their updatedAt; the ledger revision orders them); that takes the row lock (a concurrent
-//   projection of the same order waits for it) and returns the row only when the view is current. Invoice and services are written
-//   only when it returned (`current`); audit entries always (they are immutable).
+//   stored.projectionRevision) <= (view.updatedAt, view.revision)` (views of one workflow task
+//   share their updatedAt; the ledger revision orders them); that takes the row lock (a concurrent
+//   projection of the same order waits for it) and returns the row only when the view is current.
+//   Invoice and services are written only when it returned (`current`); audit entries always (they
+//   are immutable).
 // - Merges with what the provisioning activity recorded (attempts, account id, last error) are
 //   computed in `ON CONFLICT DO UPDATE SET`, which sees the latest committed row, not the
 //   statement's snapshot.

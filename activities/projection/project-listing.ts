@@ -1,10 +1,11 @@
 // The ISV service listing workflow's view, projected into service_listings (the listing workflow
 // calls projectOrder with kind `listing`; its id is the listing id).
 //
-// Like orders, a view older than the stored row (by updatedAt, then ledger revision) is skipped. The view carries no name or
-// description: a new row is named after its id until the API (or a later contract field) sets
-// them, and they are never overwritten here. Listing transitions have no audit table (audit
-// entries belong to orders), so they stay in the workflow's history and `status` query.
+// Like orders, a view older than the stored row (by updatedAt, then ledger revision) is skipped.
+// The view carries no name or description: a new row is named after its id until the API (or a
+// later contract field) sets them, and they are never overwritten here. Listing transitions have no
+// audit table (audit entries belong to orders), so they stay in the workflow's history and `status`
+// query.
 import type { Prisma } from '../../generated/prisma/client';
 import type { ProjectedView } from '../../workflows/contract';
 import { badRequest } from '../errors';

@@ -6,8 +6,9 @@
 // order, service per order item) and audit entries by (order, sequence) with ON CONFLICT DO
 // NOTHING. A late retry of an older call (a zombie attempt) never rolls the order back: the order
 // row, invoice and services are only written when the view is at least as new as the stored row
-// (by the view's updatedAt, then its ledger revision); audit entries, being immutable, are always inserted. Rows carry the
-// view's updatedAt rather than the wall clock, so a replay writes identical rows.
+// (by the view's updatedAt, then its ledger revision); audit entries, being immutable, are always
+// inserted. Rows carry the view's updatedAt rather than the wall clock, so a replay writes
+// identical rows.
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { ProjectedView, TransitionEntry } from '../../workflows/contract';
