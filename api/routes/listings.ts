@@ -107,12 +107,13 @@ export function listingsRouter(deps: ApiDeps): Router {
       // no listing: a row left behind would be listed yet refuse every action, so it is removed
       // when the server says there is no such workflow. While it cannot be asked (the same
       // outage) the row stays, for a start that may have happened; the caller gets the 503.
-      const started = await (async () => {
-        await deps.temporal.workflow.getHandle(workflowId).describe();
-        return 'yes' as const;
-      })().catch((e: unknown) =>
-        e instanceof WorkflowNotFoundError ? ('no' as const) : ('unknown' as const),
-      );
+      const started = await deps.temporal.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then(
+          () => 'yes' as const,
+          (e: unknown) => (e instanceof WorkflowNotFoundError ? ('no' as const) : ('unknown' as const)),
+        );
       if (started === 'no') {
         await deps.prisma.serviceListing.delete({ where: { id } }).catch((e: unknown) => {
           req.log?.error({ err: e, listingId: id }, 'could not remove the listing of a failed start');
