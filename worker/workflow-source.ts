@@ -11,9 +11,8 @@ const workflowsPath = require.resolve('../workflows');
 
 /**
  * Loaded once per workflow thread and shared by its workflows (the SDK's preloadModules) instead
- * of once per workflow: loading zod was the largest part of starting an order's workflow. Only
- * libraries: the domain's schemas stay per workflow, since the SDK freezes shared modules and a
- * zod schema completes itself on first use.
+ * of once per workflow: loading zod and building the domain's schemas were the largest part of
+ * starting an order's workflow (shared-libraries.ts says how they are made safe to freeze).
  */
 const preloadModules = [require.resolve('../workflows/shared-libraries')];
 

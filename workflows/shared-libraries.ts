@@ -1,8 +1,9 @@
 // Evaluated once per workflow thread and shared by every workflow in it (the SDK's preloadModules,
-// see worker/workflow-source.ts): the libraries the workflows use that keep no state of their own.
-// A module of ours rather than the package name, because the bundler drops a bare preload of a
-// package marked free of side effects, as zod is.
+// see worker/workflow-source.ts): the libraries the workflows use and the domain's lifecycle
+// tables, none of which keeps state of its own. A module of ours rather than the package names,
+// because the bundler drops a bare preload of a package marked free of side effects, as zod is.
 import { z } from 'zod';
+import * as domain from '../domain';
 
 // The SDK freezes what a shared module holds once it is loaded, and zod finishes some of its own
 // settings on first use. Finished here, before the freeze: the default locale, the memoizer and
@@ -10,9 +11,43 @@ import { z } from 'zod';
 z.config(z.locales.en());
 z.config({ memoizer: z.memoizer() });
 void z.util.allowsEval.value;
+settleLazyParts(domain);
 
-// Not dead: nothing imports it, but exporting the namespace makes the bundler keep all of zod's
-// API in this module's graph, so the schema classes the domain builds are loaded here, once.
-// Without it only the four modules used above are shared (the bundle drops to 2.9 MB from 4.3 MB,
-// and in one bench run the workflow thread took 21 ms per order instead of 15).
-export { z };
+/**
+ * Does now what zod would do on a schema's first use, where it writes to the schema: on a schema
+ * the SDK has frozen, those writes throw. zod keeps parts behind getters on its prototypes that,
+ * once read, define the value on the schema itself, and its default memoizer replaces a
+ * container's parse function on the first parse. So every schema the domain holds parses once
+ * (any input will do) and has its inherited getters read, before the freeze. The SDK's freeze
+ * reads own getters itself.
+ */
+export function settleLazyParts(root: unknown, seen = new Set<unknown>()): void {
+  if (root === null || (typeof root !== 'object' && typeof root !== 'function') || seen.has(root)) return;
+  seen.add(root);
+  if (typeof root === 'function') return;
+  const schema = root as { _zod?: unknown };
+  if (root instanceof z.core.$ZodType && schema._zod) {
+    z.safeParse(root, undefined);
+    readInheritedGetters(root);
+    readInheritedGetters(schema._zod);
+  }
+  for (const key of Reflect.ownKeys(root)) {
+    const descriptor = Object.getOwnPropertyDescriptor(root, key);
+    settleLazyParts(descriptor && 'value' in descriptor ? descriptor.value : (root as never)[key], seen);
+  }
+}
+
+function readInheritedGetters(target: object): void {
+  for (let proto = Object.getPrototypeOf(target); proto && proto !== Object.prototype;) {
+    for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      if (descriptor.get && !Object.prototype.hasOwnProperty.call(target, key)) void (target as never)[key];
+    }
+    proto = Object.getPrototypeOf(proto);
+  }
+}
+
+// Not dead: nothing imports them, but exporting the namespaces makes the bundler keep all of zod's
+// API and the whole domain in this module's graph, so that they are loaded here, once. Without it
+// only the four zod modules used above are shared (the bundle drops to 2.9 MB from 4.3 MB, and in
+// one bench run the workflow thread took 21 ms per order instead of 15).
+export { z, domain };
