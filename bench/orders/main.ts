@@ -11,7 +11,7 @@
 // the open orders' due-date timers do not fire), the embedded Postgres in a temporary DATA_DIR
 // (served by this process), and the real workers with the real activities in a child process
 // (bench/orders/worker.ts), emails to an outbox folder. Counts come from the environment:
-//   BENCH_ORDERS (100) full orders per measured batch, BENCH_ROUNDS (3) alternating order and
+//   BENCH_ORDERS (100) full orders per measured batch, BENCH_ROUNDS (5) alternating order and
 //   floor batches for the CPU ratio, BENCH_CONCURRENCY (20) orders in flight,
 //   BENCH_OPEN_LOW (100) and BENCH_OPEN_HIGH (10000) unpaid orders, BENCH_WARMUP (100).
 // Takes about 9 minutes on a 2-core machine with the defaults, most of it opening the unpaid orders.
@@ -43,7 +43,7 @@ import {
 } from '../support';
 
 const ORDERS = envCount('BENCH_ORDERS', 100);
-const ROUNDS = Math.max(1, envCount('BENCH_ROUNDS', 3));
+const ROUNDS = Math.max(1, envCount('BENCH_ROUNDS', 5));
 const CONCURRENCY = envCount('BENCH_CONCURRENCY', 20);
 const OPEN_LOW = envCount('BENCH_OPEN_LOW', 100);
 const OPEN_HIGH = envCount('BENCH_OPEN_HIGH', 10_000);
