@@ -54,14 +54,18 @@ export const instant = z
   .string()
   .check((payload) => {
     if (isoDateTime.test(payload.value)) return;
-    // The issue z.iso.datetime raises, so its message ("Invalid ISO datetime") is the same.
+    // The issue z.iso.datetime raises, message ("Invalid ISO datetime") included; like zod's format
+    // checks it lets the range check below run too.
     payload.issues.push({
+      origin: 'string',
       code: 'invalid_format',
       format: 'datetime',
       input: payload.value,
-      origin: 'string',
+      pattern: isoDateTime.toString(),
+      continue: true,
     });
   })
+  // A value that is no datetime at all already has its issue; this one is for the range only.
   .refine((value) => {
     const ms = Date.parse(value);
     return Number.isNaN(ms) || isStorableTime(ms);

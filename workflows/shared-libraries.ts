@@ -1,9 +1,13 @@
 // Evaluated once per workflow thread and shared by every workflow in it (the SDK's preloadModules,
 // see worker/workflow-source.ts): the libraries the workflows use and the domain's lifecycle
-// tables, none of which keeps state of its own. A module of ours rather than the package names,
-// because the bundler drops a bare preload of a package marked free of side effects, as zod is.
+// tables, none of which keeps anything of one workflow. A module of ours rather than the package
+// names, because the bundler drops a bare preload of a package marked free of side effects, as
+// zod is.
 import { z } from 'zod';
 import * as domain from '../domain';
+
+/** The schema types zod's memoizer wraps (`memoizer.attach` in zod's core schemas). */
+const MEMOIZED_CONTAINERS = new Set(['array', 'object', 'tuple', 'record', 'map', 'set']);
 
 // The SDK freezes what a shared module holds once it is loaded, and zod finishes some of its own
 // settings on first use. Finished here, before the freeze: the default locale, the memoizer and
@@ -17,9 +21,11 @@ settleLazyParts(domain);
  * Does now what zod would do on a schema's first use, where it writes to the schema: on a schema
  * the SDK has frozen, those writes throw. zod keeps parts behind getters on its prototypes that,
  * once read, define the value on the schema itself, and its default memoizer replaces a
- * container's parse function on the first parse. So every schema the domain holds parses once
- * (any input will do) and has its inherited getters read, before the freeze. The SDK's freeze
- * reads own getters itself.
+ * container's parse function on the first parse. So every container the domain holds parses once
+ * (`undefined`, which each refuses before looking at its members or calling anything of ours)
+ * and every schema has its inherited getters read, before the freeze. The SDK's freeze reads own
+ * getters itself. Parsing is all the workflows do with the schemas: deriving a new schema from a
+ * shared one (`.refine`, `.strict`, `.meta`, ...) copies its frozen definition and throws.
  */
 export function settleLazyParts(root: unknown, seen = new Set<unknown>()): void {
   if (root === null || (typeof root !== 'object' && typeof root !== 'function') || seen.has(root)) return;
@@ -27,7 +33,7 @@ export function settleLazyParts(root: unknown, seen = new Set<unknown>()): void 
   if (typeof root === 'function') return;
   const schema = root as { _zod?: unknown };
   if (root instanceof z.core.$ZodType && schema._zod) {
-    z.safeParse(root, undefined);
+    if (MEMOIZED_CONTAINERS.has(root._zod.def.type)) z.safeParse(root, undefined);
     readInheritedGetters(root);
     readInheritedGetters(schema._zod);
   }
@@ -46,8 +52,9 @@ function readInheritedGetters(target: object): void {
   }
 }
 
-// Not dead: nothing imports them, but exporting the namespaces makes the bundler keep all of zod's
-// API and the whole domain in this module's graph, so that they are loaded here, once. Without it
-// only the four zod modules used above are shared (the bundle drops to 2.9 MB from 4.3 MB, and in
-// one bench run the workflow thread took 21 ms per order instead of 15).
+// Not dead: nothing imports `z` from here, but exporting the namespace makes the bundler keep all of
+// zod's API in this module's graph, so the schema classes are loaded here, once. Without it only the
+// zod modules used above are shared (when zod alone was shared, the bundle dropped to 2.9 MB from
+// 4.3 MB, and in one bench run the workflow thread took 21 ms per order instead of 15). The domain
+// is exported for its tests (domain/test/frozen.test.ts).
 export { z, domain };

@@ -14,7 +14,7 @@
 //   BENCH_ORDERS (100) full orders per measured batch, BENCH_ROUNDS (5) alternating order and
 //   floor batches for the CPU ratio, BENCH_CONCURRENCY (20) orders in flight,
 //   BENCH_OPEN_LOW (100) and BENCH_OPEN_HIGH (10000) unpaid orders, BENCH_WARMUP (100).
-// Takes about 9 minutes on a 2-core machine with the defaults, most of it opening the unpaid orders.
+// Takes about 11 minutes on a 2-core machine with the defaults, most of it opening the unpaid orders.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
