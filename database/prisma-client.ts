@@ -34,19 +34,18 @@ export function createPrismaClient(url: string): PrismaClient {
     ...(schema ? { onConnect: (client) => client.query(searchPathStatement(schema)) } : {}),
   };
   const adapter = new PrismaPg(pool, schema ? { schema } : undefined);
-  // Errors as plain messages, what Prisma already does with NODE_ENV=production (the Docker image),
-  // now for every run (`npm start`, the tests, the bench): the other formats capture a stack trace
-  // on every query to point at the calling line, about a tenth of the activities' CPU per order
-  // (bench/orders), for a code frame a service's JSON log does not want. The error's own stack
-  // still shows the caller.
-  const errorFormat = 'minimal';
-  // Against the embedded server a transaction may first wait for another client's session to
-  // end, so allow it longer than Prisma's default 2 s to start.
-  return new PrismaClient(
-    isEmbeddedUrl(url)
-      ? { adapter, errorFormat, transactionOptions: { maxWait: 60_000 } }
-      : { adapter, errorFormat },
-  );
+  return new PrismaClient({
+    adapter,
+    // Errors as plain messages, what Prisma already does with NODE_ENV=production (the Docker
+    // image), now for every run (`npm start`, the tests, the bench): the other formats capture a
+    // stack trace on every query to point at the calling line, about a tenth of the activities'
+    // CPU per order (bench/orders), for a code frame a service's JSON log does not want. The
+    // error's own stack still shows the caller.
+    errorFormat: 'minimal',
+    // Against the embedded server a transaction may first wait for another client's session to
+    // end, so allow it longer than Prisma's default 2 s to start.
+    ...(isEmbeddedUrl(url) ? { transactionOptions: { maxWait: 60_000 } } : {}),
+  });
 }
 
 /** `SET search_path` to schema alone, quoted as an identifier (any name, case kept). */

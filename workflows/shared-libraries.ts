@@ -31,11 +31,10 @@ export function settleLazyParts(root: unknown, seen = new Set<unknown>()): void 
   if (root === null || (typeof root !== 'object' && typeof root !== 'function') || seen.has(root)) return;
   seen.add(root);
   if (typeof root === 'function') return;
-  const schema = root as { _zod?: unknown };
-  if (root instanceof z.core.$ZodType && schema._zod) {
+  if (root instanceof z.core.$ZodType) {
     if (MEMOIZED_CONTAINERS.has(root._zod.def.type)) z.safeParse(root, undefined);
     readInheritedGetters(root);
-    readInheritedGetters(schema._zod);
+    readInheritedGetters(root._zod);
   }
   for (const key of Reflect.ownKeys(root)) {
     const descriptor = Object.getOwnPropertyDescriptor(root, key);
