@@ -58,11 +58,6 @@ export interface SalesOrder extends Parties {
   readonly previousStatus?: SalesOrderStatus | null;
   readonly activateAt?: Instant | null;
   readonly expiresAt?: Instant | null;
-  /**
-   * Whether an offer sent or resubmitted with its expiry already past is refused. Unset in runs
-   * started before the rule, which accepted it and then canceled the order as expired at once.
-   */
-  readonly lapsedOffersRefused?: boolean;
 }
 
 const offerFields = z.object({
@@ -75,7 +70,7 @@ const offerStillOpen: FieldRule<SalesOrder, z.output<typeof offerFields>> = {
   description: 'the offer expiry, if any, is still ahead',
   check: ({ order, fields, now }) => {
     const expiry = fields.expiresAt ?? order.expiresAt;
-    if (!order.lapsedOffersRefused || !now || expiry == null) return undefined;
+    if (!now || expiry == null) return undefined;
     const expiresAt = toTime(expiry, 'expiresAt');
     if (expiresAt > now.getTime()) return undefined;
     return {

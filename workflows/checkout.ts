@@ -1,15 +1,10 @@
-import { ActivityFailure, continueAsNew, patched } from '@temporalio/workflow';
+import { ActivityFailure, continueAsNew } from '@temporalio/workflow';
 import type { CheckoutOrderInput, OrderItemInput, OrderView } from './contract';
 import { failureMessage, provisioningActivities } from './order/activities';
 import { historyFull } from './order/continue-as-new';
 import { createState, runOrder, type OrderRuntime } from './order/runtime';
 import { now, waitUntil } from './order/timers';
 import { CheckoutState, type CarriedCheckoutOrder, type ProvisioningResult } from './state/checkout';
-
-/** Runs started before it took any amount as payment of the invoice (see README, patching). */
-export const PAYMENT_COVERS_INVOICE_PATCH = 'payment-covers-invoice';
-/** Runs started before it never continued as new; replaying one must not start to (README, patching). */
-export const CHECKOUT_CONTINUE_AS_NEW_PATCH = 'checkout-continue-as-new';
 
 /**
  * A hosting checkout (seed 002), top to bottom: the order is placed with its invoice; it waits for
@@ -21,14 +16,12 @@ export async function checkoutOrder(
   input: CheckoutOrderInput,
   carried?: CarriedCheckoutOrder,
 ): Promise<OrderView> {
-  const paymentCoversInvoice = patched(PAYMENT_COVERS_INVOICE_PATCH);
-  const mayContinueAsNew = patched(CHECKOUT_CONTINUE_AS_NEW_PATCH);
-  const order = createState(() => new CheckoutState(input, now(), { paymentCoversInvoice, carried }));
+  const order = createState(() => new CheckoutState(input, now(), carried));
   const runtime = runOrder(order, { kind: 'checkout', customerId: input.clientId });
   // A run that waits long (overdue, under review, a service awaiting `retry`) and keeps receiving
   // signals hands its state to a fresh run at a wait, keeping its history bounded. Each step
   // below is a no-op when a previous run already took it.
-  const full = () => mayContinueAsNew && historyFull(input.historyLimit);
+  const full = () => historyFull(input.historyLimit);
   const handOver = async () => {
     await runtime.settled();
     return continueAsNew<typeof checkoutOrder>(input, order.carry());

@@ -1,4 +1,4 @@
-import { ActivityFailure, continueAsNew, patched } from '@temporalio/workflow';
+import { ActivityFailure, continueAsNew } from '@temporalio/workflow';
 import type { ProvisioningActivities } from '../activities/contract';
 import type { OrderView, SalesOrderInput } from './contract';
 import { failureMessage, provisioningActivities } from './order/activities';
@@ -6,9 +6,6 @@ import { historyFull } from './order/continue-as-new';
 import { createState, runOrder } from './order/runtime';
 import { now, waitUntil } from './order/timers';
 import { SalesOrderState, type ActivationResult, type CarriedSalesOrder } from './state/sales-order';
-
-/** Runs started before it accepted an offer whose expiry had passed (see README, patching). */
-export const LAPSED_OFFERS_PATCH = 'lapsed-offers-refused';
 
 /**
  * A partner's sales order (seed 001). The salesperson drafts it and sends it to the customer or an
@@ -18,8 +15,7 @@ export const LAPSED_OFFERS_PATCH = 'lapsed-offers-refused';
  * does by itself is a system action decided by the domain like any signal.
  */
 export async function salesOrder(input: SalesOrderInput, carried?: CarriedSalesOrder): Promise<OrderView> {
-  const refuseLapsedOffers = patched(LAPSED_OFFERS_PATCH);
-  const order = createState(() => new SalesOrderState(input, now(), carried, { refuseLapsedOffers }));
+  const order = createState(() => new SalesOrderState(input, now(), carried));
   const runtime = runOrder(order, { kind: 'sales', customerId: input.customerId });
   const provisioning = provisioningActivities(input.provisioning);
 

@@ -64,7 +64,6 @@ export function snapshotOf(view: OrderView): OrderSnapshot & Record<string, unkn
         previousStatus: view.previousStatus ?? null,
         activateAt: view.activateAt ?? null,
         expiresAt: view.expiresAt ?? null,
-        lapsedOffersRefused: true,
       };
     default:
       return base;

@@ -220,7 +220,7 @@ describe('fields', () => {
 
   it('refuses an offer whose expiry has already passed: a new one given, or the one it keeps', () => {
     const options = { now: NOW };
-    const draft = sales('draft', { lapsedOffersRefused: true });
+    const draft = sales('draft');
     const past = '2026-05-01T00:00:00Z';
     expect(
       decide(salesOrderLifecycle, draft, salesperson, 'submit', { expiresAt: past }, options),
@@ -228,11 +228,7 @@ describe('fields', () => {
       ok: false,
       refusal: { code: 'invalid_fields', issues: [{ path: 'expiresAt', message: 'must be in the future' }] },
     });
-    const declined = sales('declined', {
-      lapsedOffersRefused: true,
-      expiresAt: past,
-      approvalRoute: 'customer',
-    });
+    const declined = sales('declined', { expiresAt: past, approvalRoute: 'customer' });
     expect(decide(salesOrderLifecycle, declined, salesperson, 'resubmit', {}, options)).toMatchObject({
       ok: false,
       refusal: { issues: [{ path: 'expiresAt', message: expect.stringContaining('give a new expiresAt') }] },
@@ -247,20 +243,10 @@ describe('fields', () => {
         options,
       ),
     ).toMatchObject({ ok: true, next: 'resubmitted' });
-    // Without an expiry there is nothing to lapse; runs started before the rule accept it as before.
-    expect(
-      decide(
-        salesOrderLifecycle,
-        sales('draft', { lapsedOffersRefused: true }),
-        salesperson,
-        'submit',
-        {},
-        options,
-      ),
-    ).toMatchObject({ ok: true });
-    expect(
-      decide(salesOrderLifecycle, sales('draft'), salesperson, 'submit', { expiresAt: past }, options),
-    ).toMatchObject({ ok: true });
+    // Without an expiry there is nothing to lapse.
+    expect(decide(salesOrderLifecycle, draft, salesperson, 'submit', {}, options)).toMatchObject({
+      ok: true,
+    });
   });
 });
 

@@ -269,6 +269,10 @@ const validFields: Record<string, unknown> = {
   reject: { reason: 'not this time', outcome: 'fraud' },
   fail: { error: 'CreateAccount failed 5 times' },
   fail_activation: { errors: [{ productId: 'p-1', reason: 'quota exceeded' }] },
+  // An offer put to an approver needs an expiry still ahead: a new one renews a lapsed offer.
+  send_for_customer_approval: { expiresAt: FUTURE },
+  submit: { expiresAt: FUTURE },
+  resubmit: { expiresAt: FUTURE },
 };
 
 const parties = {

@@ -1,6 +1,7 @@
 // Records the replay histories afresh: `npm run histories:record [-- scenario ...]`.
 // Run it only when a workflow change is meant to change histories, and only for workflows that
-// have no running executions left in production (otherwise use workflow.patched(); see README).
+// have no running executions left in production (otherwise use workflow.patched(); see
+// docs/changing-workflows.md).
 // The scenarios run as in the tests, through the real activities: on a throwaway database
 // (embedded Postgres, or one created on DATABASE_URL's server) and an in-process SMTP server.
 import { writeFileSync } from 'node:fs';

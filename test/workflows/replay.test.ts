@@ -5,41 +5,34 @@ import { DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@tempor
 import { installQuietRuntime } from './support/runtime';
 import { historyFromObject } from './support/history-json';
 import { bundleOrderWorkflows } from '../../worker/workflow-source';
-import { CHECKOUT_CONTINUE_AS_NEW_PATCH, PAYMENT_COVERS_INVOICE_PATCH } from '../../workflows/checkout';
-import { EFFECTS_PATCH } from '../../workflows/order/runtime';
-import { LAPSED_OFFERS_PATCH } from '../../workflows/sales-order';
+import { workflowPatches } from '../../workflows/patches';
 
 /**
  * Replays recorded histories of representative runs (test/histories, recorded by
  * `npm run histories:record`) against the current workflow code: a change that would break running
- * workflows fails here. Intended changes go behind workflow.patched(), or the histories are
- * recorded again once no old run is left.
+ * workflows fails here. How to change a workflow safely: docs/changing-workflows.md.
+ *
+ * test/histories/*.json are runs of the workflows as they are; test/histories/before-<patch id>/
+ * keeps runs recorded before a patch, for as long as such runs may still be open.
  */
+const GUIDE = 'see docs/changing-workflows.md';
 const historiesDir = path.join(__dirname, '../histories');
-/** Histories recorded before a patch, kept while runs that started then may still be open. */
-const beforeEffectsPatch = `before-${EFFECTS_PATCH}`;
-/** Recorded before the decision rules and checkout's continue-as-new (the patches of patchesNow but the effects one). */
-const beforeDecisionRules = 'before-decision-rules';
 const jsonIn = (dir: string) =>
   readdirSync(path.join(historiesDir, dir))
     .filter((file) => file.endsWith('.json'))
     .map((file) => path.join(dir, file));
+const keptDirs = readdirSync(historiesDir, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
 const current = jsonIn('.');
-const beforeRules = jsonIn(beforeDecisionRules);
-const older = jsonIn(beforeEffectsPatch);
-const files = [...current, ...beforeRules, ...older];
-/** The patches a run of this workflow type records today, in the order it asks for them. */
-const patchesNow: Record<string, string[]> = {
-  checkoutOrder: [PAYMENT_COVERS_INVOICE_PATCH, CHECKOUT_CONTINUE_AS_NEW_PATCH, EFFECTS_PATCH],
-  salesOrder: [LAPSED_OFFERS_PATCH, EFFECTS_PATCH],
-  serviceOrder: [EFFECTS_PATCH],
-  serviceListing: [EFFECTS_PATCH],
-};
+const files = [...current, ...keptDirs.flatMap(jsonIn)];
+const workflowTypes = Object.keys(workflowPatches) as (keyof typeof workflowPatches)[];
+
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
-function workflowTypeOf(file: string): string | undefined {
+function workflowTypeOf(file: string): keyof typeof workflowPatches {
   type Started = { workflowExecutionStartedEventAttributes?: { workflowType: { name: string } } };
   return (load(file) as { events: Started[] }).events[0]?.workflowExecutionStartedEventAttributes
-    ?.workflowType.name;
+    ?.workflowType.name as keyof typeof workflowPatches;
 }
 /** The patch ids a history's markers record (the SDK's `core_patch` markers, JSON payloads in base64). */
 function patchesOf(file: string): string[] {
@@ -61,21 +54,50 @@ beforeAll(async () => {
   workflowBundle = await bundleOrderWorkflows(new DefaultLogger('WARN'));
 });
 
+describe('recorded histories', () => {
+  it('cover every workflow type', () => {
+    const recorded = new Set(current.map(workflowTypeOf));
+    const missing = workflowTypes.filter((type) => !recorded.has(type));
+    expect(missing.map((type) => `no history of ${type}: add a scenario and record it (${GUIDE})`)).toEqual(
+      [],
+    );
+  });
+
+  it('match the patches the workflows declare in workflows/patches.ts', () => {
+    const problems: string[] = [];
+    for (const file of files) {
+      const type = workflowTypeOf(file);
+      for (const id of patchesOf(file)) {
+        if (!workflowPatches[type]?.includes(id)) {
+          problems.push(
+            `${file} records patch ${id}, which ${type} no longer declares: record the histories again (${GUIDE})`,
+          );
+        }
+      }
+    }
+    for (const type of workflowTypes) {
+      const recorded = new Set(current.filter((file) => workflowTypeOf(file) === type).flatMap(patchesOf));
+      for (const id of workflowPatches[type]) {
+        if (!recorded.has(id)) {
+          problems.push(
+            `${type} declares patch ${id}, which no current history records: keep the histories in before-${id}/ and record them again (${GUIDE})`,
+          );
+        }
+      }
+    }
+    for (const dir of keptDirs) {
+      const id = dir.replace(/^before-/, '');
+      if (!dir.startsWith('before-') || !workflowTypes.some((type) => workflowPatches[type].includes(id))) {
+        problems.push(
+          `test/histories/${dir} is not before-<a patch the workflows still declare>: delete it once its runs are gone (${GUIDE})`,
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('workflow replay', () => {
-  it('has histories of every workflow type, from before and after each patch', () => {
-    const types = (list: string[]) => new Set(list.map(workflowTypeOf));
-    const all = new Set(Object.keys(patchesNow));
-    expect(types(current)).toEqual(all);
-    expect(types(beforeRules)).toEqual(all);
-    expect(types(older)).toEqual(all);
-  });
-
-  it('replays the old paths from the older histories and the patched paths from the current ones', () => {
-    for (const file of current) expect(patchesOf(file)).toEqual(patchesNow[workflowTypeOf(file)!]);
-    for (const file of beforeRules) expect(patchesOf(file)).toEqual([EFFECTS_PATCH]);
-    for (const file of older) expect(patchesOf(file)).toEqual([]);
-  });
-
   it('runs the workflow code as ES2022, without the SDK default ES2017 helpers', () => {
     // The helpers swc emits for object spread and class fields under its ES2017 target.
     expect(workflowBundle.code).not.toMatch(/function _object_spread|function _define_property/);

@@ -56,11 +56,6 @@ describe('SalesOrderState', () => {
     expect(order.view().transitions.at(-1)).toMatchObject({ outcome: 'refused', refusal: 'invalid_fields' });
     const renewed = { actor: salesperson, fields: { expiresAt: at(5 * DAY).toISOString() } };
     expect(order.signal('send_for_customer_approval', renewed, at(2 * DAY)).ok).toBe(true);
-    // Runs started before the rule (the patch off) accepted it.
-    const old = new SalesOrderState(input({ expiresAt: at(DAY).toISOString() }), T0, undefined, {
-      refuseLapsedOffers: false,
-    });
-    expect(old.signal('send_for_customer_approval', { actor: salesperson }, at(2 * DAY)).ok).toBe(true);
   });
 
   it('decline emails the customer the reason; resubmit goes back to the same approver only', () => {

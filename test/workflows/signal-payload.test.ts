@@ -61,8 +61,13 @@ describe('Ledger', () => {
     expect(ledger.isDuplicate(undefined)).toBe(false);
     expect(ledger.isDuplicate('r')).toBe(false);
     expect(ledger.isDuplicate('r')).toBe(true);
-    const next = new Ledger(ledger.entries, ledger.handledRequestIds());
+    const next = new Ledger({
+      entries: ledger.entries,
+      requestIds: ledger.handledRequestIds(),
+      revision: ledger.revision,
+    });
     expect(next.isDuplicate('r')).toBe(true);
     expect(next.append(entry).sequence).toBe(3);
+    expect(next.revision).toBe(4);
   });
 });

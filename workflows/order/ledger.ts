@@ -17,17 +17,17 @@ export class Ledger {
   private changes: number;
 
   /**
-   * Empty, or carried over from a previous run (continue-as-new). The revision goes on from the
-   * carried one (the projection orders views by it); runs carried before it was, from the entries.
+   * Empty, or carried over from a previous run (continue-as-new): the revision goes on from the
+   * carried one (the projection orders views by it).
    */
-  constructor(
-    entries: readonly TransitionEntry[] = [],
-    requestIds: readonly string[] = [],
-    revision?: number,
-  ) {
-    this.list = [...entries];
-    this.requestIds = new Set(requestIds);
-    this.changes = Math.max(revision ?? 0, this.list.length);
+  constructor(carried?: {
+    readonly entries: readonly TransitionEntry[];
+    readonly requestIds: readonly string[];
+    readonly revision: number;
+  }) {
+    this.list = [...(carried?.entries ?? [])];
+    this.requestIds = new Set(carried?.requestIds);
+    this.changes = carried?.revision ?? 0;
   }
 
   /** The request ids seen so far, to carry into the next run. */

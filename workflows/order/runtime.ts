@@ -4,7 +4,6 @@ import {
   ApplicationFailure,
   condition,
   log,
-  patched,
   setDefaultSignalHandler,
   setHandler,
   upsertSearchAttributes,
@@ -44,21 +43,13 @@ export function createState<S>(build: () => S): S {
   }
 }
 
-/**
- * Runs started before this change drive the projection and the emails with one `condition` loop
- * each (startProjection, startMail); later runs with startEffects, which wakes only when something
- * is due and otherwise goes on from the activities' own callbacks. The two issue their commands in
- * different orders, so recorded runs must keep the old path (see README, patching).
- */
-export const EFFECTS_PATCH = 'effects-woken-when-due';
-
 export interface OrderRuntime {
   /** Resolves once every entry is projected and every queued email sent: then the workflow may return. */
   settled(): Promise<void> | undefined;
   /**
-   * Waits until `done()`, like `condition(done)`, except that on runs with EFFECTS_PATCH it does
-   * not wait when `done()` already holds: the SDK's condition allocates half a dozen promises even
-   * then, each with a captured stack trace.
+   * Waits until `done()`, like `condition(done)`, except that it does not wait when `done()`
+   * already holds: the SDK's condition allocates half a dozen promises even then, each with a
+   * captured stack trace.
    */
   until(done: () => boolean): Promise<void> | undefined;
 }
@@ -92,19 +83,9 @@ export function runOrder(
   ]);
   state.onStatusChange(upsertStatus);
 
-  if (patched(EFFECTS_PATCH)) {
-    const effects = startEffects(state);
-    const until = (done: () => boolean) => (done() ? undefined : condition(done));
-    return { settled: () => until(effects.idle), until };
-  }
-  const projection = startProjection(state);
-  const mail = startMail(state, projection);
-  return {
-    settled: async () => {
-      await condition(() => projection.idle() && mail.idle());
-    },
-    until: (done) => condition(done),
-  };
+  const effects = startEffects(state);
+  const until = (done: () => boolean) => (done() ? undefined : condition(done));
+  return { settled: () => until(effects.idle), until };
 }
 
 /**
@@ -194,12 +175,6 @@ function effectFailed(error: unknown, effect: string, state: AnyOrderState): voi
   });
 }
 
-interface Projection {
-  idle(): boolean;
-  /** The ledger revision the last finished projection wrote. */
-  projectedRevision(): number;
-}
-
 /**
  * One projection call: the whole view (its transitions go as entries) and the entries from `from`
  * on; `revision` and `entries` say what the call writes once `done` resolves.
@@ -216,56 +191,4 @@ function project(
     entries: entries.length,
     done: orderActivities.projectOrder({ ...view, revision }, entries),
   };
-}
-
-/**
- * Before EFFECTS_PATCH: ONE loop writes the projection, so two writes of the same order are never
- * in flight together. Each call carries the whole view and the entries not yet written (none of a
- * previous run's).
- */
-function startProjection(state: AnyOrderState): Projection {
-  let projectedEntries = state.carriedEntries;
-  let projectedRevision = -1;
-  let busy = false;
-  const behind = () => state.ledger.revision !== projectedRevision;
-  void (async () => {
-    for (;;) {
-      await condition(behind);
-      busy = true;
-      const call = project(state, projectedEntries);
-      try {
-        await call.done;
-        projectedEntries += call.entries;
-      } catch (error) {
-        effectFailed(error, 'projection', state);
-      }
-      projectedRevision = call.revision;
-      busy = false;
-    }
-  })();
-  return { idle: () => !busy && !behind(), projectedRevision: () => projectedRevision };
-}
-
-/**
- * Before EFFECTS_PATCH: emails go out one at a time in the order the state queued them, each once
- * the projection has written the change that queued it: the order row (and its parties) exist when
- * the email is sent, and what the email announces is already visible in the database.
- */
-function startMail(state: AnyOrderState, projection: Projection): { idle(): boolean } {
-  let sent = 0;
-  let busy = false;
-  void (async () => {
-    for (;;) {
-      await condition(() => state.outbox.length > sent);
-      busy = true;
-      const written = state.ledger.revision;
-      await condition(() => projection.projectedRevision() >= written);
-      await orderActivities.sendEmail(state.outbox[sent]!).catch((error: unknown) => {
-        effectFailed(error, `email ${state.outbox[sent]!.template}`, state);
-      });
-      sent += 1;
-      busy = false;
-    }
-  })();
-  return { idle: () => !busy && state.outbox.length === sent };
 }

@@ -39,8 +39,8 @@ export interface CarriedOrder<O extends OrderSnapshot> {
   readonly previousStatus?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
-  /** The ledger revision; absent in runs carried before it was. */
-  readonly revision?: number;
+  /** The ledger revision: it goes on in the next run (the projection orders views by it). */
+  readonly revision: number;
 }
 
 /**
@@ -72,17 +72,12 @@ export abstract class OrderState<O extends OrderSnapshot, Acts extends ActionTab
     extraSignals: readonly string[] = [],
     /** Set when this run continues a previous one: the order is restored, not created. */
     carried?: CarriedOrder<O>,
-    /**
-     * Facts this run decides rather than the order's history (the rules a `patched()` call turns
-     * on): laid over the new order's facts and a carried order's alike.
-     */
-    runFacts: Partial<O> = {},
   ) {
     this.signals = [...signalledActions(lifecycle as unknown as AnyLifecycle), ...extraSignals];
     this.carriedEntries = carried?.entries.length ?? 0;
     if (carried) {
-      this.ledger = new Ledger(carried.entries, carried.requestIds, carried.revision);
-      this.machine = new Machine(lifecycle, { ...carried.order, ...runFacts }, this.ledger);
+      this.ledger = new Ledger(carried);
+      this.machine = new Machine(lifecycle, carried.order, this.ledger);
       this.statusReason = carried.statusReason;
       this.previousStatus = carried.previousStatus;
       this.createdAt = carried.createdAt;
@@ -90,7 +85,7 @@ export abstract class OrderState<O extends OrderSnapshot, Acts extends ActionTab
       return;
     }
     this.ledger = new Ledger();
-    this.machine = new Machine(lifecycle, { ...initial, ...runFacts }, this.ledger);
+    this.machine = new Machine(lifecycle, initial, this.ledger);
     this.createdAt = now.toISOString();
     this.updatedAt = this.createdAt;
     this.ledger.append({

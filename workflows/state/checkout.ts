@@ -78,18 +78,11 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
   private payment: { paidAt: string; paidAmountCents: number; paymentReference: string } | undefined;
   private readonly services: ServiceRecord[] = [];
 
-  /**
-   * `paymentCoversInvoice` off keeps the rule of runs started before it (any amount paid the
-   * invoice): the checkout workflow asks patched() for it. `carried` restores a previous run's
-   * order (continue-as-new) instead of placing a new one.
-   */
+  /** `carried` restores a previous run's order (continue-as-new) instead of placing a new one. */
   constructor(
     readonly input: CheckoutOrderInput,
     now: Date,
-    {
-      paymentCoversInvoice = true,
-      carried,
-    }: { paymentCoversInvoice?: boolean; carried?: CarriedCheckoutOrder } = {},
+    carried?: CarriedCheckoutOrder,
   ) {
     validateCheckoutInput(input);
     const invoiceDueAt = carried?.invoiceDueAt ?? now.getTime() + input.settings.invoiceDueDays * DAY_MS;
@@ -99,13 +92,13 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
         status: 'pending',
         clientId: input.clientId,
         invoicePaid: false,
+        invoiceAmountCents: totalCents(input.items),
         invoiceDueAt: new Date(invoiceDueAt).toISOString(),
       },
       input.createdBy,
       now,
       signalledActions(checkoutServiceLifecycle),
       carried,
-      paymentCoversInvoice ? { invoiceAmountCents: totalCents(input.items) } : {},
     );
     this.orderId = input.orderId;
     this.invoiceDueAt = invoiceDueAt;

@@ -62,15 +62,11 @@ export class SalesOrderState extends OrderState<SalesOrder, SalesActions> {
   readonly orderId: string;
   private readonly products: ProductRecord[];
 
-  /**
-   * `refuseLapsedOffers` off keeps the rule of runs started before it (an offer whose expiry had
-   * passed was accepted, then canceled as expired): the sales workflow asks patched() for it.
-   */
+  /** `carried` restores a previous run's order (continue-as-new) instead of drafting a new one. */
   constructor(
     readonly input: SalesOrderInput,
     now: Date,
     carried?: CarriedSalesOrder,
-    { refuseLapsedOffers = true }: { refuseLapsedOffers?: boolean } = {},
   ) {
     validateSalesInput(input);
     super(
@@ -86,7 +82,6 @@ export class SalesOrderState extends OrderState<SalesOrder, SalesActions> {
       now,
       [],
       carried,
-      refuseLapsedOffers ? { lapsedOffersRefused: true } : {},
     );
     this.orderId = input.orderId;
     this.products = input.items.map((item) => {
