@@ -10,6 +10,7 @@ import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf, requestHash, reserveActionKey } from '../idempotency';
 import { forbidden, HttpProblem, notFound } from '../problem';
 import { queryStatus, signalAndWait } from './live';
+import { claimPaymentReference, releasePaymentReference } from './payment-reference';
 import {
   allowedActionsFor,
   canSee,
@@ -105,6 +106,11 @@ export async function runAction(
   }
   const decision = decideAction(live.view, actor, target.action, body, now);
   if (!decision.ok) throw refusalProblem(decision.refusal);
+  // A payment's reference is claimed before the key is reserved: a refused claim leaves no key
+  // behind that a retry could use to signal the payment anyway.
+  const reference =
+    live.view.kind === 'checkout' && target.action === 'pay' ? String(decision.fields.reference) : undefined;
+  const claimed = reference !== undefined && (await claimPaymentReference(deps.prisma, target.id, reference));
   // The key is reserved once the domain allows the action: a key used for another request (an
   // order's creation, another action or body) is 422 here, and of concurrent requests with this
   // one exactly one is 'first'. The others still signal (the workflow drops a repeated request
@@ -122,7 +128,10 @@ export async function runAction(
     live.view.transitions.length,
     deps.actionWaitMs ?? 2_000,
   );
-  if (entry?.outcome === 'refused' && entry.refusal !== 'duplicate') throw refusedEntryProblem(entry, view);
+  if (entry?.outcome === 'refused' && entry.refusal !== 'duplicate') {
+    if (claimed) await releasePaymentReference(deps.prisma, target.id, reference!);
+    throw refusedEntryProblem(entry, view);
+  }
   const current = view ?? live.view;
   res.status(202).json({
     ...(render(current) as object),
