@@ -97,15 +97,22 @@ async function resolveItems(
 /**
  * A party an order names by id must be of the kind its role needs, when it exists: otherwise a
  * salesperson could name a client as a customer, and the client's address would get the
- * customer's emails. An id not yet known becomes a placeholder of the right kind.
+ * customer's emails. An id not yet known becomes a placeholder of the right kind, unless
+ * `mustExist`: a sales order's customer is emailed for its approval, so it must be a known party.
  */
 export async function requirePartyKind(
   prisma: PrismaClient,
   id: string,
   kind: 'client' | 'customer' | 'isv',
   path: string,
+  { mustExist = false }: { mustExist?: boolean } = {},
 ): Promise<void> {
   const party = await prisma.party.findUnique({ where: { id }, select: { kind: true } });
+  if (!party && mustExist) {
+    throw unprocessable(`no ${kind} ${id}: create it first (POST /principals with role ${kind})`, {
+      issues: [{ path, message: `no such ${kind}` }],
+    });
+  }
   if (party && party.kind !== kind) {
     throw unprocessable(`party ${id} is ${aOrAn(party.kind)}, not ${aOrAn(kind)}`, {
       issues: [{ path, message: `must name ${aOrAn(kind)}` }],
@@ -191,7 +198,7 @@ export async function planOrder(
       if (principal.role !== 'salesperson') {
         throw forbidden(`${aOrAn(principal.role)} may not create sales orders (salespeople may)`);
       }
-      await requirePartyKind(deps.prisma, body.customerId, 'customer', 'customerId');
+      await requirePartyKind(deps.prisma, body.customerId, 'customer', 'customerId', { mustExist: true });
       const { items, currency } = await resolveItems(deps.prisma, body.items);
       return {
         workflowType: 'salesOrder',
