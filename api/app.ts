@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth/authenticate';
 import type { ApiDeps } from './deps';
+import { guardBody } from './body-guard';
 import { docsPage, openApiDocument } from './openapi';
 import { HttpProblem, notFound, problemHandler, sendProblem } from './problem';
 import { catalogRouter } from './routes/catalog';
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDeps): Application {
   app.use(helmet());
   app.use(requireJsonBodies);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(guardBody);
 
   // Public: health, the OpenAPI document and its page.
   app.use(healthRouter(deps));
