@@ -149,7 +149,7 @@ function buildDocument() {
     path: '/orders',
     summary: 'Place an order: checkout (client/admin), service (merchant), sales (salesperson)',
     description:
-      'Send an Idempotency-Key header to make retries safe: the same key and body return the same order.',
+      'Send an Idempotency-Key header to make retries safe: the same key and body return the same order; the same key with another request (another body, or one already used for an action) is 422.',
     request: {
       headers: z.object({ 'Idempotency-Key': z.string().optional() }),
       body: json(createOrderBody),
@@ -179,7 +179,7 @@ function buildDocument() {
     path: '/orders/{id}/actions/{action}',
     summary: "Take an action on an order; the body is the action's fields",
     description:
-      '404 when the caller may not see the order, 403 when its role may never take the action, 409 when the status does not allow it (the problem names the status and the actions allowed now), 422 for invalid fields. With an Idempotency-Key, a retry answers as the first request did (request.outcome "duplicate"); the same key with another action is 422.',
+      '404 when the caller may not see the order or the action does not exist, 403 when its role may never take the action, 409 when the status does not allow it (the problem names the status and the actions allowed now), 422 for invalid fields. With an Idempotency-Key, a retry with the same key, path and body answers as the first request did (request.outcome "duplicate"); the same key with another request (another body, action or order, or a key that placed an order) is 422.',
     request: {
       headers: z.object({ 'Idempotency-Key': z.string().optional() }),
       params: actionParam,

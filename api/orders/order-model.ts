@@ -3,6 +3,7 @@
 // `decide` sees, which actions the caller may take now.
 import {
   allowedActions,
+  aOrAn,
   checkoutLifecycle,
   checkoutServiceLifecycle,
   decide,
@@ -79,6 +80,14 @@ const isServiceAction = (view: OrderView, action: string): boolean =>
   view.kind === 'checkout' &&
   !Object.hasOwn(checkoutLifecycle.actions, action) &&
   callerActionsOf(serviceLifecycle).has(action);
+
+/** Whether the action names anything the order's lifecycle (or a checkout's services) knows. */
+export function isKnownAction(view: OrderView, action: string): boolean {
+  return (
+    Object.hasOwn(lifecycleOf(view.kind).actions, action) ||
+    (view.kind === 'checkout' && Object.hasOwn(serviceLifecycle.actions, action))
+  );
+}
 
 export function allowedActionsFor(view: OrderView, actor: Actor, now: Date): string[] {
   const lifecycle = lifecycleOf(view.kind);
@@ -162,7 +171,7 @@ function decideServiceAction(
         code: 'role_not_allowed',
         role: actor.role,
         action,
-        message: `a ${actor.role} may never ${action} a checkout service`,
+        message: `${aOrAn(actor.role)} may never ${action} a checkout service`,
       },
     };
   }

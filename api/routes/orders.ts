@@ -130,10 +130,10 @@ export function ordersRouter(deps: ApiDeps): Router {
     if (!parsed.success) throw notFound('no such order');
     const actor = actorOf(principalOf(req));
     const id = parsed.data.id;
-    // Any action name goes to the domain, which refuses names it does not know (403) once the
-    // caller is known to see the order (404 first, so foreign orders reveal nothing).
+    // An action name the order's lifecycle does not know is a 404 naming it, once the caller is
+    // known to see the order (404 for the order first, so foreign orders reveal nothing).
     const action = String(req.params.action);
-    await runAction(deps, req, res, { workflowId: orderWorkflowId(id), what: 'order', action }, (view) =>
+    await runAction(deps, req, res, { workflowId: orderWorkflowId(id), id, what: 'order', action }, (view) =>
       orderResource(view, actor, new Date()),
     );
   });
