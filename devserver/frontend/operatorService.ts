@@ -17,6 +17,8 @@ export function operatorServiceHandlers(server: DevServer): Handlers {
         for (const [name, type] of Object.entries(attrs)) server.searchAttributes.register(name, type);
       } catch (err) {
         throw invalidArgument((err as Error).message);
+      } finally {
+        server.searchAttributesChanged();
       }
       return {};
     },

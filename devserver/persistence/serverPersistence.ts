@@ -51,10 +51,7 @@ export class ServerPersistence<R> {
 
   private restoreMeta(meta: Map<string, unknown>): void {
     const clock = meta.get(CLOCK) as { offsetMs?: unknown } | undefined;
-    // Only forward: the offset of a server restarted with a skipped clock must not go back.
-    if (typeof clock?.offsetMs === 'number' && clock.offsetMs > this.server.clock.offset) {
-      this.server.clock.restoreOffset(clock.offsetMs);
-    }
+    if (typeof clock?.offsetMs === 'number') this.server.clock.restoreOffset(clock.offsetMs);
     const namespaces = meta.get(NAMESPACES);
     if (Array.isArray(namespaces)) for (const ns of namespaces) this.server.namespaces.add(String(ns));
     const attributes = meta.get(SEARCH_ATTRIBUTES);
@@ -76,14 +73,27 @@ export class ServerPersistence<R> {
     this.searchAttributesChanged();
   }
 
+  /** The server-wide values as they are now (what a compaction writes). */
+  metaSnapshot(): [string, unknown][] {
+    return [
+      [CLOCK, { offsetMs: this.server.clock.offset }],
+      [NAMESPACES, [...this.server.namespaces]],
+      [SEARCH_ATTRIBUTES, this.customSearchAttributes()],
+    ];
+  }
+
+  private customSearchAttributes(): Record<string, string> {
+    return Object.fromEntries(
+      this.server.searchAttributes.definitions('custom').map((d) => [d.name, d.type]),
+    );
+  }
+
   namespacesChanged(): void {
     this.persister.metaChanged(NAMESPACES, () => [...this.server.namespaces]);
   }
 
   searchAttributesChanged(): void {
-    this.persister.metaChanged(SEARCH_ATTRIBUTES, () =>
-      Object.fromEntries(this.server.searchAttributes.definitions('custom').map((d) => [d.name, d.type])),
-    );
+    this.persister.metaChanged(SEARCH_ATTRIBUTES, () => this.customSearchAttributes());
   }
 
   /** What the reply to `method` waits for (undefined: nothing). */
