@@ -13,6 +13,7 @@ import { testServiceHandlers } from './testservice/testService';
 import { operatorServiceHandlers, healthHandlers } from './frontend/operatorService';
 import { SearchAttributeRegistry } from './visibility/searchAttributes';
 import { DEFAULT_RETENTION_MS, ServerPersistence } from './persistence/serverPersistence';
+import type { StoreOptions } from './persistence/store';
 import { restoreRun, resumeRun, runRecord, type RunRecord } from './state/restore';
 import { status } from '@grpc/grpc-js';
 
@@ -46,6 +47,8 @@ export interface DevServerOptions {
   retentionMs?: number;
   /** The state file cannot be written any more: the server refuses changes from then on. */
   onPersistenceFailure?: (error: Error) => void;
+  /** Compaction thresholds and file operations of the state file (tests, the benchmark). */
+  stateFile?: Pick<StoreOptions, 'compactRatio' | 'compactMinBytes' | 'io'>;
   log?: (line: string) => void;
 }
 
@@ -101,7 +104,7 @@ export class DevServer implements ExecutionHost {
         state: runRecord,
         history: (e) => e.history,
       },
-      { onFailure: this.options.onPersistenceFailure },
+      { ...this.options.stateFile, onFailure: this.options.onPersistenceFailure },
     );
     if (recovered.truncatedBytes > 0) {
       this.log(

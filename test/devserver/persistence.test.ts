@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { startDevServer, type RunningDevServer } from '../../devserver';
+import { nodeIo, type JournalIo } from '../../devserver/persistence/journal';
 import * as activities from './activities';
 import { bundleConformanceWorkflows, quietRuntime, uid, type WorkflowBundle } from './support';
 
@@ -157,6 +158,42 @@ test('a closed run is removed once its retention has passed, and stays removed a
     await second.client.workflow.getHandle(open2.workflowId).terminate('done with the test');
   } finally {
     await second.close();
+  }
+});
+
+test('a reply to a request that changed something waits until the change is on disk', async () => {
+  let hold = false;
+  const held: (() => void)[] = [];
+  const io: JournalIo = {
+    write: nodeIo.write,
+    datasync: (fd) =>
+      hold
+        ? new Promise<void>((resolve) => held.push(() => void nodeIo.datasync(fd).then(resolve)))
+        : nodeIo.datasync(fd),
+  };
+  const server = await startDevServer({ dbFilename: path.join(root, 'held.db'), stateFile: { io } });
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const client = new Client({ connection });
+    await client.workflow.count();
+    hold = true;
+    let replied = false;
+    const started = client.workflow
+      .start('collector', { taskQueue: uid('held'), workflowId: uid('held') })
+      .then((h) => ((replied = true), h));
+    while (held.length === 0) await new Promise((r) => setImmediate(r));
+    // Written, not yet synced: the client has no answer, while reads are answered.
+    await expect(client.workflow.count()).resolves.toMatchObject({ count: 1 });
+    expect(replied).toBe(false);
+    hold = false;
+    for (const release of held.splice(0)) release();
+    const handle = await started;
+    await handle.terminate('done with the test');
+  } finally {
+    hold = false;
+    for (const release of held.splice(0)) release();
+    await connection.close();
+    await server.close();
   }
 });
 
