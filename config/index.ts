@@ -65,6 +65,8 @@ const schema = z.object({
   ADMIN_EMAIL: z.email().default('admin@localhost.localdomain'),
   BOOTSTRAP_ADMIN_KEY: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (readable lines) or `json`; unset: pretty on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 });
 
 /**
