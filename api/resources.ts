@@ -85,6 +85,20 @@ const orderFields = {
   updatedAt: isoTime,
 };
 
+export const projectionFailureSchema = z
+  .object({
+    status: z.literal('failed'),
+    detail: z.string(),
+    failedAt: isoTime,
+    revision: z.number().int(),
+    attempts: z.number().int(),
+    error: z.string().optional().meta({ description: 'the storage error (admin and system keys only)' }),
+  })
+  .meta({
+    id: 'ProjectionFailure',
+    description: "Present when the order's latest state could not be stored for listing (lists may lag)",
+  });
+
 export const orderSchema = z
   .object({
     ...orderFields,
@@ -95,6 +109,7 @@ export const orderSchema = z
     services: z.array(serviceSchema),
     history: z.array(historyEntrySchema),
     allowedActions: z.array(z.string()).meta({ description: 'what the caller may do now' }),
+    projection: projectionFailureSchema.optional(),
   })
   .meta({
     id: 'Order',
@@ -185,6 +200,7 @@ export const listingPageSchema = pageOf(listingSchema, 'ListingPage');
 export const productListSchema = z.object({ data: z.array(productSchema) }).meta({ id: 'ProductList' });
 
 export type OrderResource = z.infer<typeof orderSchema>;
+export type ProjectionFailure = z.infer<typeof projectionFailureSchema>;
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 export type ListingResource = z.infer<typeof listingSchema>;
