@@ -3,6 +3,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type ApiDeps } from './app';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
+/** The address the API binds unless told otherwise: this machine only, like the embedded servers. */
+export const DEFAULT_HOST = '127.0.0.1';
+
 /**
  * Requests Node's parser refuses never reach Express; Node would answer them with a bare status
  * line. They get a problem+json answer like every other refusal: 431 for an over-long URL or
@@ -54,7 +57,7 @@ export async function startApiServer(
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(deps.port, deps.host, () => {
+    server.listen(deps.port, deps.host ?? DEFAULT_HOST, () => {
       server.off('error', reject);
       resolve();
     });

@@ -146,7 +146,7 @@ async function startAll(
   };
   const all = mode === 'all';
   const embeddedTemporal = all && !config.TEMPORAL_ADDRESS;
-  await assertPortFree(config.PORT, undefined, 'PORT');
+  await assertPortFree(config.PORT, config.HOST, 'PORT');
   if (embeddedTemporal) await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
 
   // 1. Temporal
@@ -199,6 +199,7 @@ async function startAll(
       config: effective,
       logger: all ? createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT) : log,
       port: config.PORT,
+      host: config.HOST,
     }),
   );
   stack.push('api', () => api.close());
