@@ -152,16 +152,11 @@ test('an activity being retried counts its attempts across the restart', async (
   await expect(client.workflow.getHandle(handle.workflowId).result()).resolves.toEqual({ result: 6 });
 });
 
-test('a running activity and a started workflow task are retried after the restart; a timer still fires', async () => {
+test('a running activity is retried after the restart, its attempt counted; a timer still fires', async () => {
   const activity = await client.workflow.start('runActivity', {
     taskQueue,
     workflowId: uid('slow'),
-    args: [{ name: 'slow', args: [1_500] }],
-  });
-  const slowTask = await client.workflow.start('slowFirstTask', {
-    taskQueue,
-    workflowId: uid('task'),
-    args: [1_500],
+    args: [{ name: 'slow', args: [3_000] }],
   });
   const sleeper = await client.workflow.start('sleeper', {
     taskQueue,
@@ -169,16 +164,26 @@ test('a running activity and a started workflow task are retried after the resta
     args: [1_000],
   });
   await until(activity, (d) => d.raw.pendingActivities?.[0]?.state === 2);
-  await until(slowTask, (d) => d.raw.pendingWorkflowTask?.state === 2);
   await restart();
 
   await expect(client.workflow.getHandle(activity.workflowId).result()).resolves.toEqual({ result: 'done' });
   const history = await client.workflow.getHandle(activity.workflowId).fetchHistory();
   const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
   expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([2]);
+  await expect(client.workflow.getHandle(sleeper.workflowId).result()).resolves.toBeGreaterThanOrEqual(1_000);
+});
 
+test('a workflow task started when the server dies is scheduled again after the restart', async () => {
+  const slowTask = await client.workflow.start('slowFirstTask', {
+    taskQueue,
+    workflowId: uid('task'),
+    args: [3_000],
+  });
+  await until(slowTask, (d) => d.raw.pendingWorkflowTask?.state === 2);
+  await restart();
   const task = client.workflow.getHandle(slowTask.workflowId);
   await task.signal('finish');
   await expect(task.result()).resolves.toEqual(['first task']);
-  await expect(client.workflow.getHandle(sleeper.workflowId).result()).resolves.toBeGreaterThanOrEqual(1_000);
+  const history = await task.fetchHistory();
+  expect(history.events!.some((e) => e.workflowTaskTimedOutEventAttributes)).toBe(true);
 });
