@@ -187,7 +187,12 @@ describe('CheckoutState', () => {
     order.provisioned('o-1-service-1', { ok: false, error: 'panel down' }, at(4));
     let view = order.view();
     expect(view.services).toEqual([
-      expect.objectContaining({ id: 'o-1-service-1', status: 'failed', lastError: 'panel down', attempts: 1 }),
+      expect.objectContaining({
+        id: 'o-1-service-1',
+        status: 'failed',
+        lastError: 'panel down',
+        attempts: 1,
+      }),
       expect.objectContaining({ id: 'o-1-service-2', status: 'active', attempts: 1 }),
     ]);
     expect(order.outbox.map((e) => e.template)).toEqual(['admin_provisioning_failed']);
@@ -208,7 +213,9 @@ describe('CheckoutState', () => {
     expect(order.outbox[1]?.to).toEqual({ partyId: 'client-1' });
     expect(order.finished).toBe(true);
     expect(
-      view.transitions.filter((e) => e.subject === 'o-1-service-1' && e.outcome === 'accepted').map((e) => e.action),
+      view.transitions
+        .filter((e) => e.subject === 'o-1-service-1' && e.outcome === 'accepted')
+        .map((e) => e.action),
     ).toEqual(['fail', 'retry', 'activate']);
   });
 
