@@ -1,6 +1,8 @@
-// Idempotency-Key on POST /orders: the first request with a key reserves it together with the
-// order id it will create; a retry with the same body gets the stored answer (or, while the first
-// is still running, the same order); the same key with another body is refused.
+// Idempotency-Key on POST /orders and the actions: the first request with a key reserves it (a row
+// unique per caller and key, holding the hash of method, path and body); a retry of the same
+// request gets the first answer, and the same key with any other request (another body, another
+// action, an action after it placed an order) is refused with 422. The row is inserted before
+// anything happens, so of concurrent requests with one key exactly one goes first.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
@@ -107,4 +109,28 @@ export async function withIdempotency<P>(
     });
   }
   return response;
+}
+
+/**
+ * Reserves a key for an action on `targetId` (an order or listing id): 'first' when this request
+ * inserted the row, 'again' when the same request (same hash) holds it already, 422 when another
+ * request does.
+ */
+export async function reserveActionKey(
+  prisma: PrismaClient,
+  scope: { principalId: string; key: string; hash: string; targetId: string },
+): Promise<'first' | 'again'> {
+  const { principalId, key, hash, targetId } = scope;
+  const known = await storedKey(prisma, { principalId, key, hash });
+  if (known) return 'again';
+  try {
+    await prisma.idempotencyKey.create({ data: { key, principalId, requestHash: hash, orderId: targetId } });
+    return 'first';
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    // A concurrent request with the same key inserted it first.
+    const existing = await storedKey(prisma, { principalId, key, hash });
+    if (!existing) throw error;
+    return 'again';
+  }
 }

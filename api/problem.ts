@@ -13,9 +13,11 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  408: 'Request Timeout',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
@@ -86,6 +88,22 @@ export function sendProblem(res: Response, req: Request, problem: HttpProblem): 
     });
 }
 
+/**
+ * The strict JSON parser refuses any body but an object or array with the same error as broken
+ * JSON; a valid `null`, number or string deserves its own message.
+ */
+function notAnObject(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return `the request body must be a JSON object, not ${what}`;
+}
+
 /** Errors raised by Express' own parsers (body-parser, router) carry a 4xx status and a `type`. */
 function fromParserError(error: unknown): HttpProblem | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -94,7 +112,9 @@ function fromParserError(error: unknown): HttpProblem | undefined {
   if (code === undefined || code < 400 || code >= 500) return undefined;
   switch (type) {
     case 'entity.parse.failed':
-      return badRequest('the request body is not valid JSON');
+      return badRequest(
+        notAnObject((error as { body?: unknown }).body) ?? 'the request body is not valid JSON',
+      );
     case 'entity.too.large':
       return new HttpProblem(413, 'the request body is too large');
     case 'encoding.unsupported':

@@ -1,6 +1,42 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type ApiDeps } from './app';
+import { PROBLEM_CONTENT_TYPE } from './problem';
+
+/** The address the API binds unless told otherwise: this machine only, like the embedded servers. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * Requests Node's parser refuses never reach Express; Node would answer them with a bare status
+ * line. They get a problem+json answer like every other refusal: 431 for an over-long URL or
+ * header block, 408 for a request that did not arrive in time, 400 for anything malformed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 431
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'HPE_HEADER_TIMEOUT'
+        ? 408
+        : 400;
+  const detail =
+    status === 431
+      ? 'the request line or headers are too large'
+      : status === 408
+        ? 'the request did not arrive in time'
+        : 'the request is not valid HTTP/1.1';
+  const body = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
 
 export interface ApiServer {
   readonly url: string;
@@ -18,9 +54,10 @@ export async function startApiServer(
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(deps.port, deps.host, () => {
+    server.listen(deps.port, deps.host ?? DEFAULT_HOST, () => {
       server.off('error', reject);
       resolve();
     });

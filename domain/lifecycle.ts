@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { isPartyTo, type Actor, type Parties, type Role } from './roles';
+import { aOrAn, isPartyTo, type Actor, type Parties, type Role } from './roles';
 
 /**
  * A lifecycle written as data: statuses, actions (with the zod schema of the fields each needs) and
@@ -296,8 +296,8 @@ export function decide<O extends OrderSnapshot, Acts extends ActionTable, A exte
       role: actor.role,
       action,
       message: known
-        ? `a ${actor.role} may never ${action} a ${lifecycle.title}`
-        : `${JSON.stringify(action)} is not an action of a ${lifecycle.title}`,
+        ? `${aOrAn(actor.role)} may never ${action} ${aOrAn(lifecycle.title)}`
+        : `${JSON.stringify(action)} is not an action of ${aOrAn(lifecycle.title)}`,
     });
   }
   const row = rowsFor(lifecycle, status, actor.role).find((r) => r.action === action);
@@ -315,7 +315,7 @@ export function decide<O extends OrderSnapshot, Acts extends ActionTable, A exte
       ...(condition ? { unmetCondition: condition } : {}),
       message: condition
         ? `${action} is allowed in ${status} ${condition}`
-        : `a ${actor.role} may not ${action} a ${lifecycle.title} that is ${status}`,
+        : `${aOrAn(actor.role)} may not ${action} ${aOrAn(lifecycle.title)} that is ${status}`,
     });
   }
   const parsed = lifecycle.actions[action]!.fields.safeParse(input ?? {});

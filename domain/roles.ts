@@ -38,3 +38,8 @@ export function isPartyTo(actor: Actor, parties: Parties): boolean {
   const party = parties[field];
   return typeof party === 'string' && party.length > 0 && party === actor.id;
 }
+
+/** "a client", "an admin", "an isv": the indefinite article for a role or title in a message. */
+export function aOrAn(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+}

@@ -1,6 +1,12 @@
 // What `npm start` prints once everything is up: where to go, how to skip time, and (first run
 // only) the demo keys.
+import type { Role } from '../domain';
 import type { DemoKey } from './seed';
+
+/** The shell variable a role's demo key is printed as (the README's walk-through uses them). */
+export function demoKeyVariable(role: Role): string {
+  return role === 'salesperson' ? 'SALES' : role.toUpperCase();
+}
 
 export interface BannerInput {
   apiUrl: string;
@@ -30,11 +36,18 @@ export function formatBanner(b: BannerInput): string {
     );
   }
   if (b.demoKeys) {
-    lines.push('', 'Demo API keys (shown this once; only their hashes are stored):');
+    lines.push(
+      '',
+      'Demo API keys, shown this once (only their hashes are stored). Paste into a shell for the',
+      "README's walk-through:",
+      `  export API=${b.apiUrl}`,
+    );
+    if (b.temporalEmbedded) lines.push(`  export TEMPORAL_ADDRESS=${b.temporalAddress}`);
     for (const k of b.demoKeys) {
-      lines.push(`  ${k.role.padEnd(12)} ${k.key}${k.subjectId ? `  (party ${k.subjectId})` : ''}`);
+      const name = demoKeyVariable(k.role);
+      lines.push(`  export ${name}=${k.key}${k.subjectId ? ` ${name}_ID=${k.subjectId}` : ''}`);
     }
-    lines.push(`  use: curl -H "Authorization: Bearer <key>" ${b.apiUrl}/orders`);
+    lines.push('  curl -H "Authorization: Bearer $ADMIN" $API/orders');
   }
   lines.push('', 'Ctrl-C stops everything.', '');
   return lines.join('\n');

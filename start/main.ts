@@ -13,6 +13,7 @@
 // Postgres, no worker, no migration (a job does it) and no demo data.
 // Anything that prevents the start (configuration, a port in use, an unreachable service) is
 // reported as one line on stderr with exit code 1.
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { activitiesFromConfig } from '../activities';
@@ -24,7 +25,8 @@ import { openDatabase } from '../database/open-database';
 import { createPrismaClient, type PrismaClient } from '../database/prisma-client';
 import { migrate } from '../prisma/migrate';
 import { connectToTemporal, oneLine, temporalAddress } from '../worker/connection';
-import { installRuntime } from '../worker/runtime-logger';
+import { bundlerLogger, installRuntime } from '../worker/runtime-logger';
+import { cachedWorkflowBundle } from '../worker/workflow-source';
 import { createWorkers } from '../worker/workers';
 import { formatBanner } from './banner';
 import { assertPortFree } from './ports';
@@ -59,7 +61,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, mode: StartMode
   } catch (error) {
     return fail(oneLine((error as Error).message));
   }
-  const log = createLogger(name, config.LOG_LEVEL);
+  const log = createLogger(name, config.LOG_LEVEL, config.LOG_FORMAT);
   const stack = new ShutdownStack(log);
 
   let requestStop: (reason: StopReason) => void = () => undefined;
@@ -143,7 +145,7 @@ async function startAll(
   };
   const all = mode === 'all';
   const embeddedTemporal = all && !config.TEMPORAL_ADDRESS;
-  await assertPortFree(config.PORT, undefined, 'PORT');
+  await assertPortFree(config.PORT, config.HOST, 'PORT');
   if (embeddedTemporal) await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
 
   // 1. Temporal
@@ -194,8 +196,9 @@ async function startAll(
       prisma,
       temporal,
       config: effective,
-      logger: all ? createLogger('api', config.LOG_LEVEL) : log,
+      logger: all ? createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT) : log,
       port: config.PORT,
+      host: config.HOST,
     }),
   );
   stack.push('api', () => api.close());
@@ -231,8 +234,13 @@ async function startWorkers(
   stack.push('worker connection', () => connection.close());
   const { activities, mailer } = activitiesFromConfig(config, prisma, log);
   stack.push('mailer', () => mailer.close());
+  const bundleStarted = Date.now();
+  const workflowBundle = await step('cannot bundle the workflows', () =>
+    cachedWorkflowBundle(path.join(config.DATA_DIR, 'cache'), bundlerLogger(log)),
+  );
+  log.info({ ms: Date.now() - bundleStarted }, 'workflow bundle ready');
   const workers = await step('cannot start the worker', () =>
-    createWorkers({ connection, config, activities, log }),
+    createWorkers({ connection, config, activities, log, workflows: { workflowBundle } }),
   );
   const running = Promise.allSettled(
     workers.map(({ worker }) =>

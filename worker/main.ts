@@ -33,7 +33,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   } catch (error) {
     return fail(`worker: ${oneLine((error as Error).message)}`);
   }
-  const log = createLogger('worker', config.LOG_LEVEL);
+  const log = createLogger('worker', config.LOG_LEVEL, config.LOG_FORMAT);
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   const cleanup = async (): Promise<void> => {
     for (const step of cleanups.reverse()) {

@@ -4,13 +4,30 @@ import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporali
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
-const pinoLevel = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+type PinoLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+const pinoLevel: Record<LogLevel, PinoLevel> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * SDK messages about a setup that is ours by design, logged at debug: the provisioning worker
+ * runs activities only, and said so as a warning at every start.
+ */
+const expectedMessages = new Set(['No workflows registered, not polling for workflow tasks']);
 
 export class PinoTemporalLogger implements TemporalLogger {
-  constructor(private readonly pino: Logger) {}
+  constructor(
+    private readonly pino: Logger,
+    private readonly levels: Record<LogLevel, PinoLevel> = pinoLevel,
+  ) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.pino[pinoLevel[level]](meta ?? {}, message);
+    const to = expectedMessages.has(message) ? 'debug' : this.levels[level];
+    this.pino[to](meta ?? {}, message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);
@@ -27,6 +44,17 @@ export class PinoTemporalLogger implements TemporalLogger {
   error(message: string, meta?: LogMetadata): void {
     this.log('ERROR', message, meta);
   }
+}
+
+/**
+ * For the workflow bundler, whose info entries are webpack's whole build report: at debug, so a
+ * start shows one line, not a screenful; its warnings and errors stay.
+ */
+export function bundlerLogger(log: Logger): TemporalLogger {
+  return new PinoTemporalLogger(log.child({ component: 'workflow-bundler' }), {
+    ...pinoLevel,
+    INFO: 'debug',
+  });
 }
 
 /**

@@ -1,4 +1,7 @@
 // Where the `orders` worker's workflow code comes from: the workflows folder, bundled by the SDK.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import {
   bundleWorkflowCode,
   type BundleOptions,
@@ -42,4 +45,59 @@ export function defaultWorkflowSource(): WorkflowSource {
 /** The same code as one bundle, for tests and replays that start several workers from it. */
 export function bundleOrderWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath, preloadModules, webpackConfigHook, logger });
+}
+
+/**
+ * What the bundle is made of, for the cache key: the workflows and everything they may import
+ * (domain, the activities' contract), the bundling options in this file and the locked
+ * dependencies. Whole folders rather than the bundle's module graph, which only webpack knows: a
+ * change anywhere there rebuilds, a stale bundle is never used.
+ */
+const bundleInputs = ['workflows', 'domain', 'activities'];
+
+async function bundleKey(root: string): Promise<string> {
+  const hash = createHash('sha256');
+  const files: string[] = [path.join(root, 'package-lock.json'), __filename];
+  for (const dir of bundleInputs) {
+    for (const entry of await readdir(path.join(root, dir), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && /\.[cm]?[jt]s$/.test(entry.name))
+        files.push(path.join(entry.parentPath, entry.name));
+    }
+  }
+  for (const file of files.sort())
+    hash
+      .update(file)
+      .update('\0')
+      .update(await readFile(file))
+      .update('\0');
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * The workflow bundle from `cacheDir` when its sources have not changed since it was built, else
+ * built and stored there: bundling takes most of a start (tens of seconds on two cores), while the
+ * sources change only when the code does. Older bundles in the folder are removed.
+ */
+export async function cachedWorkflowBundle(
+  cacheDir: string,
+  logger?: Logger,
+): Promise<WorkflowBundleWithSourceMap> {
+  const key = await bundleKey(path.resolve(__dirname, '..'));
+  const file = path.join(cacheDir, `workflow-bundle-${key}.json`);
+  try {
+    const cached = JSON.parse(await readFile(file, 'utf8')) as WorkflowBundleWithSourceMap;
+    if (typeof cached.code === 'string' && typeof cached.sourceMap === 'string') return cached;
+  } catch {
+    // Absent or unreadable (an interrupted write): build it again.
+  }
+  const bundle = await bundleOrderWorkflows(logger);
+  await mkdir(cacheDir, { recursive: true });
+  for (const old of await readdir(cacheDir)) {
+    if (old.startsWith('workflow-bundle-')) await rm(path.join(cacheDir, old), { force: true });
+  }
+  // Written aside and renamed: a crash mid-write leaves no half bundle under the key's name.
+  const partial = `${file}.${process.pid}.tmp`;
+  await writeFile(partial, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
+  await rename(partial, file);
+  return bundle;
 }

@@ -159,6 +159,10 @@ services_in AS (
       ELSE "services"."activatedAt" END,
     "updatedAt" = EXCLUDED."updatedAt"
 ),
+-- the order is stored again: a failure recorded for it earlier is over
+failure_cleared AS (
+  DELETE FROM "projection_failures" WHERE "orderId" = $1 AND EXISTS (SELECT 1 FROM up_order)
+),
 audit_in AS (
   INSERT INTO "audit_entries" ("id", "orderId", "sequence", "fromStatus", "toStatus", "action",
     "actorRole", "actorId", "reason", "outcome", "at")

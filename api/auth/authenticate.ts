@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Actor, Role } from '../../domain';
+import { aOrAn, type Actor, type Role } from '../../domain';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { forbidden, unauthorized } from '../problem';
 import { findPrincipalByKey, type Principal } from './keys';
@@ -41,7 +41,7 @@ export function actorOf(principal: Principal): Actor {
 export function requireRole(req: Request, ...roles: Role[]): Principal {
   const principal = principalOf(req);
   if (!roles.includes(principal.role)) {
-    throw forbidden(`this needs the role ${roles.join(' or ')}; the key is a ${principal.role}'s`);
+    throw forbidden(`this needs the role ${roles.join(' or ')}; the key is ${aOrAn(principal.role)}'s`);
   }
   return principal;
 }

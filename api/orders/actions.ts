@@ -3,14 +3,22 @@
 // request (or as it stands when the bounded wait ends).
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { refusalHttpStatus, type Refusal, type RefusalCode } from '../../domain';
+import { aOrAn, refusalHttpStatus, type Refusal, type RefusalCode } from '../../domain';
 import type { ActionSignal, OrderView, TransitionEntry } from '../../workflows/contract';
 import { actorOf, principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
-import { idempotencyKeyOf, requestHash } from '../idempotency';
+import { idempotencyKeyOf, requestHash, reserveActionKey } from '../idempotency';
 import { forbidden, HttpProblem, notFound } from '../problem';
 import { queryStatus, signalAndWait } from './live';
-import { canSee, decideAction, orderResource } from './order-model';
+import { claimPaymentReference, releasePaymentReference } from './payment-reference';
+import {
+  allowedActionsFor,
+  canSee,
+  decideAction,
+  isKnownAction,
+  lifecycleOf,
+  orderResource,
+} from './order-model';
 
 export function refusalProblem(refusal: Refusal): HttpProblem {
   const { code, message, ...rest } = refusal;
@@ -38,6 +46,8 @@ export async function runAction(
   res: Response,
   target: {
     workflowId: string;
+    /** The order or listing id (the idempotency key row names it). */
+    id: string;
     what: string;
     action: string;
     /** Whether a caller who is not a party may still see the target (an online listing). */
@@ -52,11 +62,24 @@ export async function runAction(
   if (!live.found) throw notFound(`no such ${target.what}`);
   const isParty = canSee(actor, live.view);
   if (!isParty && !target.visibleToNonParty) throw notFound(`no such ${target.what}`);
+  // No such action is no such resource (404), whoever asks: not a question of the caller's role.
+  if (!isKnownAction(live.view, target.action)) {
+    throw new HttpProblem(
+      404,
+      `no action ${JSON.stringify(target.action)} on ${aOrAn(lifecycleOf(live.view.kind).title)}`,
+      {
+        code: 'unknown_action',
+        action: target.action,
+        allowedActions: allowedActionsFor(live.view, actor, new Date()),
+      },
+    );
+  }
   // With an Idempotency-Key, a retried request carries the same request id and the workflow
   // recognises it as a duplicate instead of acting twice. The id ends in a digest of the body, so
   // a retry with another body is told apart: 422, as for order creation.
   const body: unknown = req.body ?? {};
   const keyed = key ? `${principal.id}:${key}` : undefined;
+  const hash = requestHash('POST', `${req.baseUrl}${req.path}`, body);
   const digest = requestHash('POST', target.action, body).slice(0, 16);
   const requestId = keyed ? `${keyed}:${digest}` : randomUUID();
   const handled = keyed ? live.view.transitions.find((e) => sameKey(e.requestId, keyed)) : undefined;
@@ -75,7 +98,7 @@ export async function runAction(
   if (!isParty) {
     // The caller sees the target but takes no part in it: its role may never act on it (403),
     // which is no secret once the target itself is visible (404 would deny what GET shows).
-    throw forbidden(`a ${actor.role} may not take actions on this ${target.what}`, {
+    throw forbidden(`${aOrAn(actor.role)} may not take actions on this ${target.what}`, {
       code: 'role_not_allowed',
       role: actor.role,
       action: target.action,
@@ -83,6 +106,18 @@ export async function runAction(
   }
   const decision = decideAction(live.view, actor, target.action, body, now);
   if (!decision.ok) throw refusalProblem(decision.refusal);
+  // A payment's reference is claimed before the key is reserved: a refused claim leaves no key
+  // behind that a retry could use to signal the payment anyway.
+  const reference =
+    live.view.kind === 'checkout' && target.action === 'pay' ? String(decision.fields.reference) : undefined;
+  const claimed = reference !== undefined && (await claimPaymentReference(deps.prisma, target.id, reference));
+  // The key is reserved once the domain allows the action: a key used for another request (an
+  // order's creation, another action or body) is 422 here, and of concurrent requests with this
+  // one exactly one is 'first'. The others still signal (the workflow drops a repeated request
+  // id), so a first request that died before its signal is made good by its retry.
+  const reservation = key
+    ? await reserveActionKey(deps.prisma, { principalId: principal.id, key, hash, targetId: target.id })
+    : 'first';
 
   const signal: ActionSignal = { actor, fields: decision.fields, requestId };
   const { view, entry } = await signalAndWait(
@@ -93,7 +128,10 @@ export async function runAction(
     live.view.transitions.length,
     deps.actionWaitMs ?? 2_000,
   );
-  if (entry?.outcome === 'refused' && entry.refusal !== 'duplicate') throw refusedEntryProblem(entry, view);
+  if (entry?.outcome === 'refused' && entry.refusal !== 'duplicate') {
+    if (claimed) await releasePaymentReference(deps.prisma, target.id, reference!);
+    throw refusedEntryProblem(entry, view);
+  }
   const current = view ?? live.view;
   res.status(202).json({
     ...(render(current) as object),
@@ -102,7 +140,14 @@ export async function runAction(
       action: target.action,
       // applied: recorded by the workflow; duplicate: a retry of a request it handled before;
       // pending: signalled, not yet recorded when the wait ended.
-      outcome: entry ? (entry.outcome === 'accepted' ? 'applied' : 'duplicate') : 'pending',
+      outcome:
+        reservation === 'again'
+          ? 'duplicate'
+          : entry
+            ? entry.outcome === 'accepted'
+              ? 'applied'
+              : 'duplicate'
+            : 'pending',
     },
   });
 }

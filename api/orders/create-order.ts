@@ -1,7 +1,7 @@
 // POST /orders: who may place which kind of order, and the workflow input each kind starts with.
 // Everything that depends on the database (products, settings, the listing) is resolved before the
 // idempotency key is reserved, so a refused request leaves nothing behind.
-import { MAX_CENTS, type Actor } from '../../domain';
+import { aOrAn, MAX_CENTS, type Actor } from '../../domain';
 import type { PrismaClient } from '../../generated/prisma/client';
 import {
   listingWorkflowId,
@@ -97,18 +97,25 @@ async function resolveItems(
 /**
  * A party an order names by id must be of the kind its role needs, when it exists: otherwise a
  * salesperson could name a client as a customer, and the client's address would get the
- * customer's emails. An id not yet known becomes a placeholder of the right kind.
+ * customer's emails. An id not yet known becomes a placeholder of the right kind, unless
+ * `mustExist`: a sales order's customer is emailed for its approval, so it must be a known party.
  */
 export async function requirePartyKind(
   prisma: PrismaClient,
   id: string,
   kind: 'client' | 'customer' | 'isv',
   path: string,
+  { mustExist = false }: { mustExist?: boolean } = {},
 ): Promise<void> {
   const party = await prisma.party.findUnique({ where: { id }, select: { kind: true } });
+  if (!party && mustExist) {
+    throw unprocessable(`no ${kind} ${id}: create it first (POST /principals with role ${kind})`, {
+      issues: [{ path, message: `no such ${kind}` }],
+    });
+  }
   if (party && party.kind !== kind) {
-    throw unprocessable(`party ${id} is a ${party.kind}, not a ${kind}`, {
-      issues: [{ path, message: `must name a ${kind}` }],
+    throw unprocessable(`party ${id} is ${aOrAn(party.kind)}, not ${aOrAn(kind)}`, {
+      issues: [{ path, message: `must name ${aOrAn(kind)}` }],
     });
   }
 }
@@ -137,7 +144,7 @@ export async function planOrder(
         clientId = body.clientId;
         await requirePartyKind(deps.prisma, clientId, 'client', 'clientId');
       } else {
-        throw forbidden(`a ${principal.role} may not place checkout orders (clients and admins may)`);
+        throw forbidden(`${aOrAn(principal.role)} may not place checkout orders (clients and admins may)`);
       }
       const [{ items, currency }, settings] = await Promise.all([
         resolveItems(deps.prisma, body.items),
@@ -159,7 +166,7 @@ export async function planOrder(
     }
     case 'service': {
       if (principal.role !== 'merchant') {
-        throw forbidden(`a ${principal.role} may not order ISV services (merchants may)`);
+        throw forbidden(`${aOrAn(principal.role)} may not order ISV services (merchants may)`);
       }
       const listing = await queryStatus(deps.temporal, listingWorkflowId(body.listingId));
       if (!listing.found || !listing.view.parties.isvId) {
@@ -189,9 +196,9 @@ export async function planOrder(
     }
     case 'sales': {
       if (principal.role !== 'salesperson') {
-        throw forbidden(`a ${principal.role} may not create sales orders (salespeople may)`);
+        throw forbidden(`${aOrAn(principal.role)} may not create sales orders (salespeople may)`);
       }
-      await requirePartyKind(deps.prisma, body.customerId, 'customer', 'customerId');
+      await requirePartyKind(deps.prisma, body.customerId, 'customer', 'customerId', { mustExist: true });
       const { items, currency } = await resolveItems(deps.prisma, body.items);
       return {
         workflowType: 'salesOrder',

@@ -3,6 +3,7 @@
 // `decide` sees, which actions the caller may take now.
 import {
   allowedActions,
+  aOrAn,
   checkoutLifecycle,
   checkoutServiceLifecycle,
   decide,
@@ -16,6 +17,9 @@ import {
   type Refusal,
 } from '../../domain';
 import type { OrderView, TransitionEntry } from '../../workflows/contract';
+import type { HistoryEntry, OrderResource } from '../resources';
+
+export type { HistoryEntry, OrderResource } from '../resources';
 
 export type ViewKind = OrderView['kind'];
 
@@ -79,6 +83,14 @@ const isServiceAction = (view: OrderView, action: string): boolean =>
   view.kind === 'checkout' &&
   !Object.hasOwn(checkoutLifecycle.actions, action) &&
   callerActionsOf(serviceLifecycle).has(action);
+
+/** Whether the action names anything the order's lifecycle (or a checkout's services) knows. */
+export function isKnownAction(view: OrderView, action: string): boolean {
+  return (
+    Object.hasOwn(lifecycleOf(view.kind).actions, action) ||
+    (view.kind === 'checkout' && Object.hasOwn(serviceLifecycle.actions, action))
+  );
+}
 
 export function allowedActionsFor(view: OrderView, actor: Actor, now: Date): string[] {
   const lifecycle = lifecycleOf(view.kind);
@@ -162,7 +174,7 @@ function decideServiceAction(
         code: 'role_not_allowed',
         role: actor.role,
         action,
-        message: `a ${actor.role} may never ${action} a checkout service`,
+        message: `${aOrAn(actor.role)} may never ${action} a checkout service`,
       },
     };
   }
@@ -176,17 +188,6 @@ function decideServiceAction(
       message: `${action} is allowed only while a service of the order is failed`,
     },
   };
-}
-
-export interface HistoryEntry {
-  readonly sequence: number;
-  readonly action: string;
-  readonly from: string | null;
-  readonly to: string | null;
-  readonly actor: { readonly role: string; readonly id: string | null };
-  readonly outcome: string;
-  readonly reason: string | null;
-  readonly at: string;
 }
 
 export function historyOf(entries: readonly TransitionEntry[]): HistoryEntry[] {
@@ -215,7 +216,7 @@ export function orderResource(
   actor: Actor,
   now: Date,
   history: HistoryEntry[] = historyOf(view.transitions),
-) {
+): OrderResource {
   return {
     id: view.orderId,
     kind: view.kind,
@@ -254,4 +255,3 @@ export function orderResource(
     updatedAt: view.updatedAt,
   };
 }
-export type OrderResource = ReturnType<typeof orderResource>;

@@ -1,7 +1,8 @@
+import type { ListingResource } from '../resources';
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
-import type { Actor } from '../../domain';
+import { aOrAn, type Actor } from '../../domain';
 import type { Prisma } from '../../generated/prisma/client';
 import { listingWorkflowId, type OrderView, type ServiceListingInput } from '../../workflows/contract';
 import { actorOf, principalOf } from '../auth/authenticate';
@@ -16,7 +17,7 @@ import { createListingBody, idParams, listListingsQuery } from '../schemas';
 
 type ListingRow = Prisma.ServiceListingGetPayload<object>;
 
-function listingOut(row: ListingRow, view: OrderView | undefined, actor: Actor) {
+function listingOut(row: ListingRow, view: OrderView | undefined, actor: Actor): ListingResource {
   return {
     id: row.id,
     isvId: row.isvId,
@@ -72,7 +73,7 @@ export function listingsRouter(deps: ApiDeps): Router {
         skipDuplicates: true,
       });
     } else {
-      throw forbidden(`a ${principal.role} may not create service listings (ISVs may)`);
+      throw forbidden(`${aOrAn(principal.role)} may not create service listings (ISVs may)`);
     }
     const id = randomUUID();
     const currency = body.currency ?? 'USD';
@@ -180,6 +181,7 @@ export function listingsRouter(deps: ApiDeps): Router {
       res,
       {
         workflowId: listingWorkflowId(id),
+        id,
         what: 'listing',
         action: String(req.params.action),
         visibleToNonParty: true,

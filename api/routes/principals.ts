@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { aOrAn } from '../../domain';
 import { issueApiKey } from '../auth/keys';
 import { requireRole } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
@@ -14,7 +15,7 @@ export function principalsRouter(deps: ApiDeps): Router {
     requireRole(req, 'admin');
     const body = parseWith(createPrincipalBody, req.body, 'principal');
     if (PARTY_ROLES.has(body.role) && body.subjectId === undefined) {
-      throw unprocessable(`a ${body.role} key needs the subjectId of the party it acts as`, {
+      throw unprocessable(`${aOrAn(body.role)} key needs the subjectId of the party it acts as`, {
         issues: [{ path: 'subjectId', message: 'required for this role' }],
       });
     }
@@ -27,7 +28,7 @@ export function principalsRouter(deps: ApiDeps): Router {
       const subjectId = body.subjectId;
       const party = await deps.prisma.party.findUnique({ where: { id: subjectId } });
       if (party && party.kind !== body.role) {
-        throw conflict(`subject ${subjectId} is a ${party.kind}, not a ${body.role}`);
+        throw conflict(`subject ${subjectId} is ${aOrAn(party.kind)}, not ${aOrAn(body.role)}`);
       }
       if (!party) {
         await deps.prisma.party.createMany({

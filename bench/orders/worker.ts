@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (!config.DATABASE_URL || !floorTaskQueue) {
     throw new Error('DATABASE_URL and BENCH_FLOOR_TASK_QUEUE are required');
   }
-  const log = createLogger('bench-worker', config.LOG_LEVEL);
+  const log = createLogger('bench-worker', config.LOG_LEVEL, config.LOG_FORMAT);
   installRuntime(log);
   const connection = await connectToTemporal(config);
   const prisma = createPrismaClient(config.DATABASE_URL);

@@ -53,3 +53,10 @@ export function decodeTaskToken(bytes: unknown, expected: TaskToken['k'] | TaskT
   }
   return t;
 }
+
+let dispatchSeq = 0;
+
+/** A fresh id for one offer of a task: a queued reference whose id is no longer current is stale. */
+export function nextDispatchId(): number {
+  return ++dispatchSeq;
+}

@@ -1,4 +1,16 @@
-import type { Attrs } from '../history/events';
+import { executionNotFound, invalidArgument } from '../grpc/errors';
+import { decodeMessage } from '../grpc/proto';
+import type {
+  ProtocolMessage,
+  UpdateAcceptance,
+  UpdateOutcome,
+  UpdateRejection,
+  UpdateRequest,
+  UpdateResponse,
+} from '../grpc/messages';
+import type { Execution } from './execution';
+import { append } from './historyBuilder';
+import { scheduleWorkflowTask } from './workflowTask';
 
 /** temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage. */
 export const UpdateStage = { Unspecified: 0, Admitted: 1, Accepted: 2, Completed: 3 } as const;
@@ -10,22 +22,29 @@ interface Waiter {
 }
 
 /**
+ * Workflow updates: admitted by the frontend, delivered in a workflow task as a protocol message,
+ * then accepted (event), completed (event with the outcome) or rejected (no event). An update
+ * holds its callers' waiters, so the registry (Execution.updateMap) is runtime-only; what is
+ * durable of an update is its Accepted and Completed events.
+ */
+
+/**
  * One workflow update: admitted by the frontend, delivered in a workflow task as a protocol
  * message, then accepted (event), completed (event with the outcome) or rejected (no event).
  */
 export class WorkflowUpdate {
   stage: number = UpdateStage.Admitted;
-  outcome?: Attrs;
+  outcome?: UpdateOutcome;
   acceptedEventId = 0;
   error?: Error;
   private waiters: Waiter[] = [];
 
   constructor(
     readonly id: string,
-    readonly request: Attrs,
+    readonly request: UpdateRequest,
   ) {}
 
-  advance(stage: number, outcome?: Attrs): void {
+  advance(stage: number, outcome?: UpdateOutcome): void {
     if (stage <= this.stage) return;
     this.stage = stage;
     if (outcome) this.outcome = outcome;
@@ -65,4 +84,98 @@ export class WorkflowUpdate {
       this.waiters.push(waiter);
     });
   }
+}
+
+/** Admits an update (deduplicated by id) and makes sure a workflow task will deliver it. */
+export function admitUpdate(run: Execution, update: WorkflowUpdate): WorkflowUpdate {
+  const existing = run.updateMap?.get(update.id);
+  if (existing) return existing;
+  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  run.touch(() => {
+    (run.updateMap ??= new Map()).set(update.id, update);
+    scheduleWorkflowTask(run);
+  });
+  return update;
+}
+
+/** Whether an admitted update still waits to be delivered in a task (other than `delivered`). */
+export function hasUndeliveredUpdates(run: Execution, delivered?: Set<string>): boolean {
+  if (!run.updateMap) return false;
+  for (const u of run.updateMap.values())
+    if (u.stage === UpdateStage.Admitted && !delivered?.has(u.id)) return true;
+  return false;
+}
+
+/** A protocol message of a completion, its body decoded by kind. */
+export type DecodedMessage = { protocolInstanceId: string } & (
+  | { kind: 'acceptance'; body: UpdateAcceptance }
+  | { kind: 'rejection'; body: UpdateRejection }
+  | { kind: 'response'; body: UpdateResponse }
+  | { kind: 'other'; body: object }
+);
+/** By message id, as the completion's ProtocolMessage commands name them (unset ids included). */
+export type DecodedMessages = Map<string | null | undefined, DecodedMessage>;
+
+const MESSAGE_KINDS: Record<string, DecodedMessage['kind']> = {
+  'temporal.api.update.v1.Acceptance': 'acceptance',
+  'temporal.api.update.v1.Rejection': 'rejection',
+  'temporal.api.update.v1.Response': 'response',
+};
+
+/** Decodes the protocol messages of a completion (update acceptances, rejections, responses). */
+export function decodeProtocolMessages(messages: ProtocolMessage[]): DecodedMessages {
+  const out: DecodedMessages = new Map();
+  messages.forEach((m, i) => {
+    // google.protobuf.Any keeps its snake_case field name in the SDK's root; other clients may not.
+    const typeUrl = m.body?.type_url ?? (m.body as { typeUrl?: string } | null | undefined)?.typeUrl;
+    const typeName = String(typeUrl ?? '').replace(/^.*\//, '');
+    const kind = MESSAGE_KINDS[typeName] ?? 'other';
+    let body: object = {};
+    if (kind !== 'other') {
+      try {
+        body = decodeMessage(typeName, m.body?.value ?? Buffer.alloc(0));
+      } catch {
+        throw invalidArgument(`messages[${i}].body is not a valid ${typeName}.`);
+      }
+    }
+    // The body was decoded as the message type its kind names.
+    out.set(m.id, { kind, protocolInstanceId: m.protocolInstanceId ?? '', body } as DecodedMessage);
+  });
+  return out;
+}
+
+/** An acceptance or a response of the completion (the ProtocolMessage command names it). */
+export function applyProtocolMessage(run: Execution, m: DecodedMessage): void {
+  const update = run.updateMap?.get(m.protocolInstanceId);
+  if (m.kind === 'acceptance') {
+    const acceptedEventId = append(run, 'WorkflowExecutionUpdateAccepted', {
+      protocolInstanceId: m.protocolInstanceId,
+      acceptedRequestMessageId: m.body.acceptedRequestMessageId,
+      acceptedRequestSequencingEventId: m.body.acceptedRequestSequencingEventId,
+      acceptedRequest: m.body.acceptedRequest ?? update?.request,
+    });
+    if (update) {
+      update.acceptedEventId = acceptedEventId;
+      update.advance(UpdateStage.Accepted);
+    }
+  } else if (m.kind === 'response') {
+    append(run, 'WorkflowExecutionUpdateCompleted', {
+      meta: m.body.meta,
+      acceptedEventId: update?.acceptedEventId ?? 0,
+      outcome: m.body.outcome,
+    });
+    update?.advance(UpdateStage.Completed, m.body.outcome ?? undefined);
+  }
+}
+
+/** A rejection needs no command: the update simply ends, leaving no trace in history. */
+export function rejectUpdate(run: Execution, rejection: UpdateRejection): void {
+  const id: string =
+    rejection.rejectedRequest?.meta?.updateId ??
+    `${rejection.rejectedRequestMessageId}`.replace(/\/request$/, '');
+  const update = run.updateMap?.get(id);
+  if (!update) return;
+  // Its id may be used again.
+  run.updateMap!.delete(id);
+  update.advance(UpdateStage.Completed, { failure: rejection.failure });
 }

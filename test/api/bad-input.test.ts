@@ -415,11 +415,12 @@ describe('values the database cannot store', () => {
 
   it('amounts, totals and instants beyond the columns are a 4xx problem and change nothing', async () => {
     const salesperson = await t.caller('salesperson');
+    const customer = await t.caller('customer');
     // The most a product may cost: three of it overflow an int4 total.
     const dear = await t.product({ priceCents: 1_000_000_000 });
     const sales = (fields: object) => ({
       kind: 'sales',
-      customerId: t.id('customer'),
+      customerId: customer.subjectId,
       items: [{ productId: product }],
       ...fields,
     });

@@ -118,7 +118,8 @@ it('concurrent duplicates of a sales order create one order too', async () => {
   const salesperson = await t.caller('salesperson');
   const product = await t.product();
   const key = t.id('key');
-  const body = { kind: 'sales', customerId: t.id('customer'), items: [{ productId: product }] };
+  const customer = await t.caller('customer');
+  const body = { kind: 'sales', customerId: customer.subjectId, items: [{ productId: product }] };
   const responses = await Promise.all(Array.from({ length: 8 }, () => post(salesperson.auth, key, body)));
   expect(new Set(responses.map((r) => `${r.status} ${r.body.id}`)).size).toBe(1);
   await eventually(

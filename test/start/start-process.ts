@@ -3,6 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { demoKeyVariable } from '../../start/banner';
+import { DEMO_ROLES } from '../../start/seed';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -106,11 +108,13 @@ export interface PrintedKey {
   subjectId: string | null;
 }
 
-/** The demo keys of the banner: `  <role> <key>  (party <id>)`. */
+/** The demo keys of the banner: `  export <VAR>=<key>[ <VAR>_ID=<party id>]`, by role. */
 export function printedDemoKeys(stdout: string): Map<string, PrintedKey> {
+  const roleOf = new Map(DEMO_ROLES.map((role) => [demoKeyVariable(role), role]));
   const keys = new Map<string, PrintedKey>();
-  for (const match of stdout.matchAll(/^ {2}([a-z]+) +(ok_[A-Za-z0-9_-]+)(?: +\(party ([^)]+)\))?$/gm)) {
-    keys.set(match[1]!, { role: match[1]!, key: match[2]!, subjectId: match[3] ?? null });
+  for (const match of stdout.matchAll(/^ {2}export ([A-Z]+)=(ok_[A-Za-z0-9_-]+)(?: [A-Z]+_ID=(\S+))?$/gm)) {
+    const role = roleOf.get(match[1]!);
+    if (role) keys.set(role, { role, key: match[2]!, subjectId: match[3] ?? null });
   }
   return keys;
 }

@@ -53,8 +53,20 @@ describe('formatBanner', () => {
       ],
     });
     expect(text).not.toContain('skip-time');
-    expect(text).toMatch(/^ {2}admin +ok_admin$/m);
-    expect(text).toMatch(/^ {2}client +ok_client +\(party party-1\)$/m);
+    expect(text).not.toContain('TEMPORAL_ADDRESS');
+    expect(text).toMatch(/^ {2}export API=http:\/\/localhost:3000$/m);
+    expect(text).toMatch(/^ {2}export ADMIN=ok_admin$/m);
+    expect(text).toMatch(/^ {2}export CLIENT=ok_client CLIENT_ID=party-1$/m);
+  });
+
+  test('embedded: the walk-through variables include where skip-time finds the server', () => {
+    const text = formatBanner({
+      ...base,
+      temporalEmbedded: true,
+      demoKeys: [{ role: 'salesperson', key: 'ok_s', subjectId: 'party-2' }],
+    });
+    expect(text).toMatch(/^ {2}export TEMPORAL_ADDRESS=127\.0\.0\.1:7233$/m);
+    expect(text).toMatch(/^ {2}export SALES=ok_s SALES_ID=party-2$/m);
   });
 });
 

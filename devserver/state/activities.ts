@@ -1,0 +1,439 @@
+import { executionNotFound } from '../grpc/errors';
+import type { ClockTimer } from '../clock/virtualClock';
+import type {
+  CommandAttributes,
+  Failure,
+  PendingActivityInfo,
+  PollActivityTaskQueueResponse,
+  Payloads,
+} from '../grpc/messages';
+import { duration, durationMs, timestamp } from '../history/events';
+import { ActivityTimeoutType, TaskQueueKind } from './enums';
+import type { EventAttributes } from '../history/events';
+import type { Execution } from './execution';
+import { addEvent, append } from './historyBuilder';
+import type { ActivityInfo } from './mutableState';
+import { nextRetry, RetryState, withDefaults } from './retry';
+import { encodeTaskToken, nextDispatchId, type ActivityTaskRef, type TaskToken } from './taskRefs';
+
+/**
+ * Activity tasks: scheduled by a command, dispatched to a queue, started by a poller, then
+ * completed, failed (retried after retry.ts's backoff), cancelled or timed out (the four timeouts).
+ * ActivityTaskStarted is written only with the attempt's outcome, as the real server does.
+ */
+
+/** The runtime-only clock handles of one activity (by scheduled event id on the Execution). */
+export interface ActivityTimers {
+  /** Timers of the current attempt (schedule-to-start, start-to-close, heartbeat, backoff). */
+  attempt: ClockTimer[];
+  close?: ClockTimer;
+  heartbeat?: ClockTimer;
+}
+
+/** What a task token names of an activity attempt (taskRefs.ts). */
+type ActivityToken = Pick<TaskToken, 's' | 'a' | 'd'>;
+
+function timersOf(run: Execution, act: ActivityInfo): ActivityTimers {
+  const all = (run.activityTimers ??= new Map());
+  let t = all.get(act.scheduledEventId);
+  if (!t) all.set(act.scheduledEventId, (t = { attempt: [] }));
+  return t;
+}
+
+export function scheduleActivity(
+  run: Execution,
+  a: CommandAttributes<'scheduleActivityTaskCommandAttributes'>,
+  completedId: number,
+): void {
+  const s = run.state;
+  const s2c = durationMs(a.scheduleToCloseTimeout) || s.runTimeoutMs;
+  const s2s = durationMs(a.scheduleToStartTimeout) || s2c;
+  const st2c = durationMs(a.startToCloseTimeout) || s2c;
+  const retry = withDefaults(a.retryPolicy);
+  const now = run.host.clock.now();
+  const taskQueue: string = a.taskQueue?.name || s.taskQueue;
+  // validateCommand checked both.
+  const activityId = a.activityId!;
+  const activityType = a.activityType!.name!;
+  const scheduledEventId = append(run, 'ActivityTaskScheduled', {
+    activityId,
+    activityType: a.activityType,
+    taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
+    header: a.header ?? undefined,
+    input: a.input ?? undefined,
+    scheduleToCloseTimeout: duration(s2c),
+    scheduleToStartTimeout: duration(s2s),
+    startToCloseTimeout: duration(st2c),
+    heartbeatTimeout: a.heartbeatTimeout ?? undefined,
+    workflowTaskCompletedEventId: completedId,
+    retryPolicy: retry,
+  });
+  const act: ActivityInfo = {
+    scheduledEventId,
+    activityId,
+    activityType,
+    taskQueue,
+    input: a.input,
+    header: a.header,
+    scheduleToCloseMs: s2c,
+    scheduleToStartMs: s2s,
+    startToCloseMs: st2c,
+    heartbeatMs: durationMs(a.heartbeatTimeout),
+    retry,
+    scheduledTime: now,
+    expiresAt: s2c ? now + s2c : 0,
+    attempt: 1,
+    state: 'scheduled',
+    attemptScheduledTime: now,
+    startedTime: 0,
+    cancelRequested: false,
+    cancelRequestedEventId: 0,
+    dispatchId: 0,
+  };
+  (s.activities ??= new Map()).set(scheduledEventId, act);
+  if (act.expiresAt) {
+    timersOf(run, act).close = run.host.clock.at(act.expiresAt, () =>
+      run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.ScheduleToClose, act.dispatchId)),
+    );
+  }
+  dispatchActivity(run, act);
+}
+
+function dispatchActivity(run: Execution, act: ActivityInfo): void {
+  act.state = 'scheduled';
+  act.dispatchId = nextDispatchId();
+  act.attemptScheduledTime = run.host.clock.now();
+  const dispatchId = act.dispatchId;
+  if (act.scheduleToStartMs && act.scheduleToStartMs < act.scheduleToCloseMs) {
+    timersOf(run, act).attempt.push(
+      run.host.clock.after(act.scheduleToStartMs, () =>
+        run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.ScheduleToStart, dispatchId)),
+      ),
+    );
+  }
+  run.host.enqueueActivityTask(act.taskQueue, {
+    kind: 'activity',
+    exec: run,
+    scheduledEventId: act.scheduledEventId,
+    dispatchId,
+  });
+}
+
+function clearActivityTimers(run: Execution, act: ActivityInfo, all: boolean): void {
+  const t = run.activityTimers?.get(act.scheduledEventId);
+  if (!t) return;
+  for (const timer of t.attempt) timer.cancel();
+  t.attempt = [];
+  if (all) t.close?.cancel();
+}
+
+export function startActivityTask(
+  run: Execution,
+  ref: ActivityTaskRef,
+  identity: string,
+): PollActivityTaskQueueResponse | null {
+  const s = run.state;
+  const act = s.activities?.get(ref.scheduledEventId);
+  if (!run.isRunning || !act || act.state !== 'scheduled' || act.dispatchId !== ref.dispatchId) return null;
+  return run.touch(() => {
+    clearActivityTimers(run, act, false);
+    const now = run.host.clock.now();
+    act.state = 'started';
+    act.startedTime = now;
+    act.identity = identity;
+    const dispatchId = act.dispatchId;
+    if (act.startToCloseMs) {
+      timersOf(run, act).attempt.push(
+        run.host.clock.after(act.startToCloseMs, () =>
+          run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.StartToClose, dispatchId)),
+        ),
+      );
+    }
+    armHeartbeatTimer(run, act);
+    return {
+      taskToken: encodeTaskToken({
+        k: 'a',
+        n: s.namespace,
+        w: s.workflowId,
+        r: s.runId,
+        s: act.scheduledEventId,
+        a: act.attempt,
+        d: dispatchId,
+      }),
+      workflowNamespace: s.namespace,
+      workflowType: { name: s.workflowType },
+      workflowExecution: { workflowId: s.workflowId, runId: s.runId },
+      activityType: { name: act.activityType },
+      activityId: act.activityId,
+      header: act.header ?? undefined,
+      input: act.input ?? undefined,
+      heartbeatDetails: act.heartbeatDetails ?? undefined,
+      scheduledTime: timestamp(act.scheduledTime),
+      currentAttemptScheduledTime: timestamp(act.attemptScheduledTime),
+      startedTime: timestamp(now),
+      attempt: act.attempt,
+      scheduleToCloseTimeout: duration(act.scheduleToCloseMs),
+      startToCloseTimeout: duration(act.startToCloseMs),
+      heartbeatTimeout: duration(act.heartbeatMs),
+      retryPolicy: act.retry,
+    };
+  });
+}
+
+function armHeartbeatTimer(run: Execution, act: ActivityInfo): void {
+  if (!act.heartbeatMs) return;
+  const dispatchId = act.dispatchId;
+  const timer = run.host.clock.after(act.heartbeatMs, () =>
+    run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.Heartbeat, dispatchId)),
+  );
+  const t = timersOf(run, act);
+  t.heartbeat?.cancel();
+  t.heartbeat = timer;
+  t.attempt.push(timer);
+}
+
+/** The started attempt a task token names, or NOT_FOUND (completed, timed out, retried...). */
+function startedActivity(run: Execution, token: ActivityToken): ActivityInfo {
+  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  const act = run.state.activities?.get(token.s ?? -1);
+  if (!act || act.state !== 'started' || act.dispatchId !== token.d) {
+    throw executionNotFound('Activity task not found.');
+  }
+  return act;
+}
+
+export function heartbeatActivity(
+  run: Execution,
+  token: ActivityToken,
+  details: Payloads | null | undefined,
+): { cancelRequested: boolean } {
+  const act = startedActivity(run, token);
+  return run.touch(() => {
+    if (details) act.heartbeatDetails = details;
+    act.lastHeartbeatTime = run.host.clock.now();
+    const t = timersOf(run, act);
+    t.attempt = t.attempt.filter((timer) => timer !== t.heartbeat);
+    armHeartbeatTimer(run, act);
+    return { cancelRequested: act.cancelRequested };
+  });
+}
+
+/** ActivityTaskStarted, written only with the attempt's outcome (which must follow at once). */
+function activityStartedEvent(run: Execution, act: ActivityInfo): void {
+  addEvent(
+    run,
+    'ActivityTaskStarted',
+    {
+      scheduledEventId: act.scheduledEventId,
+      identity: act.identity ?? '',
+      requestId: `${act.dispatchId}`,
+      attempt: act.attempt,
+      lastFailure: act.lastFailure ?? undefined,
+    },
+    false,
+    false,
+  );
+}
+
+function finishActivity(run: Execution, act: ActivityInfo): void {
+  clearActivityTimers(run, act, true);
+  const s = run.state;
+  s.activities?.delete(act.scheduledEventId);
+  if (s.activities?.size === 0) s.activities = undefined;
+  run.activityTimers?.delete(act.scheduledEventId);
+  if (run.activityTimers?.size === 0) run.activityTimers = undefined;
+}
+
+/** The run closed: no activity timer fires any more. */
+export function dropAllActivities(run: Execution): void {
+  for (const a of run.state.activities?.values() ?? []) clearActivityTimers(run, a, true);
+  run.state.activities = undefined;
+  run.activityTimers = undefined;
+}
+
+export function completeActivity(
+  run: Execution,
+  token: ActivityToken,
+  result: Payloads | null | undefined,
+  identity: string,
+): void {
+  const act = startedActivity(run, token);
+  run.touch(() => {
+    finishActivity(run, act);
+    activityStartedEvent(run, act);
+    addEvent(
+      run,
+      'ActivityTaskCompleted',
+      { result: result ?? undefined, scheduledEventId: act.scheduledEventId, identity },
+      true,
+    );
+  });
+}
+
+export function failActivity(
+  run: Execution,
+  token: ActivityToken,
+  failure: Failure | null | undefined,
+  identity: string,
+  lastHeartbeatDetails?: Payloads | null,
+): void {
+  const act = startedActivity(run, token);
+  run.touch(() => {
+    if (lastHeartbeatDetails) act.heartbeatDetails = lastHeartbeatDetails;
+    const info = failure?.applicationFailureInfo;
+    retryOrClose(
+      run,
+      act,
+      failure,
+      { type: info?.type, nonRetryable: !!info?.nonRetryable },
+      'ActivityTaskFailed',
+      { failure: failure ?? undefined, identity },
+    );
+  });
+}
+
+/**
+ * A started attempt failed or timed out: the next attempt after the policy's backoff, or, when
+ * the policy says no (or the workflow asked to cancel), the activity closes with `closeType`.
+ */
+function retryOrClose(
+  run: Execution,
+  act: ActivityInfo,
+  failure: Failure | null | undefined,
+  kind: { type?: string | null; nonRetryable?: boolean; timeout?: boolean },
+  closeType: 'ActivityTaskFailed' | 'ActivityTaskTimedOut',
+  closeAttrs: EventAttributes<'ActivityTaskFailed'> & EventAttributes<'ActivityTaskTimedOut'>,
+): void {
+  const decision = nextRetry(act.retry, act.attempt, kind, run.host.clock.now(), act.expiresAt);
+  if (decision.retry && !act.cancelRequested) {
+    retryActivity(run, act, failure, decision.delayMs);
+    return;
+  }
+  finishActivity(run, act);
+  activityStartedEvent(run, act);
+  addEvent(
+    run,
+    closeType,
+    {
+      ...closeAttrs,
+      scheduledEventId: act.scheduledEventId,
+      retryState: act.cancelRequested ? RetryState.CancelRequested : decision.state,
+    },
+    true,
+  );
+}
+
+function retryActivity(
+  run: Execution,
+  act: ActivityInfo,
+  failure: Failure | null | undefined,
+  delayMs: number,
+): void {
+  clearActivityTimers(run, act, false);
+  act.lastFailure = failure;
+  act.attempt++;
+  act.state = 'backoff';
+  act.dispatchId = nextDispatchId();
+  timersOf(run, act).attempt.push(
+    run.host.clock.after(delayMs, () => run.touch(() => dispatchActivity(run, act))),
+  );
+}
+
+export function cancelActivity(
+  run: Execution,
+  token: ActivityToken,
+  details: Payloads | null | undefined,
+  identity: string,
+): void {
+  const act = startedActivity(run, token);
+  run.touch(() => {
+    finishActivity(run, act);
+    activityStartedEvent(run, act);
+    addEvent(
+      run,
+      'ActivityTaskCanceled',
+      {
+        details: details ?? undefined,
+        latestCancelRequestedEventId: act.cancelRequestedEventId,
+        scheduledEventId: act.scheduledEventId,
+        identity,
+      },
+      true,
+    );
+  });
+}
+
+const TIMEOUT_NAMES: Record<number, string> = {
+  1: 'StartToClose',
+  2: 'ScheduleToStart',
+  3: 'ScheduleToClose',
+  4: 'Heartbeat',
+};
+
+function activityTimedOut(run: Execution, act: ActivityInfo, timeoutType: number, dispatchId: number): void {
+  if (run.state.activities?.get(act.scheduledEventId) !== act) return;
+  if (timeoutType !== ActivityTimeoutType.ScheduleToClose && act.dispatchId !== dispatchId) return;
+  const wasStarted = act.state === 'started';
+  const failure: Failure = {
+    message: `activity ${TIMEOUT_NAMES[timeoutType]} timeout`,
+    source: 'Server',
+    timeoutFailureInfo: { timeoutType, lastHeartbeatDetails: act.heartbeatDetails ?? undefined },
+    cause: timeoutType === ActivityTimeoutType.ScheduleToClose ? (act.lastFailure ?? undefined) : undefined,
+  };
+  if (timeoutType === ActivityTimeoutType.StartToClose || timeoutType === ActivityTimeoutType.Heartbeat) {
+    retryOrClose(run, act, failure, { timeout: true }, 'ActivityTaskTimedOut', { failure });
+    return;
+  }
+  finishActivity(run, act);
+  if (wasStarted) activityStartedEvent(run, act);
+  addEvent(
+    run,
+    'ActivityTaskTimedOut',
+    { failure, scheduledEventId: act.scheduledEventId, startedEventId: 0, retryState: RetryState.Timeout },
+    wasStarted,
+  );
+}
+
+/** The RequestCancelActivityTask command: an activity not running anywhere is cancelled at once. */
+export function requestCancelActivity(
+  run: Execution,
+  a: CommandAttributes<'requestCancelActivityTaskCommandAttributes'>,
+  completedId: number,
+): void {
+  const scheduledEventId = a.scheduledEventId ?? 0;
+  const act = run.state.activities?.get(scheduledEventId);
+  const requestedId = append(run, 'ActivityTaskCancelRequested', {
+    scheduledEventId,
+    workflowTaskCompletedEventId: completedId,
+  });
+  if (!act) return;
+  act.cancelRequested = true;
+  act.cancelRequestedEventId = requestedId;
+  if (act.state !== 'started') {
+    finishActivity(run, act);
+    addEvent(run, 'ActivityTaskCanceled', {
+      latestCancelRequestedEventId: requestedId,
+      scheduledEventId: act.scheduledEventId,
+      startedEventId: 0,
+      identity: '',
+    });
+  }
+}
+
+/** DescribeWorkflowExecution's pendingActivities. */
+export function pendingActivities(run: Execution): PendingActivityInfo[] {
+  return [...(run.state.activities?.values() ?? [])].map((a) => ({
+    activityId: a.activityId,
+    activityType: { name: a.activityType },
+    state: a.cancelRequested ? 3 : a.state === 'started' ? 2 : 1,
+    heartbeatDetails: a.heartbeatDetails ?? undefined,
+    lastHeartbeatTime: a.lastHeartbeatTime ? timestamp(a.lastHeartbeatTime) : undefined,
+    lastStartedTime: a.startedTime ? timestamp(a.startedTime) : undefined,
+    attempt: a.attempt,
+    maximumAttempts: a.retry.maximumAttempts ?? 0,
+    scheduledTime: timestamp(a.attemptScheduledTime),
+    expirationTime: a.expiresAt ? timestamp(a.expiresAt) : undefined,
+    lastFailure: a.lastFailure ?? undefined,
+    lastWorkerIdentity: a.identity ?? '',
+  }));
+}

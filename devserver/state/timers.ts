@@ -1,0 +1,71 @@
+import { durationMs, type PendingEvent } from '../history/events';
+import type { DurationMessage } from '../grpc/messages';
+import { dropHeldBackTimerFired } from '../history/rules';
+import type { Execution } from './execution';
+import { addEvent, append } from './historyBuilder';
+import type { TimerInfo } from './mutableState';
+
+/**
+ * User timers (StartTimer / CancelTimer commands, TimerFired): the data is a TimerInfo in the
+ * mutable state, the clock handle that fires it is runtime-only (Execution.timerHandles).
+ */
+
+export function startTimer(
+  run: Execution,
+  timerId: string,
+  startToFireTimeout: DurationMessage,
+  completedId: number,
+): void {
+  const startedEventId = append(run, 'TimerStarted', {
+    timerId,
+    startToFireTimeout,
+    workflowTaskCompletedEventId: completedId,
+  });
+  const timer: TimerInfo = { timerId, startedEventId };
+  (run.state.timers ??= []).push(timer);
+  (run.timerHandles ??= new Map()).set(
+    timerId,
+    run.host.clock.after(durationMs(startToFireTimeout), () =>
+      run.touch(() => {
+        if (removeTimer(run, timerId) !== timer) return;
+        addEvent(run, 'TimerFired', { timerId, startedEventId });
+      }),
+    ),
+  );
+}
+
+/** The CancelTimer command: a running timer stops; one whose TimerFired is held back loses it. */
+export function cancelTimer(run: Execution, timerId: string, completedId: number): void {
+  const timer = removeTimer(run, timerId);
+  let startedEventId = timer?.startedEventId ?? 0;
+  const buffered = run.state.buffered;
+  if (!timer && buffered) {
+    const fired = buffered.find(
+      (e): e is PendingEvent<'TimerFired'> => e.type === 'TimerFired' && e.attributes.timerId === timerId,
+    );
+    startedEventId = fired?.attributes.startedEventId ?? 0;
+    dropHeldBackTimerFired(buffered, timerId);
+  }
+  append(run, 'TimerCanceled', { timerId, startedEventId, workflowTaskCompletedEventId: completedId });
+}
+
+/** Takes a running timer out of the run (and cancels its clock handle). */
+function removeTimer(run: Execution, timerId: string): TimerInfo | undefined {
+  const timers = run.state.timers;
+  const i = timers?.findIndex((t) => t.timerId === timerId) ?? -1;
+  if (i < 0) return undefined;
+  const [timer] = timers!.splice(i, 1);
+  if (timers!.length === 0) run.state.timers = undefined;
+  const handle = run.timerHandles?.get(timerId);
+  handle?.cancel();
+  run.timerHandles!.delete(timerId);
+  if (run.timerHandles!.size === 0) run.timerHandles = undefined;
+  return timer;
+}
+
+/** The run closed: no timer fires any more. */
+export function cancelAllTimers(run: Execution): void {
+  for (const h of run.timerHandles?.values() ?? []) h.cancel();
+  run.timerHandles = undefined;
+  run.state.timers = undefined;
+}

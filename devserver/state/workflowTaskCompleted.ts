@@ -1,0 +1,191 @@
+import { status } from '@grpc/grpc-js';
+import { RpcError, invalidArgument } from '../grpc/errors';
+import type {
+  Command,
+  Payload,
+  RespondWorkflowTaskCompletedRequest,
+  RespondWorkflowTaskCompletedResponse,
+} from '../grpc/messages';
+import { durationMs } from '../history/events';
+import { CLOSING_COMMANDS } from '../history/rules';
+import { requestCancelActivity, scheduleActivity } from './activities';
+import { startChildWorkflow } from './childWorkflows';
+import { cancelWorkflow, completeWorkflow, continueAsNew, failWorkflow } from './close';
+import { validateCommand } from './commands';
+import { WorkflowTaskFailedCause } from './enums';
+import type { Execution } from './execution';
+import { requestCancelExternalWorkflow, signalExternalWorkflow } from './externalWorkflows';
+import { append, flushBuffered } from './historyBuilder';
+import { interned } from './interned';
+import { upserted } from './mutableState';
+import { answerQueries, dispatchWaitingQueries } from './queries';
+import { cancelTimer, startTimer } from './timers';
+import { applyProtocolMessage, decodeProtocolMessages, hasUndeliveredUpdates, rejectUpdate } from './updates';
+import { currentStartedTask, keepTransientEvents, scheduleWorkflowTask } from './workflowTask';
+
+/**
+ * RespondWorkflowTaskCompleted (Temporal's workflow task handler): validates every command first,
+ * then writes WorkflowTaskCompleted, one event per command (each applied by the module of its
+ * concept), the held-back events, and schedules the next task if anything new waits for it.
+ */
+export function completeWorkflowTask(
+  run: Execution,
+  token: { s?: number },
+  req: RespondWorkflowTaskCompletedRequest,
+): RespondWorkflowTaskCompletedResponse {
+  const s = run.state;
+  const wft = currentStartedTask(run, token);
+  const commands: Command[] = req.commands ?? [];
+  commands.forEach((c, i) => validateCommand(c, i));
+  const messages = decodeProtocolMessages(req.messages ?? []);
+  commands.forEach((c, i) => {
+    if (c.commandType === 14 && !messages.has(c.protocolMessageCommandAttributes?.messageId)) {
+      throw invalidArgument(
+        `commands[${i}].protocolMessageCommandAttributes.messageId names no message of the completion.`,
+      );
+    }
+  });
+  const delivered = new Set(wft.updateIds ?? []);
+  run.touch(() => {
+    run.wftTimeout?.cancel();
+    answerQueries(run, run.wftQueries, req.queryResults ?? {});
+    keepTransientEvents(run, wft);
+    // Rejections need no command: the update simply ends.
+    for (const m of messages.values()) if (m.kind === 'rejection') rejectUpdate(run, m.body);
+    const newUpdates = hasUndeliveredUpdates(run, delivered);
+    if (
+      (s.buffered?.length || newUpdates) &&
+      commands.some((c) => CLOSING_COMMANDS.has(c.commandType ?? 0))
+    ) {
+      // The workflow decided to close without seeing new events: make it try again with them.
+      append(run, 'WorkflowTaskFailed', {
+        scheduledEventId: wft.scheduledEventId,
+        startedEventId: wft.startedEventId,
+        cause: WorkflowTaskFailedCause.UnhandledCommand,
+        identity: req.identity ?? '',
+      });
+      s.wft = null;
+      s.sticky = null;
+      s.nextWftAttempt = 1;
+      flushBuffered(run);
+      scheduleWorkflowTask(run);
+      run.unhandledCommand = true;
+      return;
+    }
+    const completedId = append(run, 'WorkflowTaskCompleted', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      identity: req.identity ?? '',
+      sdkMetadata: req.sdkMetadata ?? undefined,
+      meteringMetadata: req.meteringMetadata ?? undefined,
+    });
+    s.previousStartedEventId = wft.startedEventId;
+    s.nextWftAttempt = 1;
+    run.completing = true;
+    const deferred: (() => void)[] = [];
+    try {
+      for (const c of commands) {
+        if (!run.isRunning) break;
+        if (c.commandType === 14)
+          applyProtocolMessage(run, messages.get(c.protocolMessageCommandAttributes!.messageId)!);
+        else applyCommand(run, c, completedId, deferred);
+      }
+      s.wft = null;
+      for (const d of deferred) d();
+    } finally {
+      run.completing = false;
+      s.wft = null;
+    }
+    if (!run.isRunning) return;
+    const sa = req.stickyAttributes;
+    const stickyQueue = sa?.workerTaskQueue?.name;
+    const stickyTimeoutMs = durationMs(sa?.scheduleToStartTimeout);
+    if (!stickyQueue || stickyTimeoutMs <= 0) s.sticky = null;
+    else if (s.sticky?.queue !== stickyQueue || s.sticky.timeoutMs !== stickyTimeoutMs)
+      s.sticky = { queue: interned(stickyQueue), timeoutMs: stickyTimeoutMs };
+    if (flushBuffered(run) > 0 || req.forceCreateNewWorkflowTask || hasUndeliveredUpdates(run))
+      scheduleWorkflowTask(run);
+    dispatchWaitingQueries(run);
+  });
+  if (run.unhandledCommand) {
+    run.unhandledCommand = false;
+    // The SDK's core recognises this exact message and evicts the run.
+    throw new RpcError(status.INVALID_ARGUMENT, 'UnhandledCommand');
+  }
+  return {};
+}
+
+/**
+ * One command of a completion; what must wait until the whole completion is applied goes to
+ * `deferred`. validateCommand has checked that the attributes each type needs are set.
+ */
+function applyCommand(run: Execution, c: Command, completedId: number, deferred: (() => void)[]): void {
+  const s = run.state;
+  switch (c.commandType) {
+    case 1:
+      return scheduleActivity(run, c.scheduleActivityTaskCommandAttributes!, completedId);
+    case 2:
+      return requestCancelActivity(run, c.requestCancelActivityTaskCommandAttributes!, completedId);
+    case 3: {
+      const a = c.startTimerCommandAttributes!;
+      return startTimer(run, a.timerId!, a.startToFireTimeout!, completedId);
+    }
+    case 6:
+      return cancelTimer(run, c.cancelTimerCommandAttributes!.timerId!, completedId);
+    case 4:
+      return completeWorkflow(run, c.completeWorkflowExecutionCommandAttributes, completedId);
+    case 5:
+      return failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId);
+    case 7:
+      return cancelWorkflow(run, c.cancelWorkflowExecutionCommandAttributes, completedId);
+    case 10:
+      deferred.push(continueAsNew(run, c.continueAsNewWorkflowExecutionCommandAttributes!, completedId));
+      return;
+    case 9:
+      append(run, 'MarkerRecorded', {
+        ...c.recordMarkerCommandAttributes,
+        workflowTaskCompletedEventId: completedId,
+      });
+      return;
+    case 11:
+      deferred.push(startChildWorkflow(run, c.startChildWorkflowExecutionCommandAttributes!, completedId));
+      return;
+    case 12:
+      deferred.push(
+        signalExternalWorkflow(run, c.signalExternalWorkflowExecutionCommandAttributes!, completedId),
+      );
+      return;
+    case 8:
+      deferred.push(
+        requestCancelExternalWorkflow(
+          run,
+          c.requestCancelExternalWorkflowExecutionCommandAttributes!,
+          completedId,
+        ),
+      );
+      return;
+    case 13: {
+      const fields: Record<string, Payload> =
+        c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {};
+      s.searchAttributes = upserted(s.searchAttributes, fields);
+      append(run, 'UpsertWorkflowSearchAttributes', {
+        searchAttributes: { indexedFields: fields },
+        workflowTaskCompletedEventId: completedId,
+      });
+      return;
+    }
+    case 16: {
+      const fields: Record<string, Payload> =
+        c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo?.fields ?? {};
+      s.memo = upserted(s.memo, fields);
+      append(run, 'WorkflowPropertiesModified', {
+        upsertedMemo: { fields },
+        workflowTaskCompletedEventId: completedId,
+      });
+      return;
+    }
+    default:
+      // Validated before any change; unreachable.
+      throw invalidArgument(`unsupported command type ${c.commandType}`);
+  }
+}
