@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTestEnv } from '../helpers/temporal';
-import { cachedWorkflowBundle } from '../helpers/workflow-bundle';
+import { testWorkflowBundle } from '../helpers/workflow-bundle';
 import * as activities from './activities';
 
 /** Installs a quiet SDK runtime once per process (Runtime.install throws the second time). */
@@ -19,7 +19,7 @@ export function quietRuntime(): void {
 export type WorkflowBundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;
 
 export async function bundleConformanceWorkflows(): Promise<WorkflowBundle> {
-  return cachedWorkflowBundle('conformance', __filename, () =>
+  return testWorkflowBundle('conformance', __filename, () =>
     bundleWorkflowCode({
       workflowsPath: require.resolve('./workflows/conformance'),
       logger: new DefaultLogger('WARN'),

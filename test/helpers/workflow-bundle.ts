@@ -59,7 +59,7 @@ function projectSources(code: string): Record<string, string> {
  * The bundle named `name`, from the cache when its inputs are unchanged, else from `build` (then
  * cached). `builtBy` is the file whose code configures the build (entry point, webpack options).
  */
-export async function cachedWorkflowBundle(
+export async function testWorkflowBundle(
   name: string,
   builtBy: string,
   build: () => Promise<WorkflowBundleWithSourceMap>,
@@ -87,7 +87,7 @@ export async function cachedWorkflowBundle(
 
 /** The product's `orders` workflows (worker/workflow-source.ts), as every test worker runs them. */
 export function orderWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return cachedWorkflowBundle('orders', require.resolve('../../worker/workflow-source'), () =>
+  return testWorkflowBundle('orders', require.resolve('../../worker/workflow-source'), () =>
     bundleOrderWorkflows(new DefaultLogger('WARN')),
   );
 }
