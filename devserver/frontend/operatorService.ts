@@ -18,6 +18,8 @@ export function operatorServiceHandlers(server: DevServer): OperatorServiceHandl
         for (const [name, type] of Object.entries(attrs)) server.searchAttributes.register(name, type);
       } catch (err) {
         throw invalidArgument((err as Error).message);
+      } finally {
+        server.searchAttributesChanged();
       }
       return {};
     },

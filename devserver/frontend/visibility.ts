@@ -13,6 +13,12 @@ export function visibilityHandlers(server: DevServer): WorkflowServiceHandlers {
   const store = new VisibilityStore(server.searchAttributes);
   const dirty = new Set<Execution>();
   server.onChange.push((exec) => dirty.add(exec));
+  server.onRemove.push((exec) => {
+    dirty.delete(exec);
+    store.delete(exec.namespace, exec.runId);
+  });
+  // Runs a persistent server brought back before this store existed.
+  for (const exec of server.allRuns()) dirty.add(exec);
   const refresh = () => {
     for (const exec of dirty) store.upsert(toRecord(server, exec));
     dirty.clear();

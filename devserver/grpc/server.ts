@@ -35,6 +35,8 @@ export function addProtoService(
   serviceName: string,
   handlers: Handlers,
   onError?: (method: string, err: unknown) => void,
+  /** What a reply waits for after its handler (a persistent server: the changes on disk). */
+  beforeReply?: (method: string) => Promise<void> | undefined,
 ): void {
   // grpc-js's ServiceDefinition is generic per method; this one is built from reflection at run time.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -67,7 +69,7 @@ export function addProtoService(
         callback({ code: status.UNIMPLEMENTED, details: `unknown method ${m.name}` });
         return;
       }
-      void serve(m.name, reqType(), handler, call, callback, onError);
+      void serve(m.name, reqType(), handler, call, callback, onError, beforeReply);
     };
   }
   server.addService(definition, impl);
@@ -80,6 +82,7 @@ async function serve(
   call: ServerUnaryCall<Buffer, object>,
   callback: sendUnaryData<object>,
   onError?: (method: string, err: unknown) => void,
+  beforeReply?: (method: string) => Promise<void> | undefined,
 ): Promise<void> {
   const abort = new AbortController();
   const onCancel = () => abort.abort();
@@ -100,6 +103,18 @@ async function serve(
       method,
       compressed: requestEncoding(call) !== 'identity',
     });
+    const durable = beforeReply?.(method);
+    if (durable) {
+      try {
+        await durable;
+      } catch (err) {
+        // The change was made in memory but cannot be made durable: not acknowledged.
+        throw new RpcError(
+          status.UNAVAILABLE,
+          `the server cannot persist its state: ${(err as Error).message}`,
+        );
+      }
+    }
     callback(null, res);
   } catch (err) {
     if (err instanceof RpcError) {
