@@ -1,3 +1,4 @@
+import type { ProjectionFailure } from '../resources';
 import { Router } from 'express';
 import { isTerminal, type Actor } from '../../domain';
 import type { Prisma } from '../../generated/prisma/client';
@@ -42,7 +43,7 @@ function visibleTo(actor: Actor): Prisma.OrderWhereInput {
 function projectionFailureOf(
   failure: { revision: number; error: string; attempts: number; failedAt: Date },
   actor: Actor,
-) {
+): ProjectionFailure {
   return {
     status: 'failed',
     detail: "the order's latest state could not be stored for listing; lists may show an older state",

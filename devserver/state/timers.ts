@@ -1,4 +1,5 @@
-import { durationMs, type Attrs } from '../history/events';
+import { durationMs, type PendingEvent } from '../history/events';
+import type { DurationMessage } from '../grpc/messages';
 import { dropHeldBackTimerFired } from '../history/rules';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
@@ -12,7 +13,7 @@ import type { TimerInfo } from './mutableState';
 export function startTimer(
   run: Execution,
   timerId: string,
-  startToFireTimeout: Attrs,
+  startToFireTimeout: DurationMessage,
   completedId: number,
 ): void {
   const startedEventId = append(run, 'TimerStarted', {
@@ -39,7 +40,9 @@ export function cancelTimer(run: Execution, timerId: string, completedId: number
   let startedEventId = timer?.startedEventId ?? 0;
   const buffered = run.state.buffered;
   if (!timer && buffered) {
-    const fired = buffered.find((e) => e.type === 'TimerFired' && e.attributes.timerId === timerId);
+    const fired = buffered.find(
+      (e): e is PendingEvent<'TimerFired'> => e.type === 'TimerFired' && e.attributes.timerId === timerId,
+    );
     startedEventId = fired?.attributes.startedEventId ?? 0;
     dropHeldBackTimerFired(buffered, timerId);
   }

@@ -1,6 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { RpcError, executionNotFound } from '../grpc/errors';
-import { EventType, duration, makeEvent, timestamp, type Attrs } from '../history/events';
+import type {
+  PendingWorkflowTaskInfo,
+  PollWorkflowTaskQueueResponse,
+  QueryMessage,
+  RespondWorkflowTaskFailedRequest,
+} from '../grpc/messages';
+import { EventType, duration, makeEvent, timestamp } from '../history/events';
 import { encodeEvents, historyMessage } from '../history/encodedHistory';
 import { partialHistoryStart } from '../history/rules';
 import { encodeMessage } from '../grpc/proto';
@@ -97,7 +103,7 @@ export function startWorkflowTask(
   ref: WorkflowTaskRef,
   identity: string,
   fromSticky: boolean,
-): Attrs | null {
+): PollWorkflowTaskQueueResponse | null {
   const s = run.state;
   const wft = s.wft;
   if (!run.isRunning || !wft || wft.state !== 'scheduled' || wft.dispatchId !== ref.dispatchId) return null;
@@ -137,7 +143,7 @@ export function startWorkflowTask(
     );
     const base = s.history.encoded(fromSticky ? partialHistoryStart(s.previousStartedEventId) : 1);
     const events = wft.transientEvents ? Buffer.concat([base, wft.transientEvents]) : base;
-    const queries: Record<string, Attrs> = {};
+    const queries: Record<string, QueryMessage> = {};
     for (const q of run.wftQueries) {
       queries[q.id] = {
         queryType: q.queryType,
@@ -236,7 +242,11 @@ export function keepTransientEvents(run: Execution, wft: WorkflowTaskInfo): void
   wft.transientEvents = undefined;
 }
 
-export function failWorkflowTask(run: Execution, token: { s?: number }, req: Attrs): void {
+export function failWorkflowTask(
+  run: Execution,
+  token: { s?: number },
+  req: RespondWorkflowTaskFailedRequest,
+): void {
   const wft = currentStartedTask(run, token);
   run.touch(() => {
     run.wftTimeout?.cancel();
@@ -254,7 +264,7 @@ export function failWorkflowTask(run: Execution, token: { s?: number }, req: Att
 }
 
 /** DescribeWorkflowExecution's pendingWorkflowTask. */
-export function pendingWorkflowTask(run: Execution): Attrs | undefined {
+export function pendingWorkflowTask(run: Execution): PendingWorkflowTaskInfo | undefined {
   const w = run.state.wft;
   if (!w) return undefined;
   return {
