@@ -187,8 +187,10 @@ export const issuedKeySchema = z
 export const liveSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Live' });
 export const readySchema = z
   .object({
-    status: z.literal('ok'),
+    /** degraded: orders whose projection failed for good (lists may show their older state). */
+    status: z.enum(['ok', 'degraded']),
     checks: z.object({ database: z.object({ ok: z.boolean() }), temporal: z.object({ ok: z.boolean() }) }),
+    projection: z.object({ ok: z.boolean(), failedOrders: z.number().int().min(0) }).optional(),
   })
   .meta({ id: 'Ready' });
 
