@@ -6,6 +6,7 @@
  */
 module.exports = [
   'test/start/npm-start.e2e.test.ts',
+  'test/start/walkthrough.e2e.test.ts',
   'test/start/start-failures.test.ts',
   'test/worker/worker-process.test.ts',
   'test/workflows/worker-crash.test.ts',
