@@ -4,7 +4,9 @@ import { VirtualClock } from './clock/virtualClock';
 import { workflowServiceHandlers } from './frontend/workflowService';
 import { RpcError, invalidArgument, notFound } from './grpc/errors';
 import { addProtoService, bindServer } from './grpc/server';
-import type { Attrs } from './history/events';
+import type { CommandAttributes, WorkflowExecution } from './grpc/messages';
+import type { EventAttributes } from './history/events';
+import type { ContinuedAsNewAttributes } from './state/close';
 import { Execution, type ExecutionHost, type StartParams } from './state/execution';
 import { ExecutionStatus } from './state/enums';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
@@ -214,7 +216,7 @@ export class DevServer implements ExecutionHost {
   }
 
   /** The run named by a WorkflowExecution message (current run when runId is empty), or NOT_FOUND. */
-  findExecution(ns: string, execution: Attrs | null | undefined, field = 'execution'): Execution {
+  findExecution(ns: string, execution: WorkflowExecution | null | undefined, field = 'execution'): Execution {
     const workflowId = execution?.workflowId;
     if (typeof workflowId !== 'string' || !workflowId)
       throw invalidArgument(`${field}.workflowId is not set on request.`);
@@ -320,14 +322,15 @@ export class DevServer implements ExecutionHost {
     });
   }
 
-  continueAsNew(exec: Execution, a: Attrs, newRunId: string): void {
+  continueAsNew(exec: Execution, a: ContinuedAsNewAttributes, newRunId: string): void {
     this.createExecution({
       namespace: exec.namespace,
       workflowId: exec.workflowId,
       runId: newRunId,
       firstRunId: exec.firstRunId,
-      workflowType: a.workflowType.name,
-      taskQueue: a.taskQueue.name,
+      // Both filled in by close.ts's continueAsNew.
+      workflowType: a.workflowType!.name!,
+      taskQueue: a.taskQueue!.name!,
       input: a.input,
       header: a.header,
       memo: a.memo?.fields ?? exec.memo,
@@ -340,14 +343,20 @@ export class DevServer implements ExecutionHost {
     });
   }
 
-  startChild(parent: Execution, initiatedEventId: number, a: Attrs): { runId: string } | { error: number } {
-    const existing = this.currentRun(parent.namespace, a.workflowId);
+  startChild(
+    parent: Execution,
+    initiatedEventId: number,
+    a: EventAttributes<'StartChildWorkflowExecutionInitiated'>,
+  ): { runId: string } | { error: number } {
+    // validateCommand checked the workflow id and type.
+    const workflowId = a.workflowId!;
+    const existing = this.currentRun(parent.namespace, workflowId);
     if (existing?.isRunning) return { error: 1 };
     const exec = this.createExecution({
       namespace: parent.namespace,
-      workflowId: a.workflowId,
+      workflowId,
       runId: this.newRunId(),
-      workflowType: a.workflowType.name,
+      workflowType: a.workflowType!.name!,
       taskQueue: a.taskQueue?.name || parent.taskQueue,
       input: a.input,
       header: a.header,
@@ -368,12 +377,15 @@ export class DevServer implements ExecutionHost {
     return { runId: exec.runId };
   }
 
-  signalExternal(from: Execution, a: Attrs): boolean {
+  signalExternal(
+    from: Execution,
+    a: CommandAttributes<'signalExternalWorkflowExecutionCommandAttributes'>,
+  ): boolean {
     const target = this.lookupQuietly(from.namespace, a.execution?.workflowId, a.execution?.runId);
     if (!target?.isRunning) return false;
     queueMicrotask(() => {
       if (target.isRunning) {
-        target.signal(a.signalName, a.input, 'workflow', a.header, undefined, {
+        target.signal(a.signalName!, a.input, 'workflow', a.header, undefined, {
           workflowId: from.workflowId,
           runId: from.runId,
         });
@@ -382,7 +394,10 @@ export class DevServer implements ExecutionHost {
     return true;
   }
 
-  cancelExternal(from: Execution, a: Attrs): boolean {
+  cancelExternal(
+    from: Execution,
+    a: CommandAttributes<'requestCancelExternalWorkflowExecutionCommandAttributes'>,
+  ): boolean {
     const target = this.lookupQuietly(from.namespace, a.workflowId, a.runId);
     if (!target?.isRunning) return false;
     queueMicrotask(() => {
@@ -393,8 +408,8 @@ export class DevServer implements ExecutionHost {
 
   private lookupQuietly(
     ns: string,
-    workflowId: string | undefined,
-    runId: string | undefined,
+    workflowId: string | null | undefined,
+    runId: string | null | undefined,
   ): Execution | undefined {
     if (!workflowId) return undefined;
     const exec = runId ? this.runs.get(runId) : this.currentRun(ns, workflowId);
