@@ -142,7 +142,7 @@ export class DurableStore {
       const recovered: Recovered = {
         runs: [...runs.values()].map((r) => ({
           key: r.key,
-          state: parseState(r.state),
+          state: parseStateOf(journal.file, r.key, r.state),
           history: Buffer.concat(r.chunks),
         })),
         meta,
@@ -293,6 +293,16 @@ export class DurableStore {
       this.metaSizes.set(key, bytes);
       this.live += bytes + ENTRY_OVERHEAD;
     }
+  }
+}
+
+function parseStateOf(file: string, key: RunKey, state: Buffer): unknown {
+  try {
+    return parseState(state);
+  } catch (error) {
+    throw new Error(
+      `the state file ${file} holds an unreadable state of run ${key.join('/')}: ${(error as Error).message}`,
+    );
   }
 }
 

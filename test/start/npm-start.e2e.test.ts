@@ -2,7 +2,8 @@
  * The issue's "Judged by" check, end to end: `npm start` (start/main.ts) as a child process with
  * PORT, TEMPORAL_PORT, DATA_DIR and BOOTSTRAP_ADMIN_KEY, driven only through HTTP and the official
  * TestService (to skip time): one order of each lifecycle to its final status and history, actors
- * confined to their own orders, a clean SIGTERM, and a restart that keeps the data and prints no
+ * confined to their own orders, a SIGKILL with open orders of every lifecycle that a restart brings
+ * back (their timers included), a clean SIGTERM, and a restart that keeps the data and prints no
  * demo keys again.
  */
 import type { OrderResource } from '../../api/resources';
