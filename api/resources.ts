@@ -24,10 +24,10 @@ export const historyEntrySchema = z
     to: z.string().nullable(),
     actor: z.object({ role: z.string(), id: z.string().nullable() }),
     outcome: z.string().meta({ description: '`accepted` or `refused`' }),
-    reason: z
-      .string()
-      .nullable()
-      .meta({ description: 'the service it is about, the refusal code, the reason given' }),
+    reason: z.string().nullable().meta({ description: 'the refusal code, then the reason given' }),
+    service: z.string().nullable().meta({
+      description: "a checkout service's id when the entry is that service's step (from/to are its statuses)",
+    }),
     at: isoTime,
   })
   .meta({ id: 'HistoryEntry', description: 'One line of the audit trail, accepted or refused' });
@@ -187,8 +187,9 @@ export const issuedKeySchema = z
 export const liveSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Live' });
 export const readySchema = z
   .object({
-    status: z.literal('ok'),
+    status: z.enum(['ok', 'degraded']).meta({ description: 'degraded: some orders could not be projected' }),
     checks: z.object({ database: z.object({ ok: z.boolean() }), temporal: z.object({ ok: z.boolean() }) }),
+    projection: z.object({ ok: z.boolean(), failedOrders: z.number().int() }).optional(),
   })
   .meta({ id: 'Ready' });
 

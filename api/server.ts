@@ -1,5 +1,6 @@
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Application } from 'express';
 import { createApp, type ApiDeps } from './app';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
@@ -45,10 +46,20 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(
-  deps: ApiDeps & { port: number; host?: string; shutdownGraceMs?: number },
-): Promise<ApiServer> {
-  const app = createApp(deps);
+export interface ServeOptions {
+  port: number;
+  /** The bind address; DEFAULT_HOST when unset. */
+  host?: string;
+  shutdownGraceMs?: number;
+}
+
+export async function startApiServer(deps: ApiDeps & ServeOptions): Promise<ApiServer> {
+  return serveApp(createApp(deps), deps);
+}
+
+/** Serves an app built by createApp over HTTP, as the API process does. */
+export async function serveApp(app: Application, options: ServeOptions): Promise<ApiServer> {
+  const deps = options;
   const server = createServer(app);
   // Slow or stalled clients cannot hold a connection forever.
   server.requestTimeout = 30_000;

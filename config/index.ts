@@ -15,6 +15,11 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
+  /**
+   * The embedded Temporal server keeps its workflows in DATA_DIR/temporal.db (on by default: open
+   * orders survive a restart); false keeps them in memory only.
+   */
+  TEMPORAL_PERSIST: boolean.default(true),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: boolean.optional(),

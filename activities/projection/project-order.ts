@@ -234,6 +234,7 @@ function orderPayload(view: ProjectedView, entries: readonly TransitionEntry[]) 
       actorRole: e.actor.role,
       actorId: e.actor.id,
       reason: auditReason(e),
+      subject: e.subject ?? null,
       outcome: e.outcome,
       at: date('entry.at', e.at).toISOString(),
     })),
@@ -274,15 +275,13 @@ const scoped = (orderId: string, id: string): string => `${orderId}:${id}`;
 const isLive = (status: string): boolean => status === 'active' || status === 'activated';
 
 /**
- * audit_entries has no columns for a refusal code or the entry's subject (the service an entry is
- * about), so both lead the reason: "service svc-1: role_not_allowed: clients cannot retry".
+ * audit_entries has no column for a refusal code, so it leads the reason:
+ * "role_not_allowed: clients cannot retry".
  */
 export function auditReason(e: TransitionEntry): string | null {
-  const parts = [
-    e.subject ? `service ${e.subject}` : undefined,
-    e.outcome === 'refused' ? e.refusal : undefined,
-    e.reason,
-  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  const parts = [e.outcome === 'refused' ? e.refusal : undefined, e.reason].filter(
+    (p): p is string => typeof p === 'string' && p.length > 0,
+  );
   return parts.length > 0 ? parts.join(': ') : null;
 }
 

@@ -199,13 +199,10 @@ export function historyOf(entries: readonly TransitionEntry[]): HistoryEntry[] {
     actor: { role: e.actor.role, id: e.actor.id },
     outcome: e.outcome,
     reason:
-      [
-        e.subject ? `service ${e.subject}` : undefined,
-        e.outcome === 'refused' ? e.refusal : undefined,
-        e.reason,
-      ]
+      [e.outcome === 'refused' ? e.refusal : undefined, e.reason]
         .filter((p): p is string => typeof p === 'string' && p.length > 0)
         .join(': ') || null,
+    service: e.subject ?? null,
     at: e.at,
   }));
 }

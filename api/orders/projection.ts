@@ -94,6 +94,7 @@ function historyOfRow(row: OrderRow): HistoryEntry[] {
     actor: { role: e.actorRole, id: e.actorId },
     outcome: e.outcome,
     reason: e.reason,
+    service: e.subject,
     at: e.at.toISOString(),
   }));
 }

@@ -29,7 +29,7 @@ function listingOut(row: ListingRow, view: OrderView | undefined, actor: Actor):
     reason: view ? (view.statusReason ?? null) : row.reason,
     allowedActions: view ? allowedActionsFor(view, actor, new Date()) : [],
     history: view ? historyOf(view.transitions) : undefined,
-    createdAt: row.createdAt.toISOString(),
+    createdAt: (view ? new Date(view.createdAt) : row.createdAt).toISOString(),
     updatedAt: (view ? new Date(view.updatedAt) : row.updatedAt).toISOString(),
   };
 }

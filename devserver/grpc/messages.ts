@@ -1,4 +1,5 @@
 import type { google, temporal } from '@temporalio/proto';
+import type { CallContext } from './server';
 
 /**
  * The server's messages, typed with the interfaces @temporalio/proto ships, as the server holds
@@ -56,3 +57,41 @@ export type RespondQueryTaskCompletedRequest =
   Plain<temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest>;
 export type StartWorkflowExecutionRequest =
   Plain<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>;
+
+/** The properties interface a reflection class's create() takes, e.g. IStartWorkflowExecutionRequest. */
+type PropertiesOf<C> = C extends { create(properties?: infer P): unknown } ? NonNullable<P> : never;
+/** A service's method names, as its request messages name them. */
+type MethodOf<NS> = { [K in keyof NS]: K extends `${infer M}Request` ? M : never }[keyof NS];
+type RequestOf<NS, M extends string> = Plain<PropertiesOf<NS[`${M}Request` & keyof NS]>>;
+/** Where no `${M}Response` exists (TestService's SleepUntil answers a SleepResponse), any message. */
+type ResponseOf<NS, M extends string> = `${M}Response` extends keyof NS
+  ? Plain<PropertiesOf<NS[`${M}Response`]>>
+  : object;
+/** A service's handlers, each typed by its method's request and response. */
+type ServiceHandlers<NS> = {
+  [M in MethodOf<NS>]?: (
+    req: RequestOf<NS, M>,
+    ctx: CallContext,
+  ) => ResponseOf<NS, M> | Promise<ResponseOf<NS, M>>;
+};
+
+type WorkflowServiceTypes = typeof temporal.api.workflowservice.v1;
+export type WorkflowServiceMethod = MethodOf<WorkflowServiceTypes>;
+export type WorkflowServiceRequest<M extends WorkflowServiceMethod> = RequestOf<WorkflowServiceTypes, M>;
+export type WorkflowServiceResponse<M extends WorkflowServiceMethod> = ResponseOf<WorkflowServiceTypes, M>;
+export type WorkflowServiceHandlers = ServiceHandlers<WorkflowServiceTypes>;
+/**
+ * TestService; UnlockTimeSkippingWithSleep takes a SleepRequest and GetCurrentTime an Empty, so no
+ * request type names them.
+ */
+export type TestServiceHandlers = ServiceHandlers<typeof temporal.api.testservice.v1> & {
+  GetCurrentTime?: (
+    req: object,
+    ctx: CallContext,
+  ) => Plain<temporal.api.testservice.v1.IGetCurrentTimeResponse>;
+  UnlockTimeSkippingWithSleep?: (
+    req: Plain<temporal.api.testservice.v1.ISleepRequest>,
+    ctx: CallContext,
+  ) => Promise<Plain<temporal.api.testservice.v1.ISleepResponse>>;
+};
+export type OperatorServiceHandlers = ServiceHandlers<typeof temporal.api.operatorservice.v1>;

@@ -120,7 +120,7 @@ export function timestamp(ms: number): Timestamp {
   return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
 }
 
-export function timestampMs(t: Partial<Timestamp> | null | undefined): number {
+export function timestampMs(t: Duration | null | undefined): number {
   return t ? (t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
 }
 

@@ -43,7 +43,7 @@ export function lastCompletedStartedEventId(events: readonly HistoryEvent[]): nu
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     if (e.eventType === EventType.WorkflowTaskCompleted) {
-      return (e.workflowTaskCompletedEventAttributes as { startedEventId: number }).startedEventId;
+      return e.workflowTaskCompletedEventAttributes?.startedEventId ?? 0;
     }
   }
   return 0;

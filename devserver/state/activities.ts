@@ -101,6 +101,7 @@ export function scheduleActivity(
 
 function dispatchActivity(run: Execution, act: ActivityInfo): void {
   act.state = 'scheduled';
+  act.retryAt = undefined;
   act.dispatchId = nextDispatchId();
   act.attemptScheduledTime = run.host.clock.now();
   const dispatchId = act.dispatchId;
@@ -334,9 +335,31 @@ function retryActivity(
   act.attempt++;
   act.state = 'backoff';
   act.dispatchId = nextDispatchId();
+  act.retryAt = run.host.clock.now() + delayMs;
+  armBackoff(run, act);
+}
+
+function armBackoff(run: Execution, act: ActivityInfo): void {
   timersOf(run, act).attempt.push(
-    run.host.clock.after(delayMs, () => run.touch(() => dispatchActivity(run, act))),
+    run.host.clock.at(act.retryAt ?? 0, () => run.touch(() => dispatchActivity(run, act))),
   );
+}
+
+/**
+ * A restored activity (server restart): its schedule-to-close deadline set again; a task that
+ * waited in a queue or in backoff is offered again when due. An attempt that was running went away
+ * with the old process (or its worker will be told the task is gone): it counts as timed out now,
+ * and the retry policy decides, as after any start-to-close timeout.
+ */
+export function restoreActivity(run: Execution, act: ActivityInfo): void {
+  if (act.expiresAt) {
+    timersOf(run, act).close = run.host.clock.at(act.expiresAt, () =>
+      run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.ScheduleToClose, act.dispatchId)),
+    );
+  }
+  if (act.state === 'scheduled') dispatchActivity(run, act);
+  else if (act.state === 'backoff') armBackoff(run, act);
+  else activityTimedOut(run, act, ActivityTimeoutType.StartToClose, act.dispatchId);
 }
 
 export function cancelActivity(

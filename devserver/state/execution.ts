@@ -147,8 +147,13 @@ export class Execution {
 
   constructor(
     readonly host: ExecutionHost,
-    p: StartParams,
+    p: StartParams | { restored: MutableState },
   ) {
+    if ('restored' in p) {
+      // A run read back from the state file: its runtime parts are rebuilt by restore.ts's resumeRun.
+      this.state = p.restored;
+      return;
+    }
     const now = host.clock.now();
     const delayMs = durationMs(p.startDelay);
     const executionTimeoutMs = durationMs(p.executionTimeout);

@@ -75,12 +75,16 @@ export interface ActivityInfo {
   cancelRequested: boolean;
   cancelRequestedEventId: number;
   dispatchId: number;
+  /** In backoff: when the next attempt is dispatched. */
+  retryAt?: number;
 }
 
 /** A user timer started and not fired or cancelled (its clock handle is runtime-only). */
 export interface TimerInfo {
   timerId: string;
   startedEventId: number;
+  /** When it fires (virtual time). */
+  fireAt: number;
 }
 
 export interface StickyInfo {

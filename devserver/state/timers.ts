@@ -21,11 +21,18 @@ export function startTimer(
     startToFireTimeout,
     workflowTaskCompletedEventId: completedId,
   });
-  const timer: TimerInfo = { timerId, startedEventId };
+  const fireAt = run.host.clock.now() + Math.max(0, durationMs(startToFireTimeout));
+  const timer: TimerInfo = { timerId, startedEventId, fireAt };
   (run.state.timers ??= []).push(timer);
+  armTimer(run, timer);
+}
+
+/** Sets the clock handle that fires a timer (at its start, and again after a restore). */
+export function armTimer(run: Execution, timer: TimerInfo): void {
+  const { timerId, startedEventId } = timer;
   (run.timerHandles ??= new Map()).set(
     timerId,
-    run.host.clock.after(durationMs(startToFireTimeout), () =>
+    run.host.clock.at(timer.fireAt, () =>
       run.touch(() => {
         if (removeTimer(run, timerId) !== timer) return;
         addEvent(run, 'TimerFired', { timerId, startedEventId });

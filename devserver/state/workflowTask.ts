@@ -81,6 +81,24 @@ function dispatchWorkflowTask(run: Execution): void {
   }
 }
 
+/**
+ * A restored workflow task (server restart): one waiting is offered again, on the normal queue
+ * (sticky caches went away with the old process); one started is presumed lost with its worker
+ * and times out now, so its next attempt is scheduled at once.
+ */
+export function restoreWorkflowTask(run: Execution): void {
+  const s = run.state;
+  const wft = s.wft;
+  if (!wft) return;
+  if (wft.state === 'started') {
+    workflowTaskTimedOut(run, wft, wft.startedEventId);
+    return;
+  }
+  wft.sticky = false;
+  wft.queue = s.taskQueue;
+  dispatchWorkflowTask(run);
+}
+
 /** Moves a task waiting on a sticky queue that is going away (ShutdownWorker) to the normal queue. */
 export function stickyQueueGone(run: Execution, queue: string): void {
   const s = run.state;
