@@ -46,8 +46,32 @@ export class ServiceOrderState extends OrderState<ServiceOrder, ServiceOrderActi
   }
 
   protected override afterAccepted(outcome: AnyOutcome & { ok: true }): void {
+    const isv = { partyId: this.input.isvId };
+    const merchant = { partyId: this.input.merchantId };
     if (outcome.action === 'submit') {
-      this.email({ template: 'merchant_delivery_awaiting_approval', to: { partyId: this.input.merchantId } });
+      // A rejected delivery comes back: each submission is its own email.
+      this.email({
+        template: 'merchant_delivery_awaiting_approval',
+        to: merchant,
+        key: String(this.entries.length),
+        data: { listingId: this.input.listingId },
+      });
+    }
+    if (outcome.to === 'completed') {
+      this.email({ template: 'service_order_completed', to: isv, data: { listingId: this.input.listingId } });
+    }
+    if (outcome.to === 'canceled') {
+      // Told to the other side: the ISV canceled (reject, cancel), or the merchant did.
+      const byIsv = outcome.entry.actor.role === 'isv';
+      this.email({
+        template: 'service_order_canceled',
+        to: byIsv ? merchant : isv,
+        data: {
+          listingId: this.input.listingId,
+          canceledBy: byIsv ? 'the ISV' : 'the merchant',
+          reason: outcome.entry.reason ?? null,
+        },
+      });
     }
   }
 
