@@ -218,14 +218,14 @@ describe('CheckoutState', () => {
         template: 'welcome',
         to: { partyId: 'client-1' },
         key: 'i2',
-        data: { itemId: 'i2', serviceId: 'o-1-i2', productId: expect.any(String), accountId: null },
+        data: { itemId: 'i2', serviceId: 'o-1-service-2', productId: expect.any(String), accountId: null },
       },
       {
         orderId: 'o-1',
         template: 'admin_provisioning_failed',
         to: { admins: true },
         key: 'i1.1',
-        data: expect.objectContaining({ itemId: 'i1', serviceId: 'o-1-i1', attempt: 1, error: 'panel down' }),
+        data: expect.objectContaining({ itemId: 'i1', serviceId: 'o-1-service-1', attempt: 1, error: 'panel down' }),
       },
     ]);
     expect(order.servicesToProvision()).toEqual([]);
