@@ -1,18 +1,11 @@
 // The activities the workflows call, as types only: workflow code imports this file with
 // `import type` (no Node code enters the workflow sandbox), the worker registers the
 // implementations. Every activity is idempotent: a retry or a replacement worker repeats it safely.
+import type { EmailTemplate } from '../domain/emails';
 import type { ProjectedView, TransitionEntry } from '../workflows/contract';
 
-export type EmailTemplate =
-  | 'welcome'
-  | 'admin_order_awaiting_review'
-  | 'admin_provisioning_failed'
-  | 'admin_cancellation_requested'
-  | 'customer_approval_requested'
-  | 'customer_order_declined'
-  | 'customer_order_activated'
-  | 'isv_new_service_order'
-  | 'merchant_delivery_awaiting_approval';
+/** The catalogue of emails (template, event, recipient, facts) is data in domain/emails.ts. */
+export type { EmailTemplate };
 
 /** A party of the order by id, or the platform's admins (ADMIN_EMAIL). */
 export type Recipient = { readonly partyId: string } | { readonly admins: true };
@@ -21,7 +14,12 @@ export interface SendEmailRequest {
   readonly orderId: string;
   readonly template: EmailTemplate;
   readonly to: Recipient;
-  /** Values the template shows (reason, failing products, ...). */
+  /**
+   * For an email sent more than once per order (per service, per occurrence): what tells the
+   * copies apart, e.g. the order item id. The email is sent once per (order, template, key).
+   */
+  readonly key?: string;
+  /** Facts of the event the template shows (reason, payment reference, ...); the rest is read from Postgres. */
   readonly data?: Record<string, string | number | boolean | null>;
 }
 

@@ -67,7 +67,7 @@ export function activitiesFromConfig(
 
 export type { OrderActivities, ProvisioningActivities } from './contract';
 export { createMailer, type Mailer } from './email/mailer';
-export { emailMessageId } from './email/send-email';
+export { emailLogName, emailMessageId } from './email/send-email';
 export { renderEmail } from './email/templates';
 export { InMemoryAccountStore, PrismaAccountStore } from './provisioning/account-stores';
 export {

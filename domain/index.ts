@@ -6,3 +6,4 @@ export * from './service-order';
 export * from './service-listing';
 export * from './sales-order';
 export * from './lifecycles';
+export * from './emails';

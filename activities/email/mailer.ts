@@ -9,8 +9,13 @@ export interface OutgoingMessage {
   to: string;
   subject: string;
   text: string;
-  /** Stable per (order, template): a resend after a crash carries the same id, so it can be de-duplicated. */
+  html: string;
+  /** Stable per (order, template, key): a resend after a crash carries the same id, so it can be de-duplicated. */
   messageId: string;
+  /** The message's Date, stable across resends (the first attempt's): part of the outbox file name. */
+  date: Date;
+  /** What a person reads in the outbox file name after the date, e.g. `<order>_welcome_<item>`. */
+  name: string;
 }
 
 export interface Mailer {
@@ -30,6 +35,25 @@ export function createMailer(options: MailerOptions): Mailer {
     : outboxMailer(options.outboxDir, options.from);
 }
 
+/** Multipart text + HTML; the same fields for both deliveries. */
+const mailOf = (m: OutgoingMessage) => ({
+  to: m.to,
+  subject: m.subject,
+  text: m.text,
+  html: m.html,
+  messageId: m.messageId,
+  date: m.date,
+});
+
+/** `2026-12-02T10-00-00Z_<order>_<template>[_<key>].eml`: sorted by time, readable, one per email. */
+export function outboxFileName(m: Pick<OutgoingMessage, 'date' | 'name'>): string {
+  const time = m.date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
+  return `${time}_${m.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 200)}.eml`;
+}
+
 // Short timeouts, well inside the email's claim lease (send-email.ts): a send that hangs keeps the
 // activity and the claim busy, and a retry with the same Message-ID is cheaper than a stuck one.
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
@@ -38,7 +62,7 @@ function smtpMailer(smtpUrl: string, from: string): Mailer {
   const transport = nodemailer.createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS });
   return {
     async send(m) {
-      await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, messageId: m.messageId });
+      await transport.sendMail({ from, ...mailOf(m) });
       return { messageId: m.messageId, delivery: 'smtp' };
     },
     close: () => transport.close(),
@@ -73,15 +97,10 @@ function outboxMailer(outboxDir: string, from: string): Mailer {
   };
   return {
     async send(m) {
-      const info = await transport.sendMail({
-        from,
-        to: m.to,
-        subject: m.subject,
-        text: m.text,
-        messageId: m.messageId,
-      });
-      // Named after the message id and written through a rename, so a resend replaces, never adds.
-      const file = path.join(outboxDir, `${m.messageId.replace(/[^A-Za-z0-9._-]+/g, '_')}.eml`);
+      const info = await transport.sendMail({ from, ...mailOf(m) });
+      // Named after the first attempt's time, the order and the email (one file per email_log row)
+      // and written through a rename, so a resend replaces, never adds.
+      const file = path.join(outboxDir, outboxFileName(m));
       const tmp = `${file}.${process.pid}.tmp`;
       await write(tmp, info.message as Buffer);
       await renameFile(tmp, file);

@@ -1,7 +1,8 @@
-// sendEmail: each (order, template) email at most once per order, even under activity retries,
+// sendEmail: each (order, template, key) email at most once per order, even under activity retries,
 // a worker killed mid-send and concurrent attempts.
 //
-// Protocol, with email_log's unique (orderId, template) row as the ledger and a lease on it:
+// Protocol, with email_log's unique (orderId, template) row as the ledger and a lease on it (its
+// template column holds `template` or, for an email sent per part of the order, `template/key`):
 //   1. claim, in one statement: insert the row, or take it over if it is unsent and its lease has
 //      run out, setting claimedUntil = now() + CLAIM_LEASE_SECONDS. Exactly one attempt gets the
 //      claim; the statement also says whether the email was sent already.
@@ -16,7 +17,7 @@
 //   - between claim and send: the lease stays until it runs out; the retry is refused (retryable)
 //     until then, and then claims and sends: after a crash an email can wait that long.
 //   - after the SMTP server accepted the message but before it is recorded: the retry sends again,
-//     with the same Message-ID (<orderId.template@orders>) and the same rendered text. That is
+//     with the same Message-ID (<orderId.template[.key]@orders>), Date and outbox file name. That is
 //     the one window that can deliver twice; mail systems and clients de-duplicate by Message-ID.
 //     We prefer this (at least once, de-duplicable) over losing an email (at most once).
 //   - after it is recorded: the retry finds messageId set and returns {sent:false}.
@@ -31,6 +32,7 @@ import { withHeartbeats } from '../activity-context';
 import type { EmailActivities, SendEmailRequest } from '../contract';
 import { badRequest } from '../errors';
 import type { Mailer } from './mailer';
+import { loadEmailContext } from './context';
 import { isEmailTemplate, renderEmail } from './templates';
 
 export interface EmailDeps {
@@ -47,11 +49,18 @@ export interface EmailDeps {
  */
 export const CLAIM_LEASE_SECONDS = 120;
 
-/** Deterministic per (order, template): a resend carries the same Message-ID. */
-export function emailMessageId(orderId: string, template: string): string {
-  const safe = /^[A-Za-z0-9._-]+$/.test(orderId) ? orderId : `x${Buffer.from(orderId).toString('hex')}`;
-  return `<${safe}.${template}@orders>`;
+/** Deterministic per (order, template, key): a resend carries the same Message-ID. */
+export function emailMessageId(orderId: string, template: string, key?: string): string {
+  return `<${messageIdPart(orderId, /^[A-Za-z0-9_-]+$/)}.${template}${key === undefined ? '' : `.${messageIdPart(key, /^[A-Za-z0-9._-]+$/)}`}@orders>`;
 }
+
+// The order id takes no dot (the first dot ends it); the key, last, may have them.
+const messageIdPart = (value: string, safe: RegExp): string =>
+  safe.test(value) ? value : `x${Buffer.from(value).toString('hex')}`;
+
+/** The email_log row's name: the template, and for an email sent per part of the order its key. */
+export const emailLogName = (template: string, key?: string): string =>
+  key === undefined ? template : `${template}/${key}`;
 
 export function createEmailActivities(deps: EmailDeps): EmailActivities {
   const { prisma, mailer, adminEmail, log } = deps;
@@ -73,12 +82,24 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       const partyId = !admins && typeof to.partyId === 'string' && to.partyId !== '' ? to.partyId : null;
       if (!admins && partyId === null)
         throw badRequest('sendEmail', 'to must be { partyId } or { admins: true }');
+      const key = request.key as unknown;
+      if (key !== undefined && (typeof key !== 'string' || !/^[\w.:-]{1,200}$/.test(key))) {
+        throw badRequest('sendEmail', 'key must be 1-200 letters, digits or ._:- when given');
+      }
       const data: unknown = request.data;
       if (data !== undefined && (data === null || typeof data !== 'object' || Array.isArray(data))) {
         throw badRequest('sendEmail', 'data must be an object when given');
       }
-      // Rendered before the claim: a request that cannot be rendered leaves no claim behind.
-      const rendered = renderEmail(template, orderId, request.data);
+      // Rendered before the claim, from the order's projection: a request that cannot be
+      // rendered leaves no claim behind.
+      const context = await loadEmailContext(
+        prisma,
+        orderId,
+        admins ? { admins: adminEmail } : { partyId: partyId! },
+      );
+      if (!context) throw new Error(`sendEmail: order ${orderId} is not projected yet`);
+      const rendered = renderEmail(template, context, request.data, key);
+      const logName = emailLogName(template, key);
 
       // Raw SQL, and as few statements as the protocol allows: a Prisma model query costs the
       // worker about a millisecond of CPU to plan, more than the query itself (bench/orders).
@@ -87,7 +108,14 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       //    reads the statement's snapshot: a send recorded meanwhile by another attempt shows as
       //    "claimed elsewhere", which is retried and then answers sent:false.
       const [state] = await prisma
-        .$queryRawUnsafe<{ recipient: string | null; claim: string | null; messageId: string | null }[]>(
+        .$queryRawUnsafe<
+          {
+            recipient: string | null;
+            claim: string | null;
+            claimedFirst: Date | null;
+            messageId: string | null;
+          }[]
+        >(
           `WITH r AS (SELECT COALESCE($3, (SELECT "email" FROM "parties" WHERE "id" = $4)) AS "recipient"),
            claim AS (
              INSERT INTO "email_log" ("id", "orderId", "template", "recipient", "claimedUntil", "claimToken")
@@ -99,12 +127,13 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
                  "claimToken" = EXCLUDED."claimToken"
                WHERE "email_log"."messageId" IS NULL
                  AND ("email_log"."claimedUntil" IS NULL OR "email_log"."claimedUntil" <= now())
-             RETURNING "claimToken")
+             RETURNING "claimToken", "sentAt")
            SELECT r."recipient", (SELECT "claimToken" FROM claim) AS "claim",
+             (SELECT "sentAt" FROM claim) AS "claimedFirst",
              (SELECT "messageId" FROM "email_log" WHERE "orderId" = $1 AND "template" = $2) AS "messageId"
            FROM r`,
           orderId,
-          template,
+          logName,
           admins ? adminEmail : null,
           partyId,
           CLAIM_LEASE_SECONDS,
@@ -118,15 +147,19 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       if (!state?.recipient) throw new Error(`sendEmail: party ${partyId} does not exist (yet)`);
       if (!state.claim) {
         throw new Error(
-          `sendEmail: ${template} for order ${orderId} is being sent by another attempt; ` +
+          `sendEmail: ${logName} for order ${orderId} is being sent by another attempt; ` +
             `retried once it is sent or its ${CLAIM_LEASE_SECONDS} s claim runs out`,
         );
       }
       const recipient = state.recipient;
+      // "sentAt" holds the first claim's time until the send is recorded: a resend carries the
+      // same Date and outbox file name as the first attempt.
       const message = {
         to: recipient,
         ...rendered,
-        messageId: emailMessageId(orderId, template),
+        messageId: emailMessageId(orderId, template, key),
+        date: state.claimedFirst ?? new Date(),
+        name: `${orderId}_${template}${key === undefined ? '' : `_${key}`}`,
       };
 
       // 2. send, then record it
@@ -143,7 +176,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
                "lastError" = COALESCE($3::text, "lastError")
              WHERE "orderId" = $1 AND "template" = $2 AND "messageId" IS NULL AND "claimToken" = $4`,
             orderId,
-            template,
+            logName,
             refusal?.message ?? null,
             state.claim,
           )
@@ -159,7 +192,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
            "failedAt" = NULL, "lastError" = NULL
          WHERE "orderId" = $1 AND "template" = $2`,
         orderId,
-        template,
+        logName,
         message.messageId,
         recipient,
       );

@@ -5,14 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { simpleParser } from 'mailparser';
-import type { EmailTemplate } from '../../activities/contract';
 import { createMailer, type Mailer } from '../../activities/email/mailer';
 import {
   CLAIM_LEASE_SECONDS,
   createEmailActivities,
   emailMessageId,
 } from '../../activities/email/send-email';
-import { emailTemplates, renderEmail } from '../../activities/email/templates';
 import { createProjectionActivities } from '../../activities/projection/project-order';
 import { createPrismaClient } from '../../database/prisma-client';
 import { testDatabaseUrl, testPrisma } from '../setup/database';
@@ -50,7 +48,7 @@ async function projectedOrder() {
   return k;
 }
 
-const received = (orderId: string) => smtp.messages.filter((m) => m.subject?.includes(orderId));
+const received = (orderId: string) => smtp.messages.filter((m) => m.messageId?.startsWith(`<${orderId}.`));
 
 /**
  * Settles concurrent attempts at one email: each either sent it, found it sent, or was refused
@@ -291,9 +289,10 @@ describe('sendEmail over SMTP', () => {
     const activities = createEmailActivities({ prisma, mailer: flaky, adminEmail: ADMIN });
     const request = {
       orderId: k.orderId,
-      template: 'customer_order_declined' as const,
+      template: 'salesperson_order_declined' as const,
       to: { partyId: k.clientId },
-      data: { reason: 'budget cut' },
+      key: '4',
+      data: { reason: 'budget cut', declinedBy: 'the customer' },
     };
     await expect(activities.sendEmail(request)).rejects.toThrow('connection reset');
     expect(received(k.orderId)).toHaveLength(0);
@@ -398,7 +397,7 @@ describe('sendEmail over SMTP', () => {
 });
 
 describe('sendEmail to the outbox', () => {
-  test('writes one .eml file per order and template', async () => {
+  test('writes one .eml file per email, named by time, order, template and key', async () => {
     const outbox = mkdtempSync(path.join(tmpdir(), 'orders-outbox-'));
     try {
       const outboxMailer = createMailer({ from: 'Orders <orders@example.test>', outboxDir: outbox });
@@ -408,19 +407,45 @@ describe('sendEmail to the outbox', () => {
         orderId: k.orderId,
         template: 'admin_provisioning_failed' as const,
         to: { admins: true as const },
-        data: { products: 'Hosting S', error: 'panel down' },
+        key: `${k.itemId}.1`,
+        data: {
+          itemId: k.itemId,
+          serviceId: k.serviceId,
+          productId: k.productId,
+          attempt: 1,
+          error: 'panel down',
+        },
       };
+      const before = Date.now();
       expect(await sendEmail(request)).toEqual({ sent: true });
       expect(await sendEmail(request)).toEqual({ sent: false });
+      // A second attempt's failure is another email, another file.
+      expect(
+        await sendEmail({ ...request, key: `${k.itemId}.2`, data: { ...request.data, attempt: 2 } }),
+      ).toEqual({
+        sent: true,
+      });
 
-      const files = readdirSync(outbox);
-      expect(files).toHaveLength(1);
-      expect(files[0]).toMatch(/\.eml$/);
-      const mail = await simpleParser(readFileSync(path.join(outbox, files[0]!)));
-      expect(mail.messageId).toBe(`<${k.orderId}.admin_provisioning_failed@orders>`);
-      expect(mail.subject).toBe(`Provisioning failed for order ${k.orderId}`);
-      expect(mail.text).toContain('Failing products: Hosting S');
+      const files = readdirSync(outbox).sort();
+      expect(files).toHaveLength(2);
+      const pattern = new RegExp(
+        `^(\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ)_${k.orderId}_admin_provisioning_failed_${k.itemId}\\.[12]\\.eml$`,
+      );
+      for (const file of files) expect(file).toMatch(pattern);
+      const stamp = pattern.exec(files[0]!)![1]!.replace(/T(\d\d)-(\d\d)-/, 'T$1:$2:');
+      expect(Date.parse(stamp)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
+      const mail = await simpleParser(
+        readFileSync(
+          path.join(
+            outbox,
+            files.find((f) => f.endsWith('.1.eml'))!,
+          ),
+        ),
+      );
+      expect(mail.messageId).toBe(`<${k.orderId}.admin_provisioning_failed.${k.itemId}.1@orders>`);
+      expect(mail.subject).toBe(`Provisioning failed: Hosting S of order ${k.orderId} (Ada)`);
       expect(mail.text).toContain('Error: panel down');
+      expect(mail.html).toContain('panel down');
     } finally {
       rmSync(outbox, { recursive: true, force: true });
     }
@@ -435,31 +460,17 @@ describe('sendEmail to the outbox', () => {
         to: 'a@example.test',
         subject: id,
         text: id,
+        html: `<p>${id}</p>`,
         messageId: `<${id}@t>`,
+        date: new Date('2026-12-02T10:00:00.123Z'),
+        name: id,
       });
       await outboxMailer.send(message('first'));
       rmSync(path.join(parent, 'nested'), { recursive: true, force: true });
       await outboxMailer.send(message('second'));
-      expect(readdirSync(outbox)).toEqual(['_second_t_.eml']);
+      expect(readdirSync(outbox)).toEqual(['2026-12-02T10-00-00Z_second.eml']);
     } finally {
       rmSync(parent, { recursive: true, force: true });
     }
   });
-});
-
-describe('templates', () => {
-  test.each(emailTemplates)(
-    '%s names the order and shows the reason and details',
-    (template: EmailTemplate) => {
-      const { subject, text } = renderEmail(template, 'ord-42', { reason: 'because', products: 'A, B' });
-      expect(subject).toContain('ord-42');
-      expect(text).toContain('Order: ord-42');
-      expect(text).toContain('reason: because');
-      expect(text).toContain('products: A, B');
-      expect(renderEmail(template, 'ord-42', { products: 'A, B', reason: 'because' })).toEqual({
-        subject,
-        text,
-      });
-    },
-  );
 });

@@ -102,7 +102,7 @@ async function createAccountStarted(handle: Awaited<ReturnType<typeof startPaidO
 }
 
 const welcomeFiles = (orderId: string) =>
-  readdirSync(outbox).filter((f) => f.startsWith(`_${orderId}.welcome`));
+  readdirSync(outbox).filter((f) => f.includes(`_${orderId}_welcome_`));
 
 test('runs an order to active and stops cleanly on SIGTERM', async () => {
   const worker = startWorker();

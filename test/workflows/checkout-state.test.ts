@@ -74,7 +74,21 @@ describe('CheckoutState', () => {
       paidAmountCents: 1500,
       paymentReference: 'pay-1',
     });
-    expect(order.outbox).toEqual([]);
+    // The order confirmation at creation, the receipt on payment, both to the client.
+    expect(order.outbox).toEqual([
+      {
+        orderId: 'o-1',
+        template: 'order_confirmation',
+        to: { partyId: 'client-1' },
+        data: { autoApprove: true },
+      },
+      {
+        orderId: 'o-1',
+        template: 'payment_receipt',
+        to: { partyId: 'client-1' },
+        data: { amountCents: 1500, reference: 'pay-1', autoApprove: true },
+      },
+    ]);
     expect(order.system('auto_approve', at(1000)).ok).toBe(true);
     expect(order.status).toBe('active');
     expect(order.servicesToProvision().map((s) => s.serviceId)).toEqual(['o-1-service-1', 'o-1-service-2']);
@@ -84,12 +98,14 @@ describe('CheckoutState', () => {
   it('with auto-approve off, payment emails the admins and an admin approves', () => {
     const order = new CheckoutState(input({ autoApprove: false }), T0);
     order.signal('pay', pay(), at(1000));
-    expect(order.outbox).toEqual([
-      expect.objectContaining({
+    expect(order.outbox.slice(1)).toEqual([
+      expect.objectContaining({ template: 'payment_receipt', to: { partyId: 'client-1' } }),
+      {
         orderId: 'o-1',
         template: 'admin_order_awaiting_review',
         to: { admins: true },
-      }),
+        data: { clientId: 'client-1', amountCents: 1500, reference: 'pay-1' },
+      },
     ]);
     expect(order.signal('approve', { actor: client }, at(2000))).toMatchObject({
       ok: false,
@@ -195,7 +211,23 @@ describe('CheckoutState', () => {
       }),
       expect.objectContaining({ id: 'o-1-service-2', status: 'active', attempts: 1 }),
     ]);
-    expect(order.outbox.map((e) => e.template)).toEqual(['admin_provisioning_failed']);
+    // A welcome for the service that is ready, the admins told of the one that failed.
+    expect(order.outbox.slice(2)).toEqual([
+      {
+        orderId: 'o-1',
+        template: 'welcome',
+        to: { partyId: 'client-1' },
+        key: 'i2',
+        data: { itemId: 'i2', serviceId: 'o-1-service-2', productId: expect.any(String), accountId: null },
+      },
+      {
+        orderId: 'o-1',
+        template: 'admin_provisioning_failed',
+        to: { admins: true },
+        key: 'i1.1',
+        data: expect.objectContaining({ itemId: 'i1', serviceId: 'o-1-service-1', attempt: 1, error: 'panel down' }),
+      },
+    ]);
     expect(order.servicesToProvision()).toEqual([]);
 
     expect(order.signal('retry', { actor: client }, at(5))).toMatchObject({
@@ -209,8 +241,12 @@ describe('CheckoutState', () => {
     view = order.view();
     expect(view.services[0]).toMatchObject({ status: 'active', externalAccountId: 'acct-9', attempts: 2 });
     expect(view.services[0]).not.toHaveProperty('lastError');
-    expect(order.outbox.map((e) => e.template)).toEqual(['admin_provisioning_failed', 'welcome']);
-    expect(order.outbox[1]?.to).toEqual({ partyId: 'client-1' });
+    expect(order.outbox.slice(2).map((e) => [e.template, e.key])).toEqual([
+      ['welcome', 'i2'],
+      ['admin_provisioning_failed', 'i1.1'],
+      ['welcome', 'i1'],
+    ]);
+    expect(order.outbox.at(-1)).toMatchObject({ to: { partyId: 'client-1' }, data: { accountId: 'acct-9' } });
     expect(order.finished).toBe(true);
     expect(
       view.transitions

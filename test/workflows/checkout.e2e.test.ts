@@ -18,7 +18,7 @@ const start = (settings: Partial<CheckoutSettings> = {}, hostingProduct?: string
 const keyword = (name: string) => defineSearchAttributeKey(name, 'KEYWORD');
 
 describe('checkout workflow', () => {
-  it('paid before the due date with auto-approve on: active, each service provisioned, one welcome email', async () => {
+  it('paid before the due date with auto-approve on: active, each service provisioned, a welcome for each', async () => {
     const handle = await start();
     expect(await status(handle)).toMatchObject({ status: 'pending', invoice: { status: 'unpaid' } });
     await handle.signal('pay', payment);
@@ -34,7 +34,12 @@ describe('checkout workflow', () => {
     expect(t.observed.provisioningCalls.filter((c) => c.startsWith(orderIdOf(handle)))).toEqual([
       `${orderIdOf(handle)}-service-1`,
     ]);
-    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual(['welcome']);
+    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual([
+      'order_confirmation',
+      'payment_receipt',
+      'welcome',
+      'welcome',
+    ]);
     const row = await t.observed.projectedOrder(orderIdOf(handle));
     expect(row?.status).toBe('active');
     expect(row?.auditEntries.map((e) => e.sequence)).toEqual(view.transitions.map((e) => e.sequence));
@@ -62,7 +67,13 @@ describe('checkout workflow: approval', () => {
       'activate',
       'activate',
     ]);
-    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual(['admin_order_awaiting_review', 'welcome']);
+    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual([
+      'order_confirmation',
+      'payment_receipt',
+      'admin_order_awaiting_review',
+      'welcome',
+      'welcome',
+    ]);
   });
 
   it('an email the mail server refuses for good is recorded, and the order goes on', async () => {
@@ -78,7 +89,12 @@ describe('checkout workflow: approval', () => {
       await handle.signal('approve', { actor: admin });
       const view = await handle.result();
       expect(view.status).toBe('active');
-      expect(t.observed.emailsFor(orderIdOf(handle))).toEqual(['welcome']);
+      expect(t.observed.emailsFor(orderIdOf(handle))).toEqual([
+        'order_confirmation',
+        'payment_receipt',
+        'welcome',
+        'welcome',
+      ]);
       expect(await t.observed.refusedEmailsFor(orderIdOf(handle))).toEqual([
         { template: 'admin_order_awaiting_review', lastError: expect.stringMatching(/550|unavailable/) },
       ]);
@@ -100,7 +116,7 @@ describe('checkout workflow: approval', () => {
       invoice: { status: 'cancelled' },
     });
     expect(view.services).toEqual([]);
-    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual([]);
+    expect(t.observed.emailsFor(orderIdOf(handle))).toEqual(['order_confirmation']);
   });
 
   it('client cancel while pending', async () => {
@@ -194,7 +210,14 @@ describe('checkout workflow: provisioning', () => {
       attempts: 2,
     });
     expect(view.services.find((s) => s.orderItemId === 'host')).not.toHaveProperty('lastError');
-    expect(t.observed.emailsFor(orderId)).toEqual(['admin_provisioning_failed', 'welcome']);
+    // The ssl service's welcome, the failure, then the host's welcome after the retry.
+    expect(t.observed.messagesFor(orderId).map((m) => [m.template, m.key])).toEqual([
+      ['order_confirmation', undefined],
+      ['payment_receipt', undefined],
+      ['welcome', 'ssl'],
+      ['admin_provisioning_failed', 'host.1'],
+      ['welcome', 'host'],
+    ]);
   });
 });
 
@@ -282,7 +305,13 @@ describe('checkout workflow: continue-as-new', () => {
       expect(view.services.find((s) => s.orderItemId === 'host')).toMatchObject({ attempts: 2 });
       expect(view.transitions.map((e) => e.sequence)).toEqual(view.transitions.map((_e, i) => i + 1));
       expect(view.transitions.filter((e) => e.action === 'pay' && e.outcome === 'refused')).toHaveLength(15);
-      expect(t.observed.emailsFor(orderId)).toEqual(['admin_provisioning_failed', 'welcome']);
+      expect(t.observed.emailsFor(orderId)).toEqual([
+        'order_confirmation',
+        'payment_receipt',
+        'welcome',
+        'admin_provisioning_failed',
+        'welcome',
+      ]);
     } finally {
       t.observed.failingProducts.delete('vps-flaky');
     }

@@ -11,21 +11,36 @@ import { scenarios } from './support/scenarios';
  */
 
 const expectedEmails: Record<string, readonly EmailTemplate[]> = {
-  'checkout-auto-approve': ['welcome'],
+  'checkout-auto-approve': ['order_confirmation', 'payment_receipt', 'welcome', 'welcome'],
   'checkout-review-provisioning-retry': [
+    'order_confirmation',
+    'payment_receipt',
     'admin_order_awaiting_review',
+    'welcome',
     'admin_provisioning_failed',
     'welcome',
   ],
-  'checkout-invoice-expired': [],
-  'checkout-overdue-then-paid': ['welcome'],
+  'checkout-invoice-expired': ['order_confirmation', 'invoice_expired'],
+  'checkout-overdue-then-paid': ['order_confirmation', 'payment_receipt', 'welcome', 'welcome'],
   'sales-scheduled-errors-retry-cancellation': [
     'customer_approval_requested',
     'customer_order_activated',
     'admin_cancellation_requested',
+    'admin_cancellation_requested',
+    'customer_order_canceled',
+    'salesperson_order_canceled',
   ],
-  'sales-offer-expired': [],
-  'service-order-changes-requested': ['isv_new_service_order', 'merchant_delivery_awaiting_approval'],
+  'sales-offer-expired': [
+    'admin_sales_order_submitted',
+    'customer_order_canceled',
+    'salesperson_order_canceled',
+  ],
+  'service-order-changes-requested': [
+    'isv_new_service_order',
+    'merchant_delivery_awaiting_approval',
+    'merchant_delivery_awaiting_approval',
+    'service_order_completed',
+  ],
   'service-listing': [],
 };
 

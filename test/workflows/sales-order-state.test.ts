@@ -58,16 +58,34 @@ describe('SalesOrderState', () => {
     expect(order.signal('send_for_customer_approval', renewed, at(2 * DAY)).ok).toBe(true);
   });
 
-  it('decline emails the customer the reason; resubmit goes back to the same approver only', () => {
+  it('decline emails the salesperson the reason; resubmit goes back to the same approver only', () => {
     const order = new SalesOrderState(input(), T0);
     order.signal('submit', { actor: salesperson }, at(1));
+    expect(order.outbox).toEqual([
+      {
+        orderId: order.orderId,
+        template: 'admin_sales_order_submitted',
+        to: { admins: true },
+        key: '2',
+        data: { action: 'submit' },
+      },
+    ]);
     order.signal('reject', { actor: admin, fields: { reason: 'price too low' } }, at(2));
     expect(order.view()).toMatchObject({ status: 'declined', statusReason: 'price too low' });
-    expect(order.outbox.at(-1)).toMatchObject({
-      template: 'customer_order_declined',
-      data: { reason: 'price too low' },
+    expect(order.outbox.at(-1)).toEqual({
+      orderId: order.orderId,
+      template: 'salesperson_order_declined',
+      to: { partyId: salesperson.id },
+      key: '3',
+      data: { reason: 'price too low', declinedBy: 'an admin' },
     });
     order.signal('resubmit', { actor: salesperson }, at(3));
+    // Each submission is its own email to the admins.
+    expect(order.outbox.at(-1)).toMatchObject({
+      template: 'admin_sales_order_submitted',
+      key: '4',
+      data: { action: 'resubmit' },
+    });
     expect(order.signal('approve', { actor: customer }, at(4))).toMatchObject({
       ok: false,
       code: 'status_not_allowed',
@@ -140,6 +158,11 @@ describe('SalesOrderState', () => {
     order.signal('request_cancellation', { actor: customer }, at(5));
     order.signal('approve', { actor: admin }, at(6));
     expect(order.status).toBe('canceled');
+    // The customer and the salesperson are both told.
+    expect(order.outbox.slice(-2)).toEqual([
+      expect.objectContaining({ template: 'customer_order_canceled', to: { partyId: 'cu-1' } }),
+      expect.objectContaining({ template: 'salesperson_order_canceled', to: { partyId: salesperson.id } }),
+    ]);
     expect(order.finished).toBe(false);
     order.signal('archive', { actor: salesperson }, at(7));
     expect(order.view()).toMatchObject({ status: 'archived', archived: true });

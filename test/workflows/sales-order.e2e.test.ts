@@ -99,13 +99,15 @@ describe('sales order workflow', () => {
       async () =>
         t.observed
           .messagesFor(orderIdOf(handle))
-          .filter((m) => m.template === 'customer_order_declined')
+          .filter((m) => m.template === 'salesperson_order_declined')
           .map((m) => m.mail),
       (mails) => mails.length > 0,
     );
-    const party = await t.observed.prisma.party.findUniqueOrThrow({ where: { id: customer.id } });
+    // The salesperson is told, to reach out to the customer and resubmit.
+    const party = await t.observed.prisma.party.findUniqueOrThrow({ where: { id: salesperson.id } });
     expect(declined?.to).toMatchObject({ value: [{ address: party.email }] });
     expect(declined?.text).toContain('Reason: too expensive');
+    expect(declined?.text).toContain('declined by the customer');
     await archive(handle);
   });
 

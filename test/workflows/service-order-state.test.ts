@@ -42,6 +42,48 @@ describe('ServiceOrderState', () => {
     order.signal('approve', { actor: merchant }, T0);
     expect(order.status).toBe('completed');
     expect(order.finished).toBe(true);
+    // Each delivery asks the merchant again; completion is told to the ISV.
+    expect(order.outbox.map((e) => [e.template, e.to, e.key])).toEqual([
+      ['isv_new_service_order', { partyId: 'isv-1' }, undefined],
+      ['merchant_delivery_awaiting_approval', { partyId: 'm-1' }, '4'],
+      ['merchant_delivery_awaiting_approval', { partyId: 'm-1' }, '6'],
+      ['service_order_completed', { partyId: 'isv-1' }, undefined],
+    ]);
+  });
+
+  it.each([
+    ['the ISV rejects the new order: the merchant is told', [['reject', isv]], 'm-1', 'the ISV'],
+    [
+      'the merchant rejects confirming it: the ISV is told',
+      [
+        ['accept', isv],
+        ['reject', merchant],
+      ],
+      'isv-1',
+      'the merchant',
+    ],
+    [
+      'the ISV cancels the development: the merchant is told',
+      [
+        ['accept', isv],
+        ['confirm', merchant],
+        ['cancel', isv],
+      ],
+      'm-1',
+      'the ISV',
+    ],
+  ] as const)('%s', (_name, steps, recipient, canceledBy) => {
+    const order = new ServiceOrderState(input, T0);
+    for (const [action, actor] of steps) {
+      expect(order.signal(action, { actor, fields: { reason: 'no capacity' } }, T0).ok).toBe(true);
+    }
+    expect(order.status).toBe('canceled');
+    expect(order.outbox.at(-1)).toEqual({
+      orderId: 'so-1',
+      template: 'service_order_canceled',
+      to: { partyId: recipient },
+      data: { listingId: 'l-1', canceledBy, reason: 'no capacity' },
+    });
   });
 
   it('another merchant is not a party: refused as not_party', () => {

@@ -68,6 +68,8 @@ describe('service order workflow', () => {
     expect(t.observed.emailsFor(orderIdOf(handle))).toEqual([
       'isv_new_service_order',
       'merchant_delivery_awaiting_approval',
+      'merchant_delivery_awaiting_approval',
+      'service_order_completed',
     ]);
   });
 
@@ -195,6 +197,7 @@ describe('continue-as-new', () => {
     expect(t.observed.emailsFor(orderId)).toEqual([
       'isv_new_service_order',
       'merchant_delivery_awaiting_approval',
+      'service_order_completed',
     ]);
     expect((await t.observed.projectedOrder(orderId))?.auditEntries.map((e) => e.sequence)).toEqual(
       view.transitions.map((e) => e.sequence),

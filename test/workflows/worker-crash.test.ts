@@ -45,7 +45,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
   }
 }
 
-test('SIGKILL mid-provisioning, then a replacement worker: one account per service, one welcome email', async () => {
+test('SIGKILL mid-provisioning, then a replacement worker: one account per service, one welcome email each', async () => {
   const orderId = `crash-${Date.now()}`;
   const clientId = `${orderId}-client`;
   const input: CheckoutOrderInput = {
@@ -112,11 +112,23 @@ test('SIGKILL mid-provisioning, then a replacement worker: one account per servi
   });
   expect(row.status).toBe('active');
   expect(row.services.map((s) => s.status).sort()).toEqual(['active', 'active']);
-  expect(row.emails.map((e) => e.template)).toEqual(['welcome']);
-  // The order's only email, arrived once (a resend would repeat its Message-ID).
-  expect(sink.messages.map((m) => m.messageId).filter((id) => id?.startsWith(`<${orderId}.`))).toEqual([
-    emailMessageId(orderId, 'welcome'),
-  ]);
+  const welcomes = view.services.map((s) => s.orderItemId);
+  expect(row.emails.map((e) => e.template).sort()).toEqual(
+    ['order_confirmation', 'payment_receipt', ...welcomes.map((item) => `welcome/${item}`)].sort(),
+  );
+  // The order's emails, each arrived once (a resend would repeat its Message-ID).
+  expect(
+    sink.messages
+      .map((m) => m.messageId)
+      .filter((id) => id?.startsWith(`<${orderId}.`))
+      .sort(),
+  ).toEqual(
+    [
+      emailMessageId(orderId, 'order_confirmation'),
+      emailMessageId(orderId, 'payment_receipt'),
+      ...welcomes.map((item) => emailMessageId(orderId, 'welcome', item)),
+    ].sort(),
+  );
 
   second.child.kill('SIGTERM');
   expect((await second.exited).code).toBe(0);

@@ -103,7 +103,14 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
     this.orderId = input.orderId;
     this.invoiceDueAt = invoiceDueAt;
     this.invoiceId = input.invoiceId ?? `${input.orderId}-invoice`;
-    if (!carried) return;
+    if (!carried) {
+      this.email({
+        template: 'order_confirmation',
+        to: { partyId: input.clientId },
+        data: { autoApprove: input.settings.autoApprove },
+      });
+      return;
+    }
     this.invoiceStatus = carried.invoiceStatus;
     this.overdue = carried.overdue;
     this.payment = carried.payment;
@@ -177,13 +184,32 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
     if (result.ok) {
       service.externalAccountId = result.accountId;
       service.lastError = undefined;
-      if (this.allServicesActive) this.email({ template: 'welcome', to: { partyId: this.input.clientId } });
+      // One welcome per service, as each is ready: it names that service's product and login.
+      this.email({
+        template: 'welcome',
+        to: { partyId: this.input.clientId },
+        key: service.item.id,
+        data: {
+          itemId: service.item.id,
+          serviceId,
+          productId: service.item.productId,
+          accountId: result.accountId ?? null,
+        },
+      });
     } else {
       service.lastError = result.error;
+      // One per failed attempt: a retried service that fails again is reported again.
       this.email({
         template: 'admin_provisioning_failed',
         to: { admins: true },
-        data: { serviceId, productId: service.item.productId, error: result.error },
+        key: `${service.item.id}.${service.attempts}`,
+        data: {
+          itemId: service.item.id,
+          serviceId,
+          productId: service.item.productId,
+          attempt: service.attempts,
+          error: result.error,
+        },
       });
     }
     return outcome;
@@ -241,13 +267,23 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
         paidAmountCents: fields.amountCents,
         paymentReference: fields.reference,
       };
-      if (!this.input.settings.autoApprove) {
+      const paid = { amountCents: fields.amountCents, reference: fields.reference };
+      const autoApprove = this.input.settings.autoApprove;
+      this.email({
+        template: 'payment_receipt',
+        to: { partyId: this.input.clientId },
+        data: { ...paid, autoApprove },
+      });
+      if (!autoApprove) {
         this.email({
           template: 'admin_order_awaiting_review',
           to: { admins: true },
-          data: { clientId: this.input.clientId },
+          data: { clientId: this.input.clientId, ...paid },
         });
       }
+    }
+    if (outcome.action === 'expire_invoice') {
+      this.email({ template: 'invoice_expired', to: { partyId: this.input.clientId } });
     }
     if ((outcome.to === 'cancelled' || outcome.to === 'fraud') && this.invoiceStatus === 'unpaid') {
       this.invoiceStatus = 'cancelled';

@@ -170,20 +170,45 @@ export class SalesOrderState extends OrderState<SalesOrder, SalesActions> {
 
   protected override afterAccepted(outcome: AnyOutcome & { ok: true }, _now: Date): void {
     const customer = { partyId: this.input.customerId };
+    const salesperson = { partyId: this.input.salespersonId };
     const reason = outcome.entry.reason ?? null;
+    // Emails an order can send more than once (each decline, submission, ...) are told apart by
+    // the entry's position in the order's history.
+    const occurrence = String(this.entries.length);
     if (outcome.action === 'send_for_customer_approval') {
       this.email({ template: 'customer_approval_requested', to: customer });
     }
-    if (outcome.to === 'declined')
-      this.email({ template: 'customer_order_declined', to: customer, data: { reason } });
+    if (outcome.action === 'submit' || outcome.action === 'resubmit') {
+      this.email({
+        template: 'admin_sales_order_submitted',
+        to: { admins: true },
+        key: occurrence,
+        data: { action: outcome.action },
+      });
+    }
+    if (outcome.to === 'declined') {
+      const declinedBy = outcome.entry.actor.role === 'customer' ? 'the customer' : 'an admin';
+      this.email({
+        template: 'salesperson_order_declined',
+        to: salesperson,
+        key: occurrence,
+        data: { reason, declinedBy },
+      });
+    }
     if (outcome.action === 'request_cancellation') {
       this.email({
         template: 'admin_cancellation_requested',
         to: { admins: true },
+        key: occurrence,
         data: { reason, requestedBy: `${outcome.entry.actor.role} ${outcome.entry.actor.id}` },
       });
     }
     if (outcome.action === 'activate') this.email({ template: 'customer_order_activated', to: customer });
+    if (outcome.to === 'canceled' && outcome.from !== 'canceled') {
+      const why = { reason: reason ?? this.statusReason ?? null };
+      this.email({ template: 'customer_order_canceled', to: customer, data: why });
+      this.email({ template: 'salesperson_order_canceled', to: salesperson, data: why });
+    }
     if (outcome.action === 'retry') {
       for (const product of this.products) if (product.status === 'failed') product.status = 'pending';
     }

@@ -46,9 +46,47 @@ export class ServiceOrderState extends OrderState<ServiceOrder, ServiceOrderActi
   }
 
   protected override afterAccepted(outcome: AnyOutcome & { ok: true }): void {
+    const isv = { partyId: this.input.isvId };
+    const merchant = { partyId: this.input.merchantId };
     if (outcome.action === 'submit') {
-      this.email({ template: 'merchant_delivery_awaiting_approval', to: { partyId: this.input.merchantId } });
+      // A rejected delivery comes back: each submission is its own email.
+      this.email({
+        template: 'merchant_delivery_awaiting_approval',
+        to: merchant,
+        key: String(this.entries.length),
+        data: { listingId: this.input.listingId },
+      });
     }
+    if (outcome.to === 'completed') {
+      this.email({ template: 'service_order_completed', to: isv, data: { listingId: this.input.listingId } });
+    }
+    if (outcome.to === 'canceled') {
+      // Told to the other side: the ISV canceled (reject, cancel), or the merchant did.
+      const byIsv = outcome.entry.actor.role === 'isv';
+      this.email({
+        template: 'service_order_canceled',
+        to: byIsv ? merchant : isv,
+        data: {
+          listingId: this.input.listingId,
+          canceledBy: byIsv ? 'the ISV' : 'the merchant',
+          reason: outcome.entry.reason ?? null,
+        },
+      });
+    }
+  }
+
+  /** The ordered listing as the order's one line. */
+  private items(): OrderView['items'] {
+    return [
+      {
+        id: `${this.orderId}-item-1`,
+        productId: this.input.listingId,
+        ...(this.input.listingName !== undefined ? { productName: this.input.listingName } : {}),
+        productType: 'other',
+        quantity: 1,
+        unitPriceCents: this.input.priceCents ?? 0,
+      },
+    ];
   }
 
   view(): OrderView {
@@ -60,9 +98,9 @@ export class ServiceOrderState extends OrderState<ServiceOrder, ServiceOrderActi
       ...(this.previousStatus !== undefined ? { previousStatus: this.previousStatus } : {}),
       parties: { isvId: this.input.isvId, merchantId: this.input.merchantId },
       listingId: this.input.listingId,
-      items: [],
-      totalCents: 0,
-      currency: '',
+      items: this.items(),
+      totalCents: this.input.priceCents ?? 0,
+      currency: this.input.currency ?? '',
       archived: false,
       services: [],
       transitions: [...this.entries],

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { ParsedMail } from 'mailparser';
-import { emailMessageId, type Provisioner } from '../../../activities';
+import { emailLogName, emailMessageId, type Provisioner } from '../../../activities';
 import type { EmailTemplate, OrderActivities } from '../../../activities/contract';
 import type {
   PanelAccountRequest,
@@ -92,14 +92,16 @@ export class ActivityObserver {
   }
 
   /** Messages of the order that arrived over SMTP, in arrival order (a duplicate shows twice). */
-  messagesFor(orderId: string): { template: EmailTemplate; mail: ParsedMail }[] {
-    // The Message-ID is `<orderId.template@orders>` (emailMessageId), the order id encoded if need be.
+  messagesFor(orderId: string): { template: EmailTemplate; key: string | undefined; mail: ParsedMail }[] {
+    // The Message-ID is `<orderId.template[.key]@orders>` (emailMessageId), the order id encoded if need be.
     const [prefix, suffix] = emailMessageId(orderId, '\0').split('\0') as [string, string];
     return this.sink.messages.flatMap((mail) => {
       const id = mail.messageId?.startsWith('<') ? mail.messageId : `<${mail.messageId ?? ''}>`;
       if (!id.startsWith(prefix) || !id.endsWith(suffix)) return [];
-      const template = id.slice(prefix.length, id.length - suffix.length);
-      return /^[a-z_]+$/.test(template) ? [{ template: template as EmailTemplate, mail }] : [];
+      const [template, ...key] = id.slice(prefix.length, id.length - suffix.length).split('.');
+      return /^[a-z_]+$/.test(template!)
+        ? [{ template: template as EmailTemplate, key: key.length > 0 ? key.join('.') : undefined, mail }]
+        : [];
     });
   }
 
@@ -251,7 +253,13 @@ export class ActivityObserver {
       [...sent, ...refused.map((e) => e.template)].sort(),
       row.emails.map((e) => e.template).sort(),
     );
-    same('emails arrived over SMTP', this.emailsFor(view.orderId).sort(), sent.sort());
+    same(
+      'emails arrived over SMTP',
+      this.messagesFor(view.orderId)
+        .map((m) => emailLogName(m.template, m.key))
+        .sort(),
+      sent.sort(),
+    );
     return differences;
   }
 }
