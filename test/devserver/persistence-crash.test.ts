@@ -144,12 +144,13 @@ test('an activity being retried counts its attempts across the restart', async (
   const handle = await client.workflow.start('runActivity', {
     taskQueue,
     workflowId: uid('flaky'),
-    args: [{ name: 'flaky', args: [6], maximumAttempts: 20 }],
+    args: [{ name: 'flaky', args: [8], maximumAttempts: 20 }],
   });
   await until(handle, (d) => (d.raw.pendingActivities?.[0]?.attempt ?? 0) >= 3);
   await restart();
-  // flaky(6) succeeds on its sixth attempt: one lost or counted twice would give another number.
-  await expect(client.workflow.getHandle(handle.workflowId).result()).resolves.toEqual({ result: 6 });
+  // flaky(8) succeeds on its eighth attempt: one lost or counted twice would give another number.
+  // (Eight attempts, backoff doubling from 10 ms: over a second in which to see the third.)
+  await expect(client.workflow.getHandle(handle.workflowId).result()).resolves.toEqual({ result: 8 });
 });
 
 test('a running activity is retried after the restart, its attempt counted; a timer still fires', async () => {
