@@ -225,7 +225,12 @@ describe('CheckoutState', () => {
         template: 'admin_provisioning_failed',
         to: { admins: true },
         key: 'i1.1',
-        data: expect.objectContaining({ itemId: 'i1', serviceId: 'o-1-service-1', attempt: 1, error: 'panel down' }),
+        data: expect.objectContaining({
+          itemId: 'i1',
+          serviceId: 'o-1-service-1',
+          attempt: 1,
+          error: 'panel down',
+        }),
       },
     ]);
     expect(order.servicesToProvision()).toEqual([]);
