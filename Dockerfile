@@ -18,6 +18,7 @@ COPY --chown=node:node . .
 
 ENV NODE_ENV=production \
     PORT=3000 \
+    HOST=0.0.0.0 \
     DATA_DIR=/app/.data
 EXPOSE 3000
 

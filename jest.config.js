@@ -1,9 +1,19 @@
+const processFiles = require('./test/setup/process-files');
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
   testMatch: ['**/test/**/*.test.ts', '**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/dist/',
+    '/.data/',
+    // `npm run test:e2e` runs these (test/setup/process-files.js).
+    ...processFiles.map((file) => `<rootDir>/${escape(file)}$`),
+  ],
   // Type-checking is `npm run build`'s job; tests only transpile, which keeps them fast.
   transform: {
     // The generated Prisma client is compiled to plain CommonJS (see the transform's comment).
@@ -12,6 +22,9 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60_000,
+  // Jest's default on 2 cores is one worker (cores - 1); most files wait on servers, timers and
+  // child processes as much as they compute, so two share the cores without slowing each other.
+  maxWorkers: 2,
   // One migrated database per run (embedded Postgres, or a throwaway database on DATABASE_URL).
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

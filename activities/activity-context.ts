@@ -30,3 +30,8 @@ export async function withHeartbeats<T>(work: Promise<T>, details?: unknown, int
     clearInterval(timer);
   }
 }
+
+/** The attempt number of the running activity (1 for the first); undefined outside an activity. */
+export function activityAttempt(): number | undefined {
+  return currentContext()?.info.attempt;
+}

@@ -1,12 +1,13 @@
 // The HTTP API: thin by design. It authenticates, validates, asks the domain whether an action is
 // allowed, then starts, signals or queries workflows; lists and details come from the projection.
+import path from 'node:path';
 import express, { type Application, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth/authenticate';
 import type { ApiDeps } from './deps';
 import { guardBody } from './body-guard';
-import { docsPage, openApiDocument } from './openapi';
+import { DOCS_ASSETS, docsInitScript, docsPage, openApiDocument } from './openapi';
 import { HttpProblem, notFound, problemHandler, sendProblem } from './problem';
 import { catalogRouter } from './routes/catalog';
 import { healthRouter } from './routes/health';
@@ -17,6 +18,9 @@ import { principalsRouter } from './routes/principals';
 export type { ApiDeps } from './deps';
 
 export const BODY_LIMIT = '64kb';
+
+/** The reference page's static files, from the swagger-ui-dist package. */
+const swaggerUiAssets = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 
 /** JSON bodies only: anything else with a body is refused before a handler sees it. */
 function requireJsonBodies(req: Request, _res: Response, next: NextFunction): void {
@@ -70,6 +74,10 @@ export function createApp(deps: ApiDeps): Application {
   app.get('/docs', (_req, res) => {
     res.type('html').send(docsPage());
   });
+  app.get('/docs/init.js', (_req, res) => {
+    res.type('text/javascript').send(docsInitScript);
+  });
+  app.use(DOCS_ASSETS, express.static(swaggerUiAssets, { index: false, fallthrough: false }));
 
   // Every resource needs a key; unknown paths fall through to a plain 404.
   const api = express.Router();

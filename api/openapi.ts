@@ -1,8 +1,22 @@
 // The OpenAPI 3.1 document, generated from the zod schemas the handlers validate with (domain
-// action fields included), and a small self-contained HTML page listing its operations.
+// action fields included, responses from ./resources), and the reference page that renders it.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { lifecycles, type AnyLifecycle } from '../domain';
+import {
+  actionResultSchema,
+  issuedKeySchema,
+  listingActionResultSchema,
+  listingPageSchema,
+  listingSchema,
+  liveSchema,
+  orderPageSchema,
+  orderSchema,
+  productListSchema,
+  productSchema,
+  readySchema,
+  settingsSchema,
+} from './resources';
 import {
   createListingBody,
   createOrderBody,
@@ -39,8 +53,8 @@ const problems = (...statuses: number[]): Responses =>
       },
     ]),
   );
-const ok = (status: number, description: string, extra: number[] = []): Responses => ({
-  [String(status)]: { description, content: { 'application/json': { schema: z.object({}).loose() } } },
+const ok = (status: number, description: string, schema: z.ZodType, extra: number[] = []): Responses => ({
+  [String(status)]: { description, content: { 'application/json': { schema } } },
   ...problems(400, 401, ...extra),
 });
 
@@ -75,7 +89,7 @@ function buildDocument() {
       method: 'get',
       path: '/health/live',
       summary: 'Liveness',
-      responses: ok(200, 'the process serves HTTP'),
+      responses: ok(200, 'the process serves HTTP', liveSchema),
     },
     true,
   );
@@ -84,7 +98,7 @@ function buildDocument() {
       method: 'get',
       path: '/health/ready',
       summary: 'Readiness: database and Temporal reachable',
-      responses: { ...ok(200, 'ready'), ...problems(503) },
+      responses: { ...ok(200, 'ready', readySchema), ...problems(503) },
     },
     true,
   );
@@ -93,56 +107,66 @@ function buildDocument() {
     path: '/principals',
     summary: 'Issue an API key (admin); the key is returned once',
     request: { body: json(createPrincipalBody) },
-    responses: ok(201, 'the key and its principal', [403, 409, 422]),
+    responses: ok(201, 'the key and its principal', issuedKeySchema, [403, 409, 422]),
   });
-  route({ method: 'get', path: '/products', summary: 'List the catalog', responses: ok(200, 'products') });
+  route({
+    method: 'get',
+    path: '/products',
+    summary: 'List the catalog',
+    responses: ok(200, 'products', productListSchema),
+  });
   route({
     method: 'post',
     path: '/products',
     summary: 'Add a product (admin)',
     request: { body: json(createProductBody) },
-    responses: ok(201, 'the product', [403, 409, 422]),
+    responses: ok(201, 'the product', productSchema, [403, 409, 422]),
   });
   route({
     method: 'get',
     path: '/settings',
     summary: 'Checkout settings (admin)',
-    responses: ok(200, 'settings', [403]),
+    responses: ok(200, 'settings', settingsSchema, [403]),
   });
   route({
     method: 'put',
     path: '/settings',
     summary: 'Change checkout settings (admin); new orders snapshot them',
     request: { body: json(settingsBody) },
-    responses: ok(200, 'settings', [403, 422]),
+    responses: ok(200, 'settings', settingsSchema, [403, 422]),
   });
   route({
     method: 'post',
     path: '/listings',
     summary: 'Create a service listing (ISV, or admin for an ISV)',
     request: { body: json(createListingBody) },
-    responses: ok(201, 'the listing in draft', [403, 422]),
+    responses: ok(201, 'the listing in draft', listingSchema, [403, 422]),
   });
   route({
     method: 'get',
     path: '/listings',
     summary: 'List service listings the caller may see',
     request: { query: listListingsQuery },
-    responses: ok(200, 'a page of listings'),
+    responses: ok(200, 'a page of listings (without their history)', listingPageSchema),
   });
   route({
     method: 'get',
     path: '/listings/{id}',
     summary: 'One listing with its history',
     request: { params: idParam },
-    responses: ok(200, 'the listing', [404]),
+    responses: ok(200, 'the listing', listingSchema, [404]),
   });
   route({
     method: 'post',
     path: '/listings/{id}/actions/{action}',
     summary: 'Take a listing action (submit, approve, reject, withdraw, archive, edit)',
     request: { params: actionParam, body: json(anyOf('service_listing')) },
-    responses: ok(202, 'the listing as its workflow reports it', [403, 404, 409, 422]),
+    responses: ok(
+      202,
+      'the listing as its workflow reports it',
+      listingActionResultSchema,
+      [403, 404, 409, 422],
+    ),
   });
   route({
     method: 'post',
@@ -157,6 +181,7 @@ function buildDocument() {
     responses: ok(
       201,
       'the order as its workflow reports it (checkout: pending with its invoice)',
+      orderSchema,
       [403, 409, 422],
     ),
   });
@@ -165,14 +190,14 @@ function buildDocument() {
     path: '/orders',
     summary: 'Cursor pages of the orders the caller may see',
     request: { query: listOrdersQuery },
-    responses: ok(200, '{ data, nextCursor }'),
+    responses: ok(200, 'a page of order summaries; nextCursor is null on the last page', orderPageSchema),
   });
   route({
     method: 'get',
     path: '/orders/{id}',
     summary: 'An order with its items, invoice, services and history',
     request: { params: idParam },
-    responses: ok(200, 'the order', [404]),
+    responses: ok(200, 'the order', orderSchema, [404]),
   });
   route({
     method: 'post',
@@ -185,7 +210,12 @@ function buildDocument() {
       params: actionParam,
       body: json(anyOf('checkout', 'checkout_service', 'service_order', 'sales_order')),
     },
-    responses: ok(202, 'the order as its workflow reports it after the action', [403, 404, 409, 422]),
+    responses: ok(
+      202,
+      'the order as its workflow reports it after the action',
+      actionResultSchema,
+      [403, 404, 409, 422],
+    ),
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -204,28 +234,31 @@ export function openApiDocument(): ReturnType<typeof buildDocument> {
   return cached;
 }
 
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/**
+ * The reference page: Swagger UI (swagger-ui-dist, served by the API itself: no CDN) on
+ * /openapi.json, with "Try it out" and the bearer key under "Authorize". Its start-up is a script
+ * file of ours, not inline, so the default Content-Security-Policy (script-src 'self') holds.
+ */
+export const DOCS_ASSETS = '/docs/assets';
 
-/** A readable list of the operations, rendered on the server: it loads nothing from anywhere. */
 export function docsPage(): string {
-  const doc = openApiDocument();
-  const rows: string[] = [];
-  for (const [path, item] of Object.entries(doc.paths ?? {})) {
-    for (const method of ['get', 'post', 'put', 'delete', 'patch'] as const) {
-      const op = (item as Record<string, { summary?: string; description?: string } | undefined>)[method];
-      if (!op) continue;
-      rows.push(
-        `<tr><td class="m">${method.toUpperCase()}</td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(
-          op.summary ?? '',
-        )}${op.description ? `<br><small>${escapeHtml(op.description)}</small>` : ''}</td></tr>`,
-      );
-    }
-  }
+  const title = openApiDocument().info.title;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(doc.info.title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}td{padding:.3rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}.m{font-weight:bold}</style>
-</head><body><h1>${escapeHtml(doc.info.title)}</h1>
-<p>${escapeHtml(doc.info.description ?? '')} Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>. The machine-readable document is at <a href="/openapi.json">/openapi.json</a>.</p>
-<table>${rows.join('\n')}</table></body></html>`;
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<link rel="stylesheet" href="${DOCS_ASSETS}/swagger-ui.css">
+<link rel="icon" type="image/png" href="${DOCS_ASSETS}/favicon-32x32.png">
+</head><body><div id="swagger-ui"></div>
+<script src="${DOCS_ASSETS}/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body></html>`;
 }
+
+export const docsInitScript = `window.ui = SwaggerUIBundle({
+  url: '/openapi.json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  tryItOutEnabled: true,
+  displayRequestDuration: true,
+  persistAuthorization: false,
+});
+`;

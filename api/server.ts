@@ -1,7 +1,11 @@
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Application } from 'express';
 import { createApp, type ApiDeps } from './app';
 import { PROBLEM_CONTENT_TYPE } from './problem';
+
+/** The address the API binds unless told otherwise: this machine only, like the embedded servers. */
+export const DEFAULT_HOST = '127.0.0.1';
 
 /**
  * Requests Node's parser refuses never reach Express; Node would answer them with a bare status
@@ -42,10 +46,20 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(
-  deps: ApiDeps & { port: number; host?: string; shutdownGraceMs?: number },
-): Promise<ApiServer> {
-  const app = createApp(deps);
+export interface ServeOptions {
+  port: number;
+  /** The bind address; DEFAULT_HOST when unset. */
+  host?: string;
+  shutdownGraceMs?: number;
+}
+
+export async function startApiServer(deps: ApiDeps & ServeOptions): Promise<ApiServer> {
+  return serveApp(createApp(deps), deps);
+}
+
+/** Serves an app built by createApp over HTTP, as the API process does. */
+export async function serveApp(app: Application, options: ServeOptions): Promise<ApiServer> {
+  const deps = options;
   const server = createServer(app);
   // Slow or stalled clients cannot hold a connection forever.
   server.requestTimeout = 30_000;
@@ -54,7 +68,7 @@ export async function startApiServer(
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(deps.port, deps.host, () => {
+    server.listen(deps.port, deps.host ?? DEFAULT_HOST, () => {
       server.off('error', reject);
       resolve();
     });

@@ -9,10 +9,17 @@ const boolean = z
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The API's bind address: this machine only unless told otherwise (0.0.0.0 in a container). */
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./.data'),
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
+  /**
+   * The embedded Temporal server keeps its workflows in DATA_DIR/temporal.db (on by default: open
+   * orders survive a restart); false keeps them in memory only.
+   */
+  TEMPORAL_PERSIST: boolean.default(true),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: boolean.optional(),

@@ -1,7 +1,7 @@
 // One process at a time per embedded data folder: PGlite has no locking of its own, and two
 // processes writing the same files corrupt them. A pid file next to the folder (`<dir>.lock`; the
 // folder itself belongs to Postgres) marks the owner; one left by a process that no longer runs
-// is taken over.
+// is taken over. The embedded Temporal server's state file is locked the same way (lockWithPidFile).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -9,9 +9,16 @@ import path from 'node:path';
 const held = new Set<string>();
 
 export function lockDataDir(dir: string): () => void {
-  const file = `${path.resolve(dir)}.lock`;
+  return lockWithPidFile(`${path.resolve(dir)}.lock`, (owner) => inUse(dir, owner));
+}
+
+/**
+ * Creates `file` holding this process's pid, or throws `inUse(owner)` while another running
+ * process (or this one) holds it. Returns the release.
+ */
+export function lockWithPidFile(file: string, inUse: (owner: number) => Error): () => void {
   for (;;) {
-    if (held.has(file)) throw inUse(dir, process.pid);
+    if (held.has(file)) throw inUse(process.pid);
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
       held.add(file);
@@ -27,7 +34,7 @@ export function lockDataDir(dir: string): () => void {
     // died without removing it (SIGKILL, OOM) and had the same pid: usual after a container
     // restart, where the entry point is pid 1 again. It is stale, like any dead owner's.
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
-      throw inUse(dir, owner);
+      throw inUse(owner);
     }
     rmSync(file, { force: true });
   }

@@ -13,6 +13,8 @@ export interface CliOptions {
   logLevel: string;
   searchAttributes: string[];
   dynamicConfig: string[];
+  /** --db-filename / -f: the file the server keeps its state in (none: in memory, as Temporal's CLI). */
+  dbFilename?: string;
   warnings: string[];
 }
 
@@ -105,8 +107,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case 'dynamic-config-value':
         opts.dynamicConfig.push(value);
         break;
+      case 'db-filename':
+      case 'f':
+        if (!value) throw new CliError(`flag --${name} needs a file name`);
+        opts.dbFilename = value;
+        break;
       default:
-        // Accepted for compatibility (db file, UI, log format...): this server keeps state in memory, has no UI.
+        // Accepted for compatibility (UI, log format...): this server has no UI.
         break;
     }
   }

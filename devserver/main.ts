@@ -14,10 +14,19 @@ async function main(): Promise<void> {
     host: opts.host,
     namespace: opts.namespace,
     searchAttributes,
+    dbFilename: opts.dbFilename,
+    // Running on without durability would lose acknowledged work: stop, the file is left whole.
+    onPersistenceFailure: (error) => {
+      process.stderr.write(`temporal-devserver: ${error.message}; stopping\n`);
+      process.exit(1);
+    },
     log: (line) => process.stderr.write(`temporal-devserver: ${line}\n`),
   });
   const { address } = await server.listen();
-  if (verbose) process.stderr.write(`temporal-devserver: ${opts.form} listening on ${address}\n`);
+  if (verbose) {
+    const state = opts.dbFilename ? `state in ${opts.dbFilename}` : 'state in memory';
+    process.stderr.write(`temporal-devserver: ${opts.form} listening on ${address} (${state})\n`);
+  }
 
   const stop = () => {
     void server.close().finally(() => process.exit(0));

@@ -4,7 +4,9 @@ import { VirtualClock } from './clock/virtualClock';
 import { workflowServiceHandlers } from './frontend/workflowService';
 import { RpcError, invalidArgument, notFound } from './grpc/errors';
 import { addProtoService, bindServer } from './grpc/server';
-import type { Attrs } from './history/events';
+import type { CommandAttributes, WorkflowExecution } from './grpc/messages';
+import type { EventAttributes } from './history/events';
+import type { ContinuedAsNewAttributes } from './state/close';
 import { Execution, type ExecutionHost, type StartParams } from './state/execution';
 import { ExecutionStatus } from './state/enums';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
@@ -12,6 +14,9 @@ import { TaskQueues } from './taskqueues/taskQueue';
 import { testServiceHandlers } from './testservice/testService';
 import { operatorServiceHandlers, healthHandlers } from './frontend/operatorService';
 import { SearchAttributeRegistry } from './visibility/searchAttributes';
+import { DEFAULT_RETENTION_MS, ServerPersistence } from './persistence/serverPersistence';
+import type { StoreOptions } from './persistence/store';
+import { restoreRun, resumeRun, runRecord, type RunRecord } from './state/restore';
 import { status } from '@grpc/grpc-js';
 
 /** Custom attributes Temporal's own dev and test servers come with. */
@@ -38,6 +43,14 @@ export interface DevServerOptions {
   historyLongPollMs?: number;
   /** How long QueryWorkflow waits for a worker's answer. */
   queryTimeoutMs?: number;
+  /** Keep the state in this file (Temporal CLI's --db-filename); without it, in memory. */
+  dbFilename?: string;
+  /** How long a closed run is kept when persisting (default: 24 h, as Temporal's dev server). */
+  retentionMs?: number;
+  /** The state file cannot be written any more: the server refuses changes from then on. */
+  onPersistenceFailure?: (error: Error) => void;
+  /** Compaction thresholds and file operations of the state file (tests, the benchmark). */
+  stateFile?: Pick<StoreOptions, 'compactRatio' | 'compactMinBytes' | 'io'>;
   log?: (line: string) => void;
 }
 
@@ -62,6 +75,11 @@ export class DevServer implements ExecutionHost {
   private readonly log: (line: string) => void;
   /** Listeners told about every change (visibility). */
   readonly onChange: ((exec: Execution) => void)[] = [];
+  /** Listeners told when a closed run is removed after its retention (visibility). */
+  readonly onRemove: ((exec: Execution) => void)[] = [];
+  /** Set when the state is kept in a file (options.dbFilename). */
+  private readonly persistence: ServerPersistence<Execution> | undefined;
+  private readonly retentionMs: number;
 
   constructor(readonly options: DevServerOptions = {}) {
     this.clock = new VirtualClock(() => this.busy.size === 0);
@@ -74,24 +92,75 @@ export class DevServer implements ExecutionHost {
     this.historyLongPollMs = options.historyLongPollMs ?? 20_000;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
     this.log = options.log ?? (() => undefined);
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    if (options.dbFilename) this.persistence = this.openStateFile(options.dbFilename);
+  }
+
+  /** Opens the state file, brings its runs back and resumes the open ones. */
+  private openStateFile(file: string): ServerPersistence<Execution> {
+    const { persistence, recovered } = ServerPersistence.open<Execution>(
+      this,
+      file,
+      {
+        key: (e) => [e.namespace, e.workflowId, e.runId],
+        state: runRecord,
+        history: (e) => e.history,
+      },
+      { ...this.options.stateFile, onFailure: this.options.onPersistenceFailure },
+    );
+    if (recovered.truncatedBytes > 0) {
+      this.log(
+        `the state file ${file} ended in a write cut short (${recovered.truncatedBytes} bytes, never acknowledged): dropped`,
+      );
+    }
+    const restored = recovered.runs.map((r) => {
+      const exec = restoreRun(this, r.state as RunRecord, r.history);
+      this.register(exec);
+      return exec;
+    });
+    // Once every run is back: resuming may fire deadlines that reach other runs (parents, children).
+    for (const exec of restored) {
+      if (exec.isRunning) resumeRun(exec);
+      else this.keepForRetention(exec);
+    }
+    persistence.store.setSnapshotSource({
+      runs: () =>
+        [...this.runs.values()].map((e) => ({
+          key: [e.namespace, e.workflowId, e.runId] as const,
+          state: runRecord(e),
+          history: e.history,
+        })),
+      meta: () => persistence.metaSnapshot(),
+    });
+    return persistence;
   }
 
   async listen(): Promise<{ port: number; address: string }> {
     const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
     const onError = (method: string, err: unknown) =>
       this.log(`internal error in ${method}: ${(err as Error)?.stack ?? String(err)}`);
+    // A persistent server replies to a request that changed something once the change is on disk.
+    const durable = (method: string) => this.persistence?.durableBefore(method);
     addProtoService(
       server,
       'temporal.api.workflowservice.v1.WorkflowService',
       workflowServiceHandlers(this),
       onError,
+      durable,
     );
-    addProtoService(server, 'temporal.api.testservice.v1.TestService', testServiceHandlers(this), onError);
+    addProtoService(
+      server,
+      'temporal.api.testservice.v1.TestService',
+      testServiceHandlers(this),
+      onError,
+      durable,
+    );
     addProtoService(
       server,
       'temporal.api.operatorservice.v1.OperatorService',
       operatorServiceHandlers(this),
       onError,
+      durable,
     );
     addProtoService(server, 'grpc.health.v1.Health', healthHandlers(), onError);
     const host = this.options.host ?? '127.0.0.1';
@@ -101,6 +170,14 @@ export class DevServer implements ExecutionHost {
   }
 
   async close(): Promise<void> {
+    try {
+      await this.closeServing();
+    } finally {
+      await this.persistence?.close();
+    }
+  }
+
+  private async closeServing(): Promise<void> {
     this.clock.close();
     this.workflowQueues.releaseAll();
     this.activityQueues.releaseAll();
@@ -139,7 +216,7 @@ export class DevServer implements ExecutionHost {
   }
 
   /** The run named by a WorkflowExecution message (current run when runId is empty), or NOT_FOUND. */
-  findExecution(ns: string, execution: Attrs | null | undefined, field = 'execution'): Execution {
+  findExecution(ns: string, execution: WorkflowExecution | null | undefined, field = 'execution'): Execution {
     const workflowId = execution?.workflowId;
     if (typeof workflowId !== 'string' || !workflowId)
       throw invalidArgument(`${field}.workflowId is not set on request.`);
@@ -165,13 +242,43 @@ export class DevServer implements ExecutionHost {
 
   createExecution(p: StartParams): Execution {
     const exec = new Execution(this, p);
+    this.register(exec);
+    this.changed(exec);
+    return exec;
+  }
+
+  private register(exec: Execution): void {
     this.runs.set(exec.runId, exec);
     const k = this.key(exec.namespace, exec.workflowId);
     const chain = this.chains.get(k);
     if (chain) chain.push(exec);
     else this.chains.set(k, [exec]);
-    this.changed(exec);
-    return exec;
+  }
+
+  /**
+   * A persistent server removes a closed run once the namespace's retention has passed, as
+   * Temporal does: the file holds what is live (a continue-as-new chain does not grow it).
+   */
+  private keepForRetention(exec: Execution): void {
+    if (!this.persistence) return;
+    this.clock.at(exec.closeTime + this.retentionMs, () => this.removeRun(exec));
+  }
+
+  private removeRun(exec: Execution): void {
+    if (this.runs.get(exec.runId) !== exec) return;
+    this.runs.delete(exec.runId);
+    const k = this.key(exec.namespace, exec.workflowId);
+    const chain = this.chains.get(k)?.filter((e) => e !== exec);
+    if (chain?.length) this.chains.set(k, chain);
+    else this.chains.delete(k);
+    this.busy.delete(exec);
+    for (const l of this.onRemove) l(exec);
+    this.persistence?.persister.runRemoved(exec);
+  }
+
+  /** AddSearchAttributes registered new ones (a persistent server keeps them). */
+  searchAttributesChanged(): void {
+    this.persistence?.searchAttributesChanged();
   }
 
   // ---------------------------------------------------------------- ExecutionHost
@@ -188,11 +295,13 @@ export class DevServer implements ExecutionHost {
     if (exec.isBusy) this.busy.add(exec);
     else this.busy.delete(exec);
     for (const l of this.onChange) l(exec);
+    this.persistence?.persister.runChanged(exec);
     this.clock.requestSkipCheck();
   }
 
   closed(exec: Execution): void {
     this.busy.delete(exec);
+    this.keepForRetention(exec);
     const children = [...exec.children.values()];
     queueMicrotask(() => {
       if (exec.parent && exec.status !== ExecutionStatus.ContinuedAsNew) {
@@ -208,14 +317,15 @@ export class DevServer implements ExecutionHost {
     });
   }
 
-  continueAsNew(exec: Execution, a: Attrs, newRunId: string): void {
+  continueAsNew(exec: Execution, a: ContinuedAsNewAttributes, newRunId: string): void {
     this.createExecution({
       namespace: exec.namespace,
       workflowId: exec.workflowId,
       runId: newRunId,
       firstRunId: exec.firstRunId,
-      workflowType: a.workflowType.name,
-      taskQueue: a.taskQueue.name,
+      // Both filled in by close.ts's continueAsNew.
+      workflowType: a.workflowType!.name!,
+      taskQueue: a.taskQueue!.name!,
       input: a.input,
       header: a.header,
       memo: a.memo?.fields ?? exec.memo,
@@ -228,14 +338,20 @@ export class DevServer implements ExecutionHost {
     });
   }
 
-  startChild(parent: Execution, initiatedEventId: number, a: Attrs): { runId: string } | { error: number } {
-    const existing = this.currentRun(parent.namespace, a.workflowId);
+  startChild(
+    parent: Execution,
+    initiatedEventId: number,
+    a: EventAttributes<'StartChildWorkflowExecutionInitiated'>,
+  ): { runId: string } | { error: number } {
+    // validateCommand checked the workflow id and type.
+    const workflowId = a.workflowId!;
+    const existing = this.currentRun(parent.namespace, workflowId);
     if (existing?.isRunning) return { error: 1 };
     const exec = this.createExecution({
       namespace: parent.namespace,
-      workflowId: a.workflowId,
+      workflowId,
       runId: this.newRunId(),
-      workflowType: a.workflowType.name,
+      workflowType: a.workflowType!.name!,
       taskQueue: a.taskQueue?.name || parent.taskQueue,
       input: a.input,
       header: a.header,
@@ -256,12 +372,15 @@ export class DevServer implements ExecutionHost {
     return { runId: exec.runId };
   }
 
-  signalExternal(from: Execution, a: Attrs): boolean {
+  signalExternal(
+    from: Execution,
+    a: CommandAttributes<'signalExternalWorkflowExecutionCommandAttributes'>,
+  ): boolean {
     const target = this.lookupQuietly(from.namespace, a.execution?.workflowId, a.execution?.runId);
     if (!target?.isRunning) return false;
     queueMicrotask(() => {
       if (target.isRunning) {
-        target.signal(a.signalName, a.input, 'workflow', a.header, undefined, {
+        target.signal(a.signalName!, a.input, 'workflow', a.header, undefined, {
           workflowId: from.workflowId,
           runId: from.runId,
         });
@@ -270,7 +389,10 @@ export class DevServer implements ExecutionHost {
     return true;
   }
 
-  cancelExternal(from: Execution, a: Attrs): boolean {
+  cancelExternal(
+    from: Execution,
+    a: CommandAttributes<'requestCancelExternalWorkflowExecutionCommandAttributes'>,
+  ): boolean {
     const target = this.lookupQuietly(from.namespace, a.workflowId, a.runId);
     if (!target?.isRunning) return false;
     queueMicrotask(() => {
@@ -281,8 +403,8 @@ export class DevServer implements ExecutionHost {
 
   private lookupQuietly(
     ns: string,
-    workflowId: string | undefined,
-    runId: string | undefined,
+    workflowId: string | null | undefined,
+    runId: string | null | undefined,
   ): Execution | undefined {
     if (!workflowId) return undefined;
     const exec = runId ? this.runs.get(runId) : this.currentRun(ns, workflowId);

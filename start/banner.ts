@@ -14,6 +14,8 @@ export interface BannerInput {
   temporalEmbedded: boolean;
   namespace: string;
   database: string;
+  /** Where the embedded Temporal server keeps its workflows (embedded only). */
+  temporalState?: string;
   outbox?: string;
   demoKeys?: DemoKey[];
 }
@@ -26,6 +28,7 @@ export function formatBanner(b: BannerInput): string {
     `Temporal         ${b.temporalAddress} (namespace ${b.namespace}${b.temporalEmbedded ? ', embedded' : ''})`,
     `Database         ${b.database}`,
   ];
+  if (b.temporalState) lines.push(`Workflows        ${b.temporalState}`);
   if (b.outbox) lines.push(`Emails           written to ${b.outbox}`);
   if (b.temporalEmbedded) {
     lines.push(

@@ -35,6 +35,7 @@ import { ShutdownStack } from './shutdown';
 import {
   connectClient,
   EMBEDDED_TEMPORAL_HOST,
+  embeddedTemporalFile,
   ensureSearchAttributes,
   startEmbeddedTemporal,
   type TemporalEndpoint,
@@ -145,14 +146,14 @@ async function startAll(
   };
   const all = mode === 'all';
   const embeddedTemporal = all && !config.TEMPORAL_ADDRESS;
-  await assertPortFree(config.PORT, undefined, 'PORT');
+  await assertPortFree(config.PORT, config.HOST, 'PORT');
   if (embeddedTemporal) await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
 
   // 1. Temporal
   let endpoint: TemporalEndpoint;
   if (embeddedTemporal) {
     endpoint = await step('cannot start the embedded Temporal server', () =>
-      startEmbeddedTemporal(config, log),
+      startEmbeddedTemporal(config, log, (error) => requestStop({ kind: 'failure', error })),
     );
     stack.push('temporal server', () => endpoint.close());
     log.info({ address: endpoint.address }, 'embedded Temporal server listening');
@@ -198,6 +199,7 @@ async function startAll(
       config: effective,
       logger: all ? createLogger('api', config.LOG_LEVEL, config.LOG_FORMAT) : log,
       port: config.PORT,
+      host: config.HOST,
     }),
   );
   stack.push('api', () => api.close());
@@ -214,6 +216,7 @@ async function startAll(
       temporalEmbedded: endpoint.embedded,
       namespace: config.TEMPORAL_NAMESPACE,
       database: db.embedded ? `embedded Postgres in ${config.DATA_DIR}/pg` : 'DATABASE_URL',
+      temporalState: endpoint.embedded ? temporalStateLine(config) : undefined,
       outbox: config.SMTP_URL ? undefined : config.outboxDir,
       demoKeys,
     }) + '\n',
@@ -276,4 +279,11 @@ if (require.main === module) {
       process.exit(1);
     },
   );
+}
+
+function temporalStateLine(config: Config): string {
+  const file = embeddedTemporalFile(config);
+  return file
+    ? `kept in ${file} (across restarts)`
+    : 'in memory only (TEMPORAL_PERSIST=false): lost when stopped';
 }

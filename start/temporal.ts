@@ -1,6 +1,8 @@
 // The Temporal side of `npm start`: the embedded Temporal-compatible server on TEMPORAL_PORT with
 // the order search attributes, or, when TEMPORAL_ADDRESS is set, a real Temporal reached with the
 // worker's connection settings (TLS, API key). The API's client uses the same settings.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
@@ -27,12 +29,29 @@ export interface TemporalEndpoint {
 /** Host the embedded server listens on: this machine only. */
 export const EMBEDDED_TEMPORAL_HOST = '127.0.0.1';
 
-export async function startEmbeddedTemporal(config: Config, log: Logger): Promise<TemporalEndpoint> {
+/** Where the embedded server keeps its state, or undefined when it runs in memory. */
+export function embeddedTemporalFile(config: Config): string | undefined {
+  return config.TEMPORAL_PERSIST ? path.join(config.DATA_DIR, 'temporal.db') : undefined;
+}
+
+/**
+ * `onFailure`: the state file cannot be written any more (disk full, I/O error); the server then
+ * refuses every change, and the product must stop rather than run on without durability.
+ */
+export async function startEmbeddedTemporal(
+  config: Config,
+  log: Logger,
+  onFailure: (error: Error) => void = () => undefined,
+): Promise<TemporalEndpoint> {
+  const dbFilename = embeddedTemporalFile(config);
+  if (dbFilename) mkdirSync(path.dirname(dbFilename), { recursive: true });
   const running = await startDevServer({
     port: config.TEMPORAL_PORT,
     host: EMBEDDED_TEMPORAL_HOST,
     namespace: config.TEMPORAL_NAMESPACE,
     searchAttributes: ORDER_SEARCH_ATTRIBUTES,
+    dbFilename,
+    onPersistenceFailure: onFailure,
     log: (line) => log.warn({ component: 'temporal-devserver' }, line),
   });
   return { address: running.address, embedded: true, close: () => running.close() };

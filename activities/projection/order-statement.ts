@@ -159,14 +159,18 @@ services_in AS (
       ELSE "services"."activatedAt" END,
     "updatedAt" = EXCLUDED."updatedAt"
 ),
+-- the order is stored again: a failure recorded for it earlier is over
+failure_cleared AS (
+  DELETE FROM "projection_failures" WHERE "orderId" = $1 AND EXISTS (SELECT 1 FROM up_order)
+),
 audit_in AS (
   INSERT INTO "audit_entries" ("id", "orderId", "sequence", "fromStatus", "toStatus", "action",
-    "actorRole", "actorId", "reason", "outcome", "at")
+    "actorRole", "actorId", "reason", "subject", "outcome", "at")
   SELECT gen_random_uuid()::text, $1, a."sequence", a."fromStatus", a."toStatus", a."action",
-    a."actorRole", a."actorId", a."reason", a."outcome", a."at"
+    a."actorRole", a."actorId", a."reason", a."subject", a."outcome", a."at"
   FROM v, jsonb_to_recordset(v.j->'audit') AS a("sequence" int, "fromStatus" text,
     "toStatus" text, "action" text, "actorRole" text, "actorId" text, "reason" text,
-    "outcome" text, "at" timestamptz)
+    "subject" text, "outcome" text, "at" timestamptz)
   ON CONFLICT ("orderId", "sequence") DO NOTHING
 )
 SELECT EXISTS (SELECT 1 FROM up_order) AS "written"

@@ -42,7 +42,9 @@ export async function writeListing(
   await tx.serviceListing.upsert({
     where: { id: view.orderId },
     create: { id: view.orderId, name: view.orderId, createdAt, ...fields },
-    update: fields,
+    // The row the API created carries the wall clock; the workflow's creation time replaces it, so
+    // a listing and an order show times of one clock (the workflow's, which time skipping moves).
+    update: { ...fields, createdAt },
   });
   return true;
 }

@@ -9,10 +9,12 @@
 // (by the view's updatedAt, then its ledger revision); audit entries, being immutable, are always
 // inserted. Rows carry the view's updatedAt rather than the wall clock, so a replay writes
 // identical rows.
+import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { ProjectedView, TransitionEntry } from '../../workflows/contract';
 import type { ProjectionActivities } from '../contract';
+import { activityAttempt } from '../activity-context';
 import { badRequest } from '../errors';
 import { PROJECT_ORDER_SQL } from './order-statement';
 import { placeholderParties, placeholderProducts } from './placeholders';
@@ -26,28 +28,102 @@ export const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 } as const
 export function createProjectionActivities(deps: {
   prisma: PrismaClient;
   log?: Logger;
+  /** Attempts before a failing projection is given up; PROJECTION_MAX_ATTEMPTS by default. */
+  maxAttempts?: number;
 }): ProjectionActivities {
   const { prisma, log } = deps;
+  const maxAttempts = deps.maxAttempts ?? PROJECTION_MAX_ATTEMPTS;
   return {
     async projectOrder(view: ProjectedView, entries: readonly TransitionEntry[]): Promise<void> {
-      validate(view, entries);
-      const updatedAt = date('updatedAt', view.updatedAt);
-      let written: boolean;
-      if (view.kind === 'listing') {
-        written = await prisma.$transaction(
-          (tx) => writeListing(tx, view, updatedAt, date('createdAt', view.createdAt)),
-          TRANSACTION_OPTIONS,
-        );
-      } else {
-        written = await writeOrder(prisma, view.orderId, JSON.stringify(orderPayload(view, entries))).catch(
-          async (error: unknown) => {
-            throw (await serviceIdClash(prisma, view)) ?? error;
-          },
+      try {
+        await project(view, entries);
+      } catch (error) {
+        // Retrying cannot help a view the database refuses, and a failure that outlasts the
+        // attempts is given up too: either way it is recorded (visible on the order and in
+        // /health) and the workflow is told it failed for good, so one order is not retried
+        // without end.
+        const attempt = activityAttempt() ?? 1;
+        if (!isPermanent(error) && attempt < maxAttempts) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        if (typeof view?.orderId === 'string' && view.orderId !== '') {
+          await recordFailure(prisma, view, message, attempt).catch((e: unknown) => {
+            log?.error({ err: e, orderId: view.orderId }, 'could not record a projection failure');
+          });
+        }
+        log?.error({ orderId: view?.orderId, attempt, error: message }, 'projection failed for good');
+        if (error instanceof ApplicationFailure && error.nonRetryable) throw error;
+        throw ApplicationFailure.nonRetryable(
+          `projectOrder: order ${String(view?.orderId)} could not be stored: ${message}`,
+          'ProjectionFailed',
         );
       }
-      if (!written) log?.debug({ orderId: view.orderId }, 'stale projection skipped (a newer one is stored)');
     },
   };
+
+  async function project(view: ProjectedView, entries: readonly TransitionEntry[]): Promise<void> {
+    validate(view, entries);
+    const updatedAt = date('updatedAt', view.updatedAt);
+    let written: boolean;
+    if (view.kind === 'listing') {
+      written = await prisma.$transaction(
+        (tx) => writeListing(tx, view, updatedAt, date('createdAt', view.createdAt)),
+        TRANSACTION_OPTIONS,
+      );
+    } else {
+      written = await writeOrder(prisma, view.orderId, JSON.stringify(orderPayload(view, entries))).catch(
+        async (error: unknown) => {
+          throw (await serviceIdClash(prisma, view)) ?? error;
+        },
+      );
+    }
+    if (!written) log?.debug({ orderId: view.orderId }, 'stale projection skipped (a newer one is stored)');
+    // An order's statement clears its failure itself; a listing's is cleared here.
+    else if (view.kind === 'listing')
+      await prisma.projectionFailure.deleteMany({ where: { orderId: view.orderId } });
+  }
+}
+
+/**
+ * Attempts after which a projection that keeps failing is given up (about four minutes with the
+ * workflow's backoff of 1 s doubling up to a minute).
+ */
+export const PROJECTION_MAX_ATTEMPTS = 10;
+
+/**
+ * Failures no retry can fix: a request the activity refused as malformed, or a value Postgres
+ * refuses (SQLSTATE class 22, data exception: a NUL byte, an unpaired surrogate, a number out of
+ * range; class 54, a program limit such as an over-long index entry).
+ */
+function isPermanent(error: unknown): boolean {
+  if (error instanceof ApplicationFailure) return error.nonRetryable === true;
+  const code = sqlState(error);
+  return code !== undefined && (code.startsWith('22') || code.startsWith('54'));
+}
+
+function sqlState(error: unknown): string | undefined {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)
+    ?.meta?.driverAdapterError?.cause;
+  const code = cause?.originalCode ?? (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** The failure, with an error message Postgres can store (the refused value may be quoted in it). */
+async function recordFailure(
+  prisma: PrismaClient,
+  view: ProjectedView,
+  message: string,
+  attempts: number,
+): Promise<void> {
+  const error = message
+    .replaceAll('\u0000', '\\0')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+    .slice(0, 2_000);
+  const revision = Number.isInteger(view.revision) ? view.revision! : 0;
+  await prisma.projectionFailure.upsert({
+    where: { orderId: view.orderId },
+    create: { orderId: view.orderId, revision, error, attempts },
+    update: { revision, error, attempts, failedAt: new Date() },
+  });
 }
 
 /**
@@ -68,9 +144,7 @@ async function writeOrder(prisma: PrismaClient, orderId: string, payload: string
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)
-    ?.meta?.driverAdapterError?.cause;
-  return cause?.originalCode === '23505';
+  return sqlState(error) === '23505';
 }
 
 /**
@@ -160,6 +234,7 @@ function orderPayload(view: ProjectedView, entries: readonly TransitionEntry[]) 
       actorRole: e.actor.role,
       actorId: e.actor.id,
       reason: auditReason(e),
+      subject: e.subject ?? null,
       outcome: e.outcome,
       at: date('entry.at', e.at).toISOString(),
     })),
@@ -200,15 +275,13 @@ const scoped = (orderId: string, id: string): string => `${orderId}:${id}`;
 const isLive = (status: string): boolean => status === 'active' || status === 'activated';
 
 /**
- * audit_entries has no columns for a refusal code or the entry's subject (the service an entry is
- * about), so both lead the reason: "service svc-1: role_not_allowed: clients cannot retry".
+ * audit_entries has no column for a refusal code, so it leads the reason:
+ * "role_not_allowed: clients cannot retry".
  */
 export function auditReason(e: TransitionEntry): string | null {
-  const parts = [
-    e.subject ? `service ${e.subject}` : undefined,
-    e.outcome === 'refused' ? e.refusal : undefined,
-    e.reason,
-  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  const parts = [e.outcome === 'refused' ? e.refusal : undefined, e.reason].filter(
+    (p): p is string => typeof p === 'string' && p.length > 0,
+  );
   return parts.length > 0 ? parts.join(': ') : null;
 }
 

@@ -17,6 +17,9 @@ import {
   type Refusal,
 } from '../../domain';
 import type { OrderView, TransitionEntry } from '../../workflows/contract';
+import type { HistoryEntry, OrderResource } from '../resources';
+
+export type { HistoryEntry, OrderResource } from '../resources';
 
 export type ViewKind = OrderView['kind'];
 
@@ -187,17 +190,6 @@ function decideServiceAction(
   };
 }
 
-export interface HistoryEntry {
-  readonly sequence: number;
-  readonly action: string;
-  readonly from: string | null;
-  readonly to: string | null;
-  readonly actor: { readonly role: string; readonly id: string | null };
-  readonly outcome: string;
-  readonly reason: string | null;
-  readonly at: string;
-}
-
 export function historyOf(entries: readonly TransitionEntry[]): HistoryEntry[] {
   return entries.map((e) => ({
     sequence: e.sequence,
@@ -207,13 +199,10 @@ export function historyOf(entries: readonly TransitionEntry[]): HistoryEntry[] {
     actor: { role: e.actor.role, id: e.actor.id },
     outcome: e.outcome,
     reason:
-      [
-        e.subject ? `service ${e.subject}` : undefined,
-        e.outcome === 'refused' ? e.refusal : undefined,
-        e.reason,
-      ]
+      [e.outcome === 'refused' ? e.refusal : undefined, e.reason]
         .filter((p): p is string => typeof p === 'string' && p.length > 0)
         .join(': ') || null,
+    service: e.subject ?? null,
     at: e.at,
   }));
 }
@@ -224,7 +213,7 @@ export function orderResource(
   actor: Actor,
   now: Date,
   history: HistoryEntry[] = historyOf(view.transitions),
-) {
+): OrderResource {
   return {
     id: view.orderId,
     kind: view.kind,
@@ -263,4 +252,3 @@ export function orderResource(
     updatedAt: view.updatedAt,
   };
 }
-export type OrderResource = ReturnType<typeof orderResource>;

@@ -1,5 +1,6 @@
 // Orders as the Prisma projection stores them, read back into the workflow's view shape so the
 // API renders and authorises both sources the same way.
+import type { OrderSummary } from '../resources';
 import { instant } from '../../domain';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client';
 import type { OrderKind, OrderView } from '../../workflows/contract';
@@ -93,6 +94,7 @@ function historyOfRow(row: OrderRow): HistoryEntry[] {
     actor: { role: e.actorRole, id: e.actorId },
     outcome: e.outcome,
     reason: e.reason,
+    service: e.subject,
     at: e.at.toISOString(),
   }));
 }
@@ -124,7 +126,7 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
   }
 }
 
-export function summaryOf(row: Prisma.OrderGetPayload<object>) {
+export function summaryOf(row: Prisma.OrderGetPayload<object>): OrderSummary {
   return {
     id: row.id,
     kind: row.kind,

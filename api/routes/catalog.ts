@@ -1,3 +1,4 @@
+import type { ProductResource } from '../resources';
 import { Router } from 'express';
 import { principalOf, requireRole } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
@@ -15,7 +16,7 @@ const productOut = (p: {
   billingCycle: string;
   active: boolean;
   createdAt: Date;
-}) => ({
+}): ProductResource => ({
   id: p.id,
   name: p.name,
   description: p.description,

@@ -33,7 +33,10 @@ async function check(
   }
 }
 
-/** live: the process serves HTTP. ready: it can also reach the database and Temporal. */
+/**
+ * live: the process serves HTTP. ready: it can also reach the database and Temporal; `degraded`
+ * (still 200) when orders' projections failed for good (`projection.failedOrders`).
+ */
 export function healthRouter(deps: ApiDeps): Router {
   const router = Router();
   router.get('/health/live', (_req, res) => {
@@ -45,7 +48,20 @@ export function healthRouter(deps: ApiDeps): Router {
       check(deps.logger, 'temporal', () => deps.temporal.workflowService.getSystemInfo({})),
     ]);
     const ready = database.ok && temporal.ok;
-    const body = { status: ready ? 'ok' : 'unavailable', checks: { database, temporal } };
+    // Orders whose projection failed for good: the service is up, but lists diverge from the
+    // workflows for them (degraded, still 200: the API itself serves).
+    const failedOrders = database.ok
+      ? await deps.prisma.projectionFailure.count().catch((error: unknown) => {
+          deps.logger.error({ err: error }, 'could not count projection failures');
+          return undefined;
+        })
+      : undefined;
+    const degraded = failedOrders !== undefined && failedOrders > 0;
+    const body = {
+      status: ready ? (degraded ? 'degraded' : 'ok') : 'unavailable',
+      checks: { database, temporal },
+      ...(failedOrders !== undefined ? { projection: { ok: !degraded, failedOrders } } : {}),
+    };
     if (ready) res.json(body);
     else
       res.status(503).type('application/problem+json').json({

@@ -1,3 +1,4 @@
+import type { ListingResource } from '../resources';
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
@@ -16,7 +17,7 @@ import { createListingBody, idParams, listListingsQuery } from '../schemas';
 
 type ListingRow = Prisma.ServiceListingGetPayload<object>;
 
-function listingOut(row: ListingRow, view: OrderView | undefined, actor: Actor) {
+function listingOut(row: ListingRow, view: OrderView | undefined, actor: Actor): ListingResource {
   return {
     id: row.id,
     isvId: row.isvId,
@@ -28,7 +29,7 @@ function listingOut(row: ListingRow, view: OrderView | undefined, actor: Actor) 
     reason: view ? (view.statusReason ?? null) : row.reason,
     allowedActions: view ? allowedActionsFor(view, actor, new Date()) : [],
     history: view ? historyOf(view.transitions) : undefined,
-    createdAt: row.createdAt.toISOString(),
+    createdAt: (view ? new Date(view.createdAt) : row.createdAt).toISOString(),
     updatedAt: (view ? new Date(view.updatedAt) : row.updatedAt).toISOString(),
   };
 }

@@ -1,3 +1,4 @@
+import type { ProjectionFailure } from '../resources';
 import { Router } from 'express';
 import { isTerminal, type Actor } from '../../domain';
 import type { Prisma } from '../../generated/prisma/client';
@@ -33,6 +34,24 @@ function visibleTo(actor: Actor): Prisma.OrderWhereInput {
     case 'customer':
       return { customerId: actor.id };
   }
+}
+
+/**
+ * Shown on an order whose projection failed for good: lists (which read the projection) may show
+ * an older state than the order itself. The database's error is for admins only.
+ */
+function projectionFailureOf(
+  failure: { revision: number; error: string; attempts: number; failedAt: Date },
+  actor: Actor,
+): ProjectionFailure {
+  return {
+    status: 'failed',
+    detail: "the order's latest state could not be stored for listing; lists may show an older state",
+    failedAt: failure.failedAt.toISOString(),
+    revision: failure.revision,
+    attempts: failure.attempts,
+    ...(actor.role === 'admin' || actor.role === 'system' ? { error: failure.error } : {}),
+  };
 }
 
 export function ordersRouter(deps: ApiDeps): Router {
@@ -103,7 +122,10 @@ export function ordersRouter(deps: ApiDeps): Router {
     const parsed = idParams.safeParse(req.params);
     if (!parsed.success) throw notFound('no such order');
     const id = parsed.data.id;
-    const projected = await findProjectedOrder(deps.prisma, id);
+    const [projected, failure] = await Promise.all([
+      findProjectedOrder(deps.prisma, id),
+      deps.prisma.projectionFailure.findUnique({ where: { orderId: id } }),
+    ]);
     // The projection is final once the order is terminal; before that (or before the first
     // projection is written) the workflow's own view is fresher.
     let live: OrderView | undefined;
@@ -122,7 +144,10 @@ export function ordersRouter(deps: ApiDeps): Router {
     const view = live ?? projected?.view;
     if (!view || view.kind === 'listing' || !canSee(actor, view)) throw notFound('no such order');
     const now = new Date();
-    res.json(live ? orderResource(live, actor, now) : orderResource(view, actor, now, projected!.history));
+    const resource = live
+      ? orderResource(live, actor, now)
+      : orderResource(view, actor, now, projected!.history);
+    res.json(failure ? { ...resource, projection: projectionFailureOf(failure, actor) } : resource);
   });
 
   router.post('/orders/:id/actions/:action', async (req, res) => {

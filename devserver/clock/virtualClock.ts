@@ -40,12 +40,24 @@ export class VirtualClock {
   private closed = false;
   /** Counted lock of the TestService: skipping is allowed only at 0. Starts locked. */
   lockCount = 1;
+  /** Told when the offset grows (a persistent server saves it). */
+  onSkip: (() => void) | undefined;
 
   /** `isIdle` tells whether any work (workflow or activity task) is outstanding. */
   constructor(private readonly isIdle: () => boolean = () => true) {}
 
   now(): number {
     return Date.now() + this.offsetMs;
+  }
+
+  /** Virtual time minus real time. */
+  get offset(): number {
+    return this.offsetMs;
+  }
+
+  /** A restarted server goes on from the virtual time it had, plus the real time it was down. */
+  restoreOffset(offsetMs: number): void {
+    this.offsetMs = offsetMs;
   }
 
   /** Runs `fire` once the virtual time reaches `at` (ms since epoch, virtual). */
@@ -85,6 +97,7 @@ export class VirtualClock {
   /** Moves virtual time forward by `ms` and fires what became due (tests and tools). */
   advanceBy(ms: number): void {
     this.offsetMs += Math.max(0, ms);
+    this.onSkip?.();
     this.fireDue();
   }
 
@@ -106,7 +119,10 @@ export class VirtualClock {
     const next = this.heap[0];
     if (!next || this.lockCount > 0 || !this.isIdle()) return;
     const now = this.now();
-    if (next.at > now) this.offsetMs += next.at - now;
+    if (next.at > now) {
+      this.offsetMs += next.at - now;
+      this.onSkip?.();
+    }
     this.fireDue();
   }
 

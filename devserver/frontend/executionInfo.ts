@@ -1,8 +1,10 @@
-import { duration, timestamp, type Attrs } from '../history/events';
+import type { temporal } from '@temporalio/proto';
+import type { Plain, WorkflowServiceResponse } from '../grpc/messages';
+import { duration, timestamp } from '../history/events';
 import type { Execution } from '../state/execution';
 
 /** DescribeWorkflowExecutionResponse of a run. */
-export function describeExecution(exec: Execution): Attrs {
+export function describeExecution(exec: Execution): WorkflowServiceResponse<'DescribeWorkflowExecution'> {
   return {
     executionConfig: {
       taskQueue: { name: exec.taskQueue, kind: 1 },
@@ -22,7 +24,7 @@ export function describeExecution(exec: Execution): Attrs {
 }
 
 /** temporal.api.workflow.v1.WorkflowExecutionInfo of a run (describe and list). */
-export function executionInfo(exec: Execution): Attrs {
+export function executionInfo(exec: Execution): Plain<temporal.api.workflow.v1.IWorkflowExecutionInfo> {
   return {
     execution: { workflowId: exec.workflowId, runId: exec.runId },
     type: { name: exec.workflowType },

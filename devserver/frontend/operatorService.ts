@@ -1,9 +1,10 @@
 import { invalidArgument } from '../grpc/errors';
+import type { OperatorServiceHandlers } from '../grpc/messages';
 import type { Handlers } from '../grpc/server';
 import type { DevServer } from '../server';
 
 /** OperatorService: the search-attribute calls (the rest answers UNIMPLEMENTED). */
-export function operatorServiceHandlers(server: DevServer): Handlers {
+export function operatorServiceHandlers(server: DevServer): OperatorServiceHandlers {
   return {
     ListSearchAttributes: () => ({
       customAttributes: server.searchAttributes.indexedValueTypes(['custom']),
@@ -17,6 +18,8 @@ export function operatorServiceHandlers(server: DevServer): Handlers {
         for (const [name, type] of Object.entries(attrs)) server.searchAttributes.register(name, type);
       } catch (err) {
         throw invalidArgument((err as Error).message);
+      } finally {
+        server.searchAttributesChanged();
       }
       return {};
     },

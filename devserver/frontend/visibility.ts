@@ -1,5 +1,5 @@
 import { invalidArgument } from '../grpc/errors';
-import type { Handlers, Req } from '../grpc/server';
+import type { WorkflowServiceHandlers, WorkflowServiceRequest } from '../grpc/messages';
 import type { DevServer } from '../server';
 import type { Execution } from '../state/execution';
 import { VisibilityError, VisibilityStore, type VisibilityRecord } from '../visibility';
@@ -9,10 +9,16 @@ import { executionInfo } from './executionInfo';
  * ListWorkflowExecutions / CountWorkflowExecutions over the visibility store. Records are brought
  * up to date lazily: a change only marks the run dirty; a list or count re-indexes dirty runs.
  */
-export function visibilityHandlers(server: DevServer): Handlers {
+export function visibilityHandlers(server: DevServer): WorkflowServiceHandlers {
   const store = new VisibilityStore(server.searchAttributes);
   const dirty = new Set<Execution>();
   server.onChange.push((exec) => dirty.add(exec));
+  server.onRemove.push((exec) => {
+    dirty.delete(exec);
+    store.delete(exec.namespace, exec.runId);
+  });
+  // Runs a persistent server brought back before this store existed.
+  for (const exec of server.allRuns()) dirty.add(exec);
   const refresh = () => {
     for (const exec of dirty) store.upsert(toRecord(server, exec));
     dirty.clear();
@@ -26,7 +32,7 @@ export function visibilityHandlers(server: DevServer): Handlers {
       throw err;
     }
   };
-  const list = (req: Req) => {
+  const list = (req: WorkflowServiceRequest<'ListWorkflowExecutions' | 'ScanWorkflowExecutions'>) => {
     const ns = server.checkNamespace(req.namespace);
     return visibility(() => {
       const page = store.list(ns, req.query, req.pageSize, req.nextPageToken);

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { RpcError, invalidArgument, requireString, workflowAlreadyStarted } from '../grpc/errors';
-import type { CallContext, Handlers, Req } from '../grpc/server';
-import { durationMs, type Attrs } from '../history/events';
+import type { CallContext } from '../grpc/server';
+import type {
+  Payload,
+  Payloads,
+  WorkflowServiceHandlers,
+  WorkflowServiceRequest,
+  WorkflowServiceResponse,
+} from '../grpc/messages';
+import { durationMs } from '../history/events';
 import type { DevServer } from '../server';
 import { ExecutionStatus, IdConflictPolicy, IdReusePolicy } from '../state/enums';
 import type { Execution, PendingQuery } from '../state/execution';
@@ -15,7 +22,7 @@ import { historyMessage } from '../history/encodedHistory';
 const SERVER_VERSION = '1.27.0';
 
 /** WorkflowService: the frontend API the SDK's client and worker call. */
-export function workflowServiceHandlers(server: DevServer): Handlers {
+export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandlers {
   const execOf = (t: TaskToken): Execution => {
     const exec = server.runById(t.r);
     if (!exec || exec.workflowId !== t.w) {
@@ -24,7 +31,10 @@ export function workflowServiceHandlers(server: DevServer): Handlers {
     return exec;
   };
 
-  const start = (req: Req, initialEvents?: StartEvents): { exec: Execution; started: boolean } => {
+  const start = (
+    req: WorkflowServiceRequest<'StartWorkflowExecution' | 'SignalWithStartWorkflowExecution'>,
+    initialEvents?: StartEvents,
+  ): { exec: Execution; started: boolean } => {
     const namespace = server.checkNamespace(req.namespace);
     const workflowId = requireString(req.workflowId, 'WorkflowId');
     const workflowType = requireString(req.workflowType?.name, 'WorkflowType');
@@ -73,7 +83,7 @@ export function workflowServiceHandlers(server: DevServer): Handlers {
       runTimeout: req.workflowRunTimeout,
       taskTimeout: req.workflowTaskTimeout,
       retryPolicy: req.retryPolicy,
-      identity: req.identity,
+      identity: req.identity ?? undefined,
       requestId,
       startDelay: req.workflowStartDelay,
       initialEvents,
@@ -120,7 +130,7 @@ export function workflowServiceHandlers(server: DevServer): Handlers {
       const ns = server.checkNamespace(req.namespace);
       const signalName = requireString(req.signalName, 'SignalName');
       const exec = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
-      exec.signal(signalName, req.input, req.identity ?? '', req.header, req.requestId);
+      exec.signal(signalName, req.input, req.identity ?? '', req.header, req.requestId ?? undefined);
       return {};
     },
 
@@ -130,7 +140,13 @@ export function workflowServiceHandlers(server: DevServer): Handlers {
       const workflowId = requireString(req.workflowId, 'WorkflowId');
       const current = server.currentRun(ns, workflowId);
       if (current?.isRunning) {
-        current.signal(signalName, req.signalInput, req.identity ?? '', req.header, req.requestId);
+        current.signal(
+          signalName,
+          req.signalInput,
+          req.identity ?? '',
+          req.header,
+          req.requestId ?? undefined,
+        );
         return { runId: current.runId, started: false };
       }
       const signaled = {
@@ -173,7 +189,7 @@ export function workflowServiceHandlers(server: DevServer): Handlers {
       const ns = server.checkNamespace(req.namespace);
       const exec = server.findExecution(ns, req.execution);
       const queryType = requireString(req.query?.queryType, 'query.queryType');
-      const result = await new Promise<Attrs | null | undefined>((resolve, reject) => {
+      const result = await new Promise<Payloads | null | undefined>((resolve, reject) => {
         const id = randomUUID();
         const timer = setTimeout(
           () => fail(new RpcError(status.DEADLINE_EXCEEDED, 'query timed out: no worker answered')),
@@ -194,8 +210,8 @@ export function workflowServiceHandlers(server: DevServer): Handlers {
         const q: PendingQuery = {
           id,
           queryType,
-          queryArgs: req.query.queryArgs,
-          header: req.query.header,
+          queryArgs: req.query?.queryArgs,
+          header: req.query?.header,
           followsChain: !req.execution?.runId,
           resolve: (r) => {
             settle();
@@ -302,7 +318,8 @@ export function workflowServiceHandlers(server: DevServer): Handlers {
       const exec = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
       const updateId = requireString(req.request?.meta?.updateId, 'request.meta.updateId');
       requireString(req.request?.input?.name, 'request.input.name');
-      const update = exec.admitUpdate(new WorkflowUpdate(updateId, req.request));
+      // requireString above: the request is set.
+      const update = exec.admitUpdate(new WorkflowUpdate(updateId, req.request!));
       return awaitUpdate(server, exec, update, req.waitPolicy?.lifecycleStage, ctx);
     },
 
@@ -324,9 +341,9 @@ async function awaitUpdate(
   server: DevServer,
   exec: Execution,
   update: WorkflowUpdate,
-  stage: number | undefined,
+  stage: number | null | undefined,
   ctx: CallContext,
-): Promise<Attrs> {
+): Promise<WorkflowServiceResponse<'UpdateWorkflowExecution' | 'PollWorkflowExecutionUpdate'>> {
   const wanted = stage && stage > UpdateStage.Admitted ? stage : UpdateStage.Accepted;
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), server.historyLongPollMs);
@@ -349,8 +366,8 @@ type StartEvents = NonNullable<Parameters<DevServer['createExecution']>[0]['init
 
 function checkSearchAttributes(
   server: DevServer,
-  fields: Record<string, Attrs> | undefined,
-): Record<string, Attrs> | undefined {
+  fields: Record<string, Payload> | null | undefined,
+): Record<string, Payload> | undefined {
   if (!fields) return undefined;
   try {
     server.searchAttributes.decode(fields);
@@ -360,7 +377,7 @@ function checkSearchAttributes(
   return fields;
 }
 
-function systemInfo(): Attrs {
+function systemInfo(): WorkflowServiceResponse<'GetSystemInfo'> {
   return {
     serverVersion: SERVER_VERSION,
     capabilities: {
@@ -375,7 +392,7 @@ function systemInfo(): Attrs {
   };
 }
 
-function describeNamespace(name: string): Attrs {
+function describeNamespace(name: string): WorkflowServiceResponse<'DescribeNamespace'> {
   return {
     namespaceInfo: {
       name,
@@ -395,7 +412,13 @@ interface HistoryToken {
   e: number;
 }
 
-async function getHistory(server: DevServer, req: Req, ctx: CallContext): Promise<Attrs> {
+type HistoryResponse = WorkflowServiceResponse<'GetWorkflowExecutionHistory'>;
+
+async function getHistory(
+  server: DevServer,
+  req: WorkflowServiceRequest<'GetWorkflowExecutionHistory'>,
+  ctx: CallContext,
+): Promise<HistoryResponse> {
   const ns = server.checkNamespace(req.namespace);
   let exec = server.findExecution(ns, req.execution);
   let from = 1;
@@ -416,8 +439,8 @@ async function getHistory(server: DevServer, req: Req, ctx: CallContext): Promis
   }
   const token = (e: number) => Buffer.from(JSON.stringify({ r: exec.runId, e } satisfies HistoryToken));
   const closeOnly = req.historyEventFilterType === 2;
-  const pageSize = req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
-  const page = (): Attrs | undefined => {
+  const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
+  const page = (): HistoryResponse | undefined => {
     const length = exec.history.length;
     if (closeOnly) {
       return exec.isRunning ? undefined : { history: historyMessage(exec.history.encoded(length)) };
@@ -438,7 +461,7 @@ async function getHistory(server: DevServer, req: Req, ctx: CallContext): Promis
   // The long poll: re-check on every change of the run, until the deadline or the caller leaves.
   // One timer and one subscription per call, however many events the run writes meanwhile.
   return new Promise((resolve) => {
-    const finish = (res: Attrs) => {
+    const finish = (res: HistoryResponse) => {
       clearTimeout(timer);
       unwatch();
       ctx.signal.removeEventListener('abort', giveUp);

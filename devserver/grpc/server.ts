@@ -10,10 +10,12 @@ import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { RpcError, encodeStatusDetails } from './errors';
 import { TO_OBJECT_OPTIONS, lookupType, serviceMethods, type ProtoType } from './proto';
 
-/** A request as a plain object (int64 as numbers, bytes as Buffers), and the call's cancellation. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Req = Record<string, any>;
-export type Handler = (req: Req, ctx: CallContext) => Promise<object> | object;
+/**
+ * A handler as this registry calls it: with the decoded request (int64 as numbers, bytes as
+ * Buffers) and the call's cancellation. Each service types its own handlers by its proto messages
+ * (grpc/messages.ts: WorkflowServiceHandlers...); the registry only passes the request through.
+ */
+export type Handler = (req: never, ctx: CallContext) => Promise<object> | object;
 export interface CallContext {
   /** Aborted when the client cancels the call or its deadline passes (long polls must stop then). */
   signal: AbortSignal;
@@ -21,7 +23,7 @@ export interface CallContext {
   /** The request came compressed (gzip or deflate; see GetSystemInfo in frontend/). */
   compressed: boolean;
 }
-export type Handlers = Record<string, Handler>;
+export type Handlers = { [method: string]: Handler | undefined };
 
 /**
  * Registers every method of a protobufjs service on a grpc-js server. Methods without a handler
@@ -33,7 +35,10 @@ export function addProtoService(
   serviceName: string,
   handlers: Handlers,
   onError?: (method: string, err: unknown) => void,
+  /** What a reply waits for after its handler (a persistent server: the changes on disk). */
+  beforeReply?: (method: string) => Promise<void> | undefined,
 ): void {
+  // grpc-js's ServiceDefinition is generic per method; this one is built from reflection at run time.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const definition: Record<string, any> = {};
   const impl: UntypedServiceImplementation = {};
@@ -64,7 +69,7 @@ export function addProtoService(
         callback({ code: status.UNIMPLEMENTED, details: `unknown method ${m.name}` });
         return;
       }
-      void serve(m.name, reqType(), handler, call, callback, onError);
+      void serve(m.name, reqType(), handler, call, callback, onError, beforeReply);
     };
   }
   server.addService(definition, impl);
@@ -77,12 +82,13 @@ async function serve(
   call: ServerUnaryCall<Buffer, object>,
   callback: sendUnaryData<object>,
   onError?: (method: string, err: unknown) => void,
+  beforeReply?: (method: string) => Promise<void> | undefined,
 ): Promise<void> {
   const abort = new AbortController();
   const onCancel = () => abort.abort();
   call.once('cancelled', onCancel);
   try {
-    let req: Req;
+    let req: object;
     try {
       req = reqType.toObject(reqType.decode(call.request), TO_OBJECT_OPTIONS);
     } catch (err) {
@@ -91,11 +97,24 @@ async function serve(
         `malformed ${reqType.fullName.slice(1)}: ${(err as Error).message}`,
       );
     }
-    const res = await handler(req, {
+    // The request is the message the handler's type names: decoded with that method's type.
+    const res = await (handler as (req: object, ctx: CallContext) => Promise<object> | object)(req, {
       signal: abort.signal,
       method,
       compressed: requestEncoding(call) !== 'identity',
     });
+    const durable = beforeReply?.(method);
+    if (durable) {
+      try {
+        await durable;
+      } catch (err) {
+        // The change was made in memory but cannot be made durable: not acknowledged.
+        throw new RpcError(
+          status.UNAVAILABLE,
+          `the server cannot persist its state: ${(err as Error).message}`,
+        );
+      }
+    }
     callback(null, res);
   } catch (err) {
     if (err instanceof RpcError) {

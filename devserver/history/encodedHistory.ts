@@ -18,6 +18,34 @@ export class EncodedHistory {
   length = 0;
   lastEventType = 0;
 
+  /** A history read back from its encoded entries (a restarted server's runs). */
+  static fromEncoded(entries: Uint8Array): EncodedHistory {
+    const h = new EncodedHistory();
+    if (entries.byteLength === 0) return h;
+    const bytes = Buffer.from(entries.buffer, entries.byteOffset, entries.byteLength);
+    let count = 0;
+    let last = 0;
+    for (let pos = 0; pos < bytes.length; count++) {
+      last = pos;
+      pos = entryOffset(bytes, 1, pos, 0);
+    }
+    const lastEvent = decodeEvents(bytes.subarray(last))[0];
+    h.data = bytes.toString('latin1');
+    h.length = count;
+    h.lastEventType = lastEvent?.eventType ?? 0;
+    return h;
+  }
+
+  /** Size of the encoded entries, in bytes. */
+  get byteLength(): number {
+    return this.data.length;
+  }
+
+  /** The encoded entries from byte `offset` on (what a persistent server has not written yet). */
+  bytesFrom(offset: number): Buffer {
+    return Buffer.from(offset === 0 ? this.data : this.data.slice(offset), 'latin1');
+  }
+
   append(event: HistoryEvent): void {
     this.appendEncoded(encodeEvents([event]), 1, event.eventType);
   }

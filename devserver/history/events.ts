@@ -1,23 +1,26 @@
+import type { HistoryEvent as ProtoHistoryEvent } from '../grpc/messages';
+
 /**
  * History events as plain objects in the shape of temporal.api.history.v1.HistoryEvent (what
- * protobufjs fromObject takes), and the enum numbers the server writes.
+ * protobufjs fromObject takes, typed with the proto's interfaces), and the enum numbers the
+ * server writes.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/**
+ * A loosely typed message, for tests that build raw requests and read raw responses; the server's
+ * own code uses the proto's interfaces (grpc/messages.ts).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests index raw messages freely
 export type Attrs = Record<string, any>;
-export interface HistoryEvent {
-  eventId: number;
-  eventTime: Timestamp;
-  eventType: number;
-  taskId?: number;
-  [attributes: string]: unknown;
-}
+
+/** An event the server wrote: id, time and type are always set. */
+export type HistoryEvent = ProtoHistoryEvent & { eventId: number; eventTime: Timestamp; eventType: number };
 export interface Timestamp {
   seconds: number;
   nanos: number;
 }
 export interface Duration {
-  seconds?: number;
-  nanos?: number;
+  seconds?: number | null;
+  nanos?: number | null;
 }
 
 export const EventType = {
@@ -84,18 +87,24 @@ const CLOSE_EVENTS = new Set<number>([
 ]);
 export const isCloseEvent = (e: { eventType: number }): boolean => CLOSE_EVENTS.has(e.eventType);
 
-/** An event not yet numbered: held-back events get their id when they are written. */
-export interface PendingEvent {
-  type: EventTypeName;
-  attributes: Attrs;
-  time: number;
-}
+/** The attributes of an event type, e.g. EventAttributes<'TimerFired'> is ITimerFiredEventAttributes. */
+export type EventAttributes<N extends EventTypeName> = NonNullable<
+  ProtoHistoryEvent[`${Uncapitalize<N>}EventAttributes` & keyof ProtoHistoryEvent]
+>;
 
-export function makeEvent(
+/** An event to write, of any type, with its attributes. */
+export type NewEvent = { [N in EventTypeName]: { type: N; attributes: EventAttributes<N> } }[EventTypeName];
+
+/** An event not yet numbered: held-back events get their id when they are written. */
+export type PendingEvent<T extends EventTypeName = EventTypeName> = {
+  [N in T]: { type: N; attributes: EventAttributes<N>; time: number };
+}[T];
+
+export function makeEvent<N extends EventTypeName>(
   eventId: number,
   timeMs: number,
-  type: EventTypeName,
-  attributes: Attrs,
+  type: N,
+  attributes: EventAttributes<N>,
 ): HistoryEvent {
   return {
     eventId,
@@ -111,7 +120,7 @@ export function timestamp(ms: number): Timestamp {
   return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
 }
 
-export function timestampMs(t: Partial<Timestamp> | null | undefined): number {
+export function timestampMs(t: Duration | null | undefined): number {
   return t ? (t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
 }
 

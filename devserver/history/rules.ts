@@ -16,8 +16,15 @@ export function partialHistoryStart(previousStartedEventId: number): number {
  * When the worker cancels a timer whose TimerFired is still held back, the fired event must go:
  * the worker's timer machine is already Canceled and would reject it. Returns true if one was dropped.
  */
-export function dropHeldBackTimerFired(buffered: PendingEvent[], timerId: string): boolean {
-  const i = buffered.findIndex((e) => e.type === 'TimerFired' && e.attributes.timerId === timerId);
+export function dropHeldBackTimerFired(
+  buffered: { type: string; attributes: object }[],
+  timerId: string,
+): boolean {
+  const i = buffered.findIndex(
+    (e) =>
+      e.type === 'TimerFired' &&
+      (e.attributes as PendingEvent<'TimerFired'>['attributes']).timerId === timerId,
+  );
   if (i < 0) return false;
   buffered.splice(i, 1);
   return true;
@@ -36,7 +43,7 @@ export function lastCompletedStartedEventId(events: readonly HistoryEvent[]): nu
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     if (e.eventType === EventType.WorkflowTaskCompleted) {
-      return (e.workflowTaskCompletedEventAttributes as { startedEventId: number }).startedEventId;
+      return e.workflowTaskCompletedEventAttributes?.startedEventId ?? 0;
     }
   }
   return 0;

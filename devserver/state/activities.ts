@@ -1,12 +1,20 @@
 import { executionNotFound } from '../grpc/errors';
 import type { ClockTimer } from '../clock/virtualClock';
-import { duration, durationMs, timestamp, type Attrs } from '../history/events';
+import type {
+  CommandAttributes,
+  Failure,
+  PendingActivityInfo,
+  PollActivityTaskQueueResponse,
+  Payloads,
+} from '../grpc/messages';
+import { duration, durationMs, timestamp } from '../history/events';
 import { ActivityTimeoutType, TaskQueueKind } from './enums';
+import type { EventAttributes } from '../history/events';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
 import type { ActivityInfo } from './mutableState';
 import { nextRetry, RetryState, withDefaults } from './retry';
-import { encodeTaskToken, nextDispatchId, type ActivityTaskRef } from './taskRefs';
+import { encodeTaskToken, nextDispatchId, type ActivityTaskRef, type TaskToken } from './taskRefs';
 
 /**
  * Activity tasks: scheduled by a command, dispatched to a queue, started by a poller, then
@@ -22,6 +30,9 @@ export interface ActivityTimers {
   heartbeat?: ClockTimer;
 }
 
+/** What a task token names of an activity attempt (taskRefs.ts). */
+type ActivityToken = Pick<TaskToken, 's' | 'a' | 'd'>;
+
 function timersOf(run: Execution, act: ActivityInfo): ActivityTimers {
   const all = (run.activityTimers ??= new Map());
   let t = all.get(act.scheduledEventId);
@@ -29,7 +40,11 @@ function timersOf(run: Execution, act: ActivityInfo): ActivityTimers {
   return t;
 }
 
-export function scheduleActivity(run: Execution, a: Attrs, completedId: number): void {
+export function scheduleActivity(
+  run: Execution,
+  a: CommandAttributes<'scheduleActivityTaskCommandAttributes'>,
+  completedId: number,
+): void {
   const s = run.state;
   const s2c = durationMs(a.scheduleToCloseTimeout) || s.runTimeoutMs;
   const s2s = durationMs(a.scheduleToStartTimeout) || s2c;
@@ -37,8 +52,11 @@ export function scheduleActivity(run: Execution, a: Attrs, completedId: number):
   const retry = withDefaults(a.retryPolicy);
   const now = run.host.clock.now();
   const taskQueue: string = a.taskQueue?.name || s.taskQueue;
+  // validateCommand checked both.
+  const activityId = a.activityId!;
+  const activityType = a.activityType!.name!;
   const scheduledEventId = append(run, 'ActivityTaskScheduled', {
-    activityId: a.activityId,
+    activityId,
     activityType: a.activityType,
     taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
     header: a.header ?? undefined,
@@ -52,8 +70,8 @@ export function scheduleActivity(run: Execution, a: Attrs, completedId: number):
   });
   const act: ActivityInfo = {
     scheduledEventId,
-    activityId: a.activityId,
-    activityType: a.activityType.name,
+    activityId,
+    activityType,
     taskQueue,
     input: a.input,
     header: a.header,
@@ -83,6 +101,7 @@ export function scheduleActivity(run: Execution, a: Attrs, completedId: number):
 
 function dispatchActivity(run: Execution, act: ActivityInfo): void {
   act.state = 'scheduled';
+  act.retryAt = undefined;
   act.dispatchId = nextDispatchId();
   act.attemptScheduledTime = run.host.clock.now();
   const dispatchId = act.dispatchId;
@@ -109,7 +128,11 @@ function clearActivityTimers(run: Execution, act: ActivityInfo, all: boolean): v
   if (all) t.close?.cancel();
 }
 
-export function startActivityTask(run: Execution, ref: ActivityTaskRef, identity: string): Attrs | null {
+export function startActivityTask(
+  run: Execution,
+  ref: ActivityTaskRef,
+  identity: string,
+): PollActivityTaskQueueResponse | null {
   const s = run.state;
   const act = s.activities?.get(ref.scheduledEventId);
   if (!run.isRunning || !act || act.state !== 'scheduled' || act.dispatchId !== ref.dispatchId) return null;
@@ -171,7 +194,7 @@ function armHeartbeatTimer(run: Execution, act: ActivityInfo): void {
 }
 
 /** The started attempt a task token names, or NOT_FOUND (completed, timed out, retried...). */
-function startedActivity(run: Execution, token: { s?: number; a?: number; d?: number }): ActivityInfo {
+function startedActivity(run: Execution, token: ActivityToken): ActivityInfo {
   if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
   const act = run.state.activities?.get(token.s ?? -1);
   if (!act || act.state !== 'started' || act.dispatchId !== token.d) {
@@ -182,8 +205,8 @@ function startedActivity(run: Execution, token: { s?: number; a?: number; d?: nu
 
 export function heartbeatActivity(
   run: Execution,
-  token: Attrs,
-  details: Attrs | null | undefined,
+  token: ActivityToken,
+  details: Payloads | null | undefined,
 ): { cancelRequested: boolean } {
   const act = startedActivity(run, token);
   return run.touch(() => {
@@ -231,8 +254,8 @@ export function dropAllActivities(run: Execution): void {
 
 export function completeActivity(
   run: Execution,
-  token: Attrs,
-  result: Attrs | null | undefined,
+  token: ActivityToken,
+  result: Payloads | null | undefined,
   identity: string,
 ): void {
   const act = startedActivity(run, token);
@@ -250,10 +273,10 @@ export function completeActivity(
 
 export function failActivity(
   run: Execution,
-  token: Attrs,
-  failure: Attrs | null | undefined,
+  token: ActivityToken,
+  failure: Failure | null | undefined,
   identity: string,
-  lastHeartbeatDetails?: Attrs | null,
+  lastHeartbeatDetails?: Payloads | null,
 ): void {
   const act = startedActivity(run, token);
   run.touch(() => {
@@ -277,10 +300,10 @@ export function failActivity(
 function retryOrClose(
   run: Execution,
   act: ActivityInfo,
-  failure: Attrs | null | undefined,
-  kind: { type?: string; nonRetryable?: boolean; timeout?: boolean },
+  failure: Failure | null | undefined,
+  kind: { type?: string | null; nonRetryable?: boolean; timeout?: boolean },
   closeType: 'ActivityTaskFailed' | 'ActivityTaskTimedOut',
-  closeAttrs: Attrs,
+  closeAttrs: EventAttributes<'ActivityTaskFailed'> & EventAttributes<'ActivityTaskTimedOut'>,
 ): void {
   const decision = nextRetry(act.retry, act.attempt, kind, run.host.clock.now(), act.expiresAt);
   if (decision.retry && !act.cancelRequested) {
@@ -304,7 +327,7 @@ function retryOrClose(
 function retryActivity(
   run: Execution,
   act: ActivityInfo,
-  failure: Attrs | null | undefined,
+  failure: Failure | null | undefined,
   delayMs: number,
 ): void {
   clearActivityTimers(run, act, false);
@@ -312,15 +335,37 @@ function retryActivity(
   act.attempt++;
   act.state = 'backoff';
   act.dispatchId = nextDispatchId();
+  act.retryAt = run.host.clock.now() + delayMs;
+  armBackoff(run, act);
+}
+
+function armBackoff(run: Execution, act: ActivityInfo): void {
   timersOf(run, act).attempt.push(
-    run.host.clock.after(delayMs, () => run.touch(() => dispatchActivity(run, act))),
+    run.host.clock.at(act.retryAt ?? 0, () => run.touch(() => dispatchActivity(run, act))),
   );
+}
+
+/**
+ * A restored activity (server restart): its schedule-to-close deadline set again; a task that
+ * waited in a queue or in backoff is offered again when due. An attempt that was running went away
+ * with the old process (or its worker will be told the task is gone): it counts as timed out now,
+ * and the retry policy decides, as after any start-to-close timeout.
+ */
+export function restoreActivity(run: Execution, act: ActivityInfo): void {
+  if (act.expiresAt) {
+    timersOf(run, act).close = run.host.clock.at(act.expiresAt, () =>
+      run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.ScheduleToClose, act.dispatchId)),
+    );
+  }
+  if (act.state === 'scheduled') dispatchActivity(run, act);
+  else if (act.state === 'backoff') armBackoff(run, act);
+  else activityTimedOut(run, act, ActivityTimeoutType.StartToClose, act.dispatchId);
 }
 
 export function cancelActivity(
   run: Execution,
-  token: Attrs,
-  details: Attrs | null | undefined,
+  token: ActivityToken,
+  details: Payloads | null | undefined,
   identity: string,
 ): void {
   const act = startedActivity(run, token);
@@ -352,7 +397,7 @@ function activityTimedOut(run: Execution, act: ActivityInfo, timeoutType: number
   if (run.state.activities?.get(act.scheduledEventId) !== act) return;
   if (timeoutType !== ActivityTimeoutType.ScheduleToClose && act.dispatchId !== dispatchId) return;
   const wasStarted = act.state === 'started';
-  const failure: Attrs = {
+  const failure: Failure = {
     message: `activity ${TIMEOUT_NAMES[timeoutType]} timeout`,
     source: 'Server',
     timeoutFailureInfo: { timeoutType, lastHeartbeatDetails: act.heartbeatDetails ?? undefined },
@@ -373,10 +418,15 @@ function activityTimedOut(run: Execution, act: ActivityInfo, timeoutType: number
 }
 
 /** The RequestCancelActivityTask command: an activity not running anywhere is cancelled at once. */
-export function requestCancelActivity(run: Execution, a: Attrs, completedId: number): void {
-  const act = run.state.activities?.get(a.scheduledEventId);
+export function requestCancelActivity(
+  run: Execution,
+  a: CommandAttributes<'requestCancelActivityTaskCommandAttributes'>,
+  completedId: number,
+): void {
+  const scheduledEventId = a.scheduledEventId ?? 0;
+  const act = run.state.activities?.get(scheduledEventId);
   const requestedId = append(run, 'ActivityTaskCancelRequested', {
-    scheduledEventId: a.scheduledEventId,
+    scheduledEventId,
     workflowTaskCompletedEventId: completedId,
   });
   if (!act) return;
@@ -394,7 +444,7 @@ export function requestCancelActivity(run: Execution, a: Attrs, completedId: num
 }
 
 /** DescribeWorkflowExecution's pendingActivities. */
-export function pendingActivities(run: Execution): Attrs[] {
+export function pendingActivities(run: Execution): PendingActivityInfo[] {
   return [...(run.state.activities?.values() ?? [])].map((a) => ({
     activityId: a.activityId,
     activityType: { name: a.activityType },

@@ -1,5 +1,5 @@
 import { executionNotFound } from '../grpc/errors';
-import type { Attrs } from '../history/events';
+import type { Payloads, WorkflowExecution } from '../grpc/messages';
 import { closeWith } from './close';
 import { ExecutionStatus } from './enums';
 import type { Execution } from './execution';
@@ -14,7 +14,7 @@ export function requestCancel(
   run: Execution,
   reason: string,
   identity: string,
-  external?: { initiatedEventId: number; execution: Attrs },
+  external?: { initiatedEventId: number; execution: WorkflowExecution },
 ): void {
   if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
   run.touch(() =>
@@ -30,7 +30,7 @@ export function requestCancel(
 export function terminate(
   run: Execution,
   reason: string,
-  details: Attrs | null | undefined,
+  details: Payloads | null | undefined,
   identity: string,
 ): void {
   closeWith(

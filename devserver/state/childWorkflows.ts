@@ -1,4 +1,4 @@
-import type { Attrs } from '../history/events';
+import type { CommandAttributes } from '../grpc/messages';
 import { ExecutionStatus } from './enums';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
@@ -10,7 +10,11 @@ import { RetryState } from './retry';
  */
 
 /** Writes the Initiated event now; returns what starts the child after the completion. */
-export function startChildWorkflow(run: Execution, a: Attrs, completedId: number): () => void {
+export function startChildWorkflow(
+  run: Execution,
+  a: CommandAttributes<'startChildWorkflowExecutionCommandAttributes'>,
+  completedId: number,
+): () => void {
   const s = run.state;
   const attrs = { ...a, namespace: s.namespace, workflowTaskCompletedEventId: completedId };
   const initiatedEventId = append(run, 'StartChildWorkflowExecutionInitiated', attrs);
@@ -56,24 +60,23 @@ export function childClosed(run: Execution, initiatedEventId: number, child: Exe
     initiatedEventId,
     startedEventId: 0,
   };
-  const a = (name: string) => (close[name] ?? {}) as Attrs;
   run.touch(() => {
     switch (child.status) {
       case ExecutionStatus.Completed:
         return addEvent(run, 'ChildWorkflowExecutionCompleted', {
           ...common,
-          result: a('workflowExecutionCompletedEventAttributes').result,
+          result: close.workflowExecutionCompletedEventAttributes?.result,
         });
       case ExecutionStatus.Failed:
         return addEvent(run, 'ChildWorkflowExecutionFailed', {
           ...common,
-          failure: a('workflowExecutionFailedEventAttributes').failure,
-          retryState: a('workflowExecutionFailedEventAttributes').retryState,
+          failure: close.workflowExecutionFailedEventAttributes?.failure,
+          retryState: close.workflowExecutionFailedEventAttributes?.retryState,
         });
       case ExecutionStatus.Canceled:
         return addEvent(run, 'ChildWorkflowExecutionCanceled', {
           ...common,
-          details: a('workflowExecutionCanceledEventAttributes').details,
+          details: close.workflowExecutionCanceledEventAttributes?.details,
         });
       case ExecutionStatus.TimedOut:
         return addEvent(run, 'ChildWorkflowExecutionTimedOut', { ...common, retryState: RetryState.Timeout });

@@ -1,5 +1,6 @@
 import { executionNotFound } from '../grpc/errors';
-import { duration, type Attrs, type EventTypeName } from '../history/events';
+import type { Command, CommandAttributes } from '../grpc/messages';
+import { duration, type EventAttributes, type EventTypeName } from '../history/events';
 import { dropAllActivities } from './activities';
 import { ExecutionStatus, TaskQueueKind } from './enums';
 import type { Execution } from './execution';
@@ -41,7 +42,12 @@ export function close(run: Execution, newStatus: number): void {
 }
 
 /** Closes a running run from outside the workflow (terminate, run timeout). */
-export function closeWith(run: Execution, type: EventTypeName, attributes: Attrs, newStatus: number): void {
+export function closeWith<N extends EventTypeName>(
+  run: Execution,
+  type: N,
+  attributes: EventAttributes<N>,
+  newStatus: number,
+): void {
   if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
   run.touch(() => {
     append(run, type, attributes);
@@ -55,7 +61,11 @@ export function runTimedOut(run: Execution): void {
   closeWith(run, 'WorkflowExecutionTimedOut', { retryState: RetryState.Timeout }, ExecutionStatus.TimedOut);
 }
 
-export function completeWorkflow(run: Execution, a: Attrs | null | undefined, completedId: number): void {
+export function completeWorkflow(
+  run: Execution,
+  a: Command['completeWorkflowExecutionCommandAttributes'],
+  completedId: number,
+): void {
   append(run, 'WorkflowExecutionCompleted', {
     result: a?.result ?? undefined,
     workflowTaskCompletedEventId: completedId,
@@ -63,7 +73,11 @@ export function completeWorkflow(run: Execution, a: Attrs | null | undefined, co
   close(run, ExecutionStatus.Completed);
 }
 
-export function failWorkflow(run: Execution, a: Attrs | null | undefined, completedId: number): void {
+export function failWorkflow(
+  run: Execution,
+  a: Command['failWorkflowExecutionCommandAttributes'],
+  completedId: number,
+): void {
   append(run, 'WorkflowExecutionFailed', {
     failure: a?.failure ?? undefined,
     retryState: RetryState.RetryPolicyNotSet,
@@ -72,7 +86,11 @@ export function failWorkflow(run: Execution, a: Attrs | null | undefined, comple
   close(run, ExecutionStatus.Failed);
 }
 
-export function cancelWorkflow(run: Execution, a: Attrs | null | undefined, completedId: number): void {
+export function cancelWorkflow(
+  run: Execution,
+  a: Command['cancelWorkflowExecutionCommandAttributes'],
+  completedId: number,
+): void {
   append(run, 'WorkflowExecutionCanceled', {
     details: a?.details ?? undefined,
     workflowTaskCompletedEventId: completedId,
@@ -81,10 +99,14 @@ export function cancelWorkflow(run: Execution, a: Attrs | null | undefined, comp
 }
 
 /** Closes the run as ContinuedAsNew; returns what starts the next run after the completion. */
-export function continueAsNew(run: Execution, a: Attrs, completedId: number): () => void {
+export function continueAsNew(
+  run: Execution,
+  a: CommandAttributes<'continueAsNewWorkflowExecutionCommandAttributes'>,
+  completedId: number,
+): () => void {
   const s = run.state;
   const newRunId = run.host.newRunId();
-  const attrs: Attrs = {
+  const attrs: ContinuedAsNewAttributes = {
     ...a,
     newExecutionRunId: newRunId,
     workflowType: a.workflowType?.name ? a.workflowType : { name: s.workflowType },
@@ -100,3 +122,7 @@ export function continueAsNew(run: Execution, a: Attrs, completedId: number): ()
   close(run, ExecutionStatus.ContinuedAsNew);
   return () => run.host.continueAsNew(run, attrs, newRunId);
 }
+
+/** The ContinuedAsNew event's attributes, which the server also starts the next run from. */
+export type ContinuedAsNewAttributes = EventAttributes<'WorkflowExecutionContinuedAsNew'> &
+  CommandAttributes<'continueAsNewWorkflowExecutionCommandAttributes'>;

@@ -1,8 +1,9 @@
 import { invalidArgument } from '../grpc/errors';
-import { durationMs, type Attrs } from '../history/events';
+import type { Command } from '../grpc/messages';
+import { durationMs } from '../history/events';
 
 /** temporal.api.enums.v1.CommandType numbers, and the oneof field each one's attributes sit in. */
-const COMMAND_ATTRIBUTES: Record<number, string> = {
+const COMMAND_ATTRIBUTES: Record<number, keyof Command> = {
   1: 'scheduleActivityTaskCommandAttributes',
   2: 'requestCancelActivityTaskCommandAttributes',
   3: 'startTimerCommandAttributes',
@@ -21,20 +22,19 @@ const COMMAND_ATTRIBUTES: Record<number, string> = {
 };
 
 /** Rejects a malformed command before anything is applied (INVALID_ARGUMENT naming the field). */
-export function validateCommand(c: Attrs, index: number): void {
-  const field = COMMAND_ATTRIBUTES[c.commandType];
+export function validateCommand(c: Command, index: number): void {
+  const commandType: number = c.commandType ?? 0;
+  const field = COMMAND_ATTRIBUTES[commandType];
   if (!field)
-    throw invalidArgument(
-      `commands[${index}].commandType ${c.commandType ?? 0} is not supported by this server`,
-    );
-  const a = c[field];
-  const optional = c.commandType === 4 || c.commandType === 7;
-  if (!a && !optional) throw invalidArgument(`commands[${index}].${field} is not set on command.`);
+    throw invalidArgument(`commands[${index}].commandType ${commandType} is not supported by this server`);
+  const optional = commandType === 4 || commandType === 7;
+  if (!c[field] && !optional) throw invalidArgument(`commands[${index}].${field} is not set on command.`);
   const need = (ok: unknown, name: string) => {
     if (!ok) throw invalidArgument(`commands[${index}].${field}.${name} is not set.`);
   };
-  switch (c.commandType) {
-    case 1:
+  switch (commandType) {
+    case 1: {
+      const a = c.scheduleActivityTaskCommandAttributes!;
       need(a.activityId, 'activityId');
       need(a.activityType?.name, 'activityType');
       need(
@@ -42,23 +42,30 @@ export function validateCommand(c: Attrs, index: number): void {
         'scheduleToCloseTimeout or startToCloseTimeout',
       );
       break;
-    case 3:
+    }
+    case 3: {
+      const a = c.startTimerCommandAttributes!;
       need(a.timerId, 'timerId');
       need(durationMs(a.startToFireTimeout) > 0, 'startToFireTimeout');
       break;
+    }
     case 6:
-      need(a.timerId, 'timerId');
+      need(c.cancelTimerCommandAttributes!.timerId, 'timerId');
       break;
-    case 11:
+    case 11: {
+      const a = c.startChildWorkflowExecutionCommandAttributes!;
       need(a.workflowId, 'workflowId');
       need(a.workflowType?.name, 'workflowType');
       break;
-    case 12:
+    }
+    case 12: {
+      const a = c.signalExternalWorkflowExecutionCommandAttributes!;
       need(a.execution?.workflowId, 'execution.workflowId');
       need(a.signalName, 'signalName');
       break;
+    }
     case 8:
-      need(a.workflowId, 'workflowId');
+      need(c.requestCancelExternalWorkflowExecutionCommandAttributes!.workflowId, 'workflowId');
       break;
   }
 }

@@ -1,11 +1,36 @@
 import type { ClockTimer, VirtualClock } from '../clock/virtualClock';
-import { duration, durationMs, type Attrs, type EventTypeName, type HistoryEvent } from '../history/events';
+import type {
+  CommandAttributes,
+  DurationMessage,
+  Failure,
+  Header,
+  PendingActivityInfo,
+  PendingWorkflowTaskInfo,
+  Payload,
+  Payloads,
+  PollActivityTaskQueueResponse,
+  PollWorkflowTaskQueueResponse,
+  RespondQueryTaskCompletedRequest,
+  RespondWorkflowTaskCompletedRequest,
+  RespondWorkflowTaskCompletedResponse,
+  RespondWorkflowTaskFailedRequest,
+  RetryPolicyMessage,
+  WorkflowExecution,
+} from '../grpc/messages';
+import {
+  duration,
+  durationMs,
+  type EventAttributes,
+  type EventTypeName,
+  type HistoryEvent,
+  type NewEvent,
+} from '../history/events';
 import { EncodedHistory } from '../history/encodedHistory';
 import * as activities from './activities';
 import type { ActivityTimers } from './activities';
 import * as cancellation from './cancellation';
 import { childClosed } from './childWorkflows';
-import { runTimedOut } from './close';
+import { runTimedOut, type ContinuedAsNewAttributes } from './close';
 import { ExecutionStatus, TaskQueueKind } from './enums';
 import { append } from './historyBuilder';
 import { interned } from './interned';
@@ -21,7 +46,7 @@ import {
 import * as queries from './queries';
 import type { PendingQuery } from './queries';
 import { signal } from './signals';
-import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './taskRefs';
+import type { ActivityTaskRef, QueryTaskRef, TaskToken, WorkflowTaskRef } from './taskRefs';
 import { admitUpdate, type WorkflowUpdate } from './updates';
 import * as workflowTask from './workflowTask';
 import { completeWorkflowTask } from './workflowTaskCompleted';
@@ -37,15 +62,21 @@ export interface ExecutionHost {
   /** Called after every state change: busy tracking, history waiters, visibility, time skipping. */
   changed(exec: Execution): void;
   closed(exec: Execution): void;
-  continueAsNew(exec: Execution, attrs: Attrs, newRunId: string): void;
+  continueAsNew(exec: Execution, attrs: ContinuedAsNewAttributes, newRunId: string): void;
   runById(runId: string): Execution | undefined;
   startChild(
     parent: Execution,
     initiatedEventId: number,
-    attrs: Attrs,
+    attrs: EventAttributes<'StartChildWorkflowExecutionInitiated'>,
   ): { runId: string } | { error: number };
-  signalExternal(from: Execution, attrs: Attrs): boolean;
-  cancelExternal(from: Execution, attrs: Attrs): boolean;
+  signalExternal(
+    from: Execution,
+    attrs: CommandAttributes<'signalExternalWorkflowExecutionCommandAttributes'>,
+  ): boolean;
+  cancelExternal(
+    from: Execution,
+    attrs: CommandAttributes<'requestCancelExternalWorkflowExecutionCommandAttributes'>,
+  ): boolean;
   newRunId(): string;
 }
 
@@ -56,21 +87,21 @@ export interface StartParams {
   firstRunId?: string;
   workflowType: string;
   taskQueue: string;
-  input?: Attrs | null;
-  header?: Attrs | null;
-  memo?: Record<string, Attrs> | null;
-  searchAttributes?: Record<string, Attrs> | null;
-  executionTimeout?: Attrs | null;
-  runTimeout?: Attrs | null;
-  taskTimeout?: Attrs | null;
-  retryPolicy?: Attrs | null;
+  input?: Payloads | null;
+  header?: Header | null;
+  memo?: Record<string, Payload> | null;
+  searchAttributes?: Record<string, Payload> | null;
+  executionTimeout?: DurationMessage | null;
+  runTimeout?: DurationMessage | null;
+  taskTimeout?: DurationMessage | null;
+  retryPolicy?: RetryPolicyMessage | null;
   identity?: string;
   requestId?: string;
-  startDelay?: Attrs | null;
+  startDelay?: DurationMessage | null;
   parent?: ParentInfo;
-  continuedFrom?: { runId: string; attrs: Attrs };
+  continuedFrom?: { runId: string; attrs: ContinuedAsNewAttributes };
   /** Events written right after WorkflowExecutionStarted (signal-with-start). */
-  initialEvents?: { type: EventTypeName; attributes: Attrs }[];
+  initialEvents?: NewEvent[];
 }
 
 const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
@@ -116,8 +147,13 @@ export class Execution {
 
   constructor(
     readonly host: ExecutionHost,
-    p: StartParams,
+    p: StartParams | { restored: MutableState },
   ) {
+    if ('restored' in p) {
+      // A run read back from the state file: its runtime parts are rebuilt by restore.ts's resumeRun.
+      this.state = p.restored;
+      return;
+    }
     const now = host.clock.now();
     const delayMs = durationMs(p.startDelay);
     const executionTimeoutMs = durationMs(p.executionTimeout);
@@ -154,7 +190,7 @@ export class Execution {
       buffered: undefined,
       nextWftAttempt: 1,
     });
-    const startedAttrs: Attrs = {
+    const startedAttrs: EventAttributes<'WorkflowExecutionStarted'> = {
       workflowType: { name: p.workflowType },
       taskQueue: { name: p.taskQueue, kind: TaskQueueKind.Normal },
       input: p.input ?? undefined,
@@ -185,7 +221,7 @@ export class Execution {
       startedAttrs.lastCompletionResult = c.lastCompletionResult;
     }
     append(this, 'WorkflowExecutionStarted', startedAttrs);
-    for (const e of p.initialEvents ?? []) append(this, e.type, e.attributes);
+    for (const e of p.initialEvents ?? []) append<EventTypeName>(this, e.type, e.attributes);
     if (s.runTimeoutMs) {
       (this.runTimers ??= []).push(host.clock.at(s.startTime + s.runTimeoutMs, () => runTimedOut(this)));
     }
@@ -248,10 +284,10 @@ export class Execution {
   get history(): EncodedHistory {
     return this.state.history;
   }
-  get memo(): Record<string, Attrs> {
+  get memo(): Record<string, Payload> {
     return this.state.memo;
   }
-  get searchAttributes(): Record<string, Attrs> {
+  get searchAttributes(): Record<string, Payload> {
     return this.state.searchAttributes;
   }
   get previousStartedEventId(): number {
@@ -327,61 +363,68 @@ export class Execution {
   stickyQueueGone(queue: string): void {
     workflowTask.stickyQueueGone(this, queue);
   }
-  startWorkflowTask(ref: WorkflowTaskRef, identity: string, fromSticky: boolean): Attrs | null {
+  startWorkflowTask(
+    ref: WorkflowTaskRef,
+    identity: string,
+    fromSticky: boolean,
+  ): PollWorkflowTaskQueueResponse | null {
     return workflowTask.startWorkflowTask(this, ref, identity, fromSticky);
   }
-  failWorkflowTask(token: { s?: number }, req: Attrs): void {
+  failWorkflowTask(token: { s?: number }, req: RespondWorkflowTaskFailedRequest): void {
     workflowTask.failWorkflowTask(this, token, req);
   }
-  completeWorkflowTask(token: { s?: number }, req: Attrs): Attrs {
+  completeWorkflowTask(
+    token: { s?: number },
+    req: RespondWorkflowTaskCompletedRequest,
+  ): RespondWorkflowTaskCompletedResponse {
     return completeWorkflowTask(this, token, req);
   }
-  pendingWorkflowTask(): Attrs | undefined {
+  pendingWorkflowTask(): PendingWorkflowTaskInfo | undefined {
     return workflowTask.pendingWorkflowTask(this);
   }
 
-  startActivityTask(ref: ActivityTaskRef, identity: string): Attrs | null {
+  startActivityTask(ref: ActivityTaskRef, identity: string): PollActivityTaskQueueResponse | null {
     return activities.startActivityTask(this, ref, identity);
   }
-  heartbeatActivity(token: Attrs, details: Attrs | null | undefined): { cancelRequested: boolean } {
+  heartbeatActivity(token: TaskToken, details: Payloads | null | undefined): { cancelRequested: boolean } {
     return activities.heartbeatActivity(this, token, details);
   }
-  completeActivity(token: Attrs, result: Attrs | null | undefined, identity: string): void {
+  completeActivity(token: TaskToken, result: Payloads | null | undefined, identity: string): void {
     activities.completeActivity(this, token, result, identity);
   }
   failActivity(
-    token: Attrs,
-    failure: Attrs | null | undefined,
+    token: TaskToken,
+    failure: Failure | null | undefined,
     identity: string,
-    lastHeartbeatDetails?: Attrs | null,
+    lastHeartbeatDetails?: Payloads | null,
   ): void {
     activities.failActivity(this, token, failure, identity, lastHeartbeatDetails);
   }
-  cancelActivity(token: Attrs, details: Attrs | null | undefined, identity: string): void {
+  cancelActivity(token: TaskToken, details: Payloads | null | undefined, identity: string): void {
     activities.cancelActivity(this, token, details, identity);
   }
-  pendingActivities(): Attrs[] {
+  pendingActivities(): PendingActivityInfo[] {
     return activities.pendingActivities(this);
   }
 
   signal(
     signalName: string,
-    input: Attrs | null | undefined,
+    input: Payloads | null | undefined,
     identity: string,
-    header?: Attrs | null,
+    header?: Header | null,
     requestId?: string,
-    external?: Attrs,
+    external?: WorkflowExecution,
   ): void {
     signal(this, signalName, input, identity, header, requestId, external);
   }
   requestCancel(
     reason: string,
     identity: string,
-    external?: { initiatedEventId: number; execution: Attrs },
+    external?: { initiatedEventId: number; execution: WorkflowExecution },
   ): void {
     cancellation.requestCancel(this, reason, identity, external);
   }
-  terminate(reason: string, details: Attrs | null | undefined, identity: string): void {
+  terminate(reason: string, details: Payloads | null | undefined, identity: string): void {
     cancellation.terminate(this, reason, details, identity);
   }
   childClosed(initiatedEventId: number, child: Execution): void {
@@ -397,10 +440,10 @@ export class Execution {
   forgetQuery(id: string): void {
     queries.forgetQuery(this, id);
   }
-  startQueryTask(ref: QueryTaskRef, fromSticky: boolean): Attrs | null {
+  startQueryTask(ref: QueryTaskRef, fromSticky: boolean): PollWorkflowTaskQueueResponse | null {
     return queries.startQueryTask(this, ref, fromSticky);
   }
-  answerQuery(id: string, req: Attrs): void {
+  answerQuery(id: string, req: RespondQueryTaskCompletedRequest): void {
     queries.answerQuery(this, id, req);
   }
   /** Rejects every query still waiting (server shutdown). */

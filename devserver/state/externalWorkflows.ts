@@ -1,4 +1,4 @@
-import type { Attrs } from '../history/events';
+import type { CommandAttributes } from '../grpc/messages';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
 
@@ -8,7 +8,11 @@ import { addEvent, append } from './historyBuilder';
  * delivers it once the completion is applied (then the outcome event follows).
  */
 
-export function signalExternalWorkflow(run: Execution, a: Attrs, completedId: number): () => void {
+export function signalExternalWorkflow(
+  run: Execution,
+  a: CommandAttributes<'signalExternalWorkflowExecutionCommandAttributes'>,
+  completedId: number,
+): () => void {
   const namespace = run.state.namespace;
   const initiatedEventId = append(run, 'SignalExternalWorkflowExecutionInitiated', {
     namespace,
@@ -41,7 +45,11 @@ export function signalExternalWorkflow(run: Execution, a: Attrs, completedId: nu
   };
 }
 
-export function requestCancelExternalWorkflow(run: Execution, a: Attrs, completedId: number): () => void {
+export function requestCancelExternalWorkflow(
+  run: Execution,
+  a: CommandAttributes<'requestCancelExternalWorkflowExecutionCommandAttributes'>,
+  completedId: number,
+): () => void {
   const namespace = run.state.namespace;
   const execution = { workflowId: a.workflowId, runId: a.runId ?? '' };
   const initiatedEventId = append(run, 'RequestCancelExternalWorkflowExecutionInitiated', {

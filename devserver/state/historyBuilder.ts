@@ -1,4 +1,4 @@
-import { makeEvent, type Attrs, type EventTypeName } from '../history/events';
+import { makeEvent, type EventAttributes, type EventTypeName } from '../history/events';
 import type { Execution } from './execution';
 import type { HeldBackEvent } from './mutableState';
 import { scheduleWorkflowTask } from './workflowTask';
@@ -10,7 +10,11 @@ import { scheduleWorkflowTask } from './workflowTask';
  */
 
 /** Writes an event; returns its id. */
-export function append(run: Execution, type: EventTypeName, attributes: Attrs): number {
+export function append<N extends EventTypeName>(
+  run: Execution,
+  type: N,
+  attributes: EventAttributes<N>,
+): number {
   const history = run.state.history;
   const eventId = history.length + 1;
   history.append(makeEvent(eventId, run.host.clock.now(), type, attributes));
@@ -22,15 +26,16 @@ export function append(run: Execution, type: EventTypeName, attributes: Attrs): 
  * while a workflow task is started; otherwise written now and a workflow task is scheduled.
  * `linkStarted` fills `startedEventId` with the id of the event written just before it.
  */
-export function addEvent(
+export function addEvent<N extends EventTypeName>(
   run: Execution,
-  type: EventTypeName,
-  attributes: Attrs,
+  type: N,
+  attributes: EventAttributes<N>,
   linkStarted = false,
   scheduleTask = true,
 ): void {
   if (!run.isRunning) return;
-  const pending: HeldBackEvent = { type, attributes, time: run.host.clock.now(), linkStarted };
+  // One member of the HeldBackEvent union, which TypeScript cannot tell from a generic N.
+  const pending = { type, attributes, time: run.host.clock.now(), linkStarted } as HeldBackEvent;
   if (run.completing || run.state.wft?.state === 'started') {
     (run.state.buffered ??= []).push(pending);
     return;
@@ -41,8 +46,9 @@ export function addEvent(
 }
 
 function writeHeldBack(run: Execution, p: HeldBackEvent): void {
-  if (p.linkStarted) p.attributes.startedEventId = run.state.history.length;
-  append(run, p.type, p.attributes);
+  // linkStarted is set only on the outcome events of an activity, which all have startedEventId.
+  if (p.linkStarted) (p.attributes as { startedEventId?: number }).startedEventId = run.state.history.length;
+  append<EventTypeName>(run, p.type, p.attributes);
 }
 
 /** Writes the held-back events; returns how many. */

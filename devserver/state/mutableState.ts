@@ -12,7 +12,8 @@
  * from the deadlines recorded here), pending queries and their promises, updates and their waiters,
  * history watchers (long polls), and the flags of a completion being applied.
  */
-import type { Attrs, PendingEvent } from '../history/events';
+import type { Failure, Header, Payload, Payloads } from '../grpc/messages';
+import type { PendingEvent } from '../history/events';
 import type { EncodedHistory } from '../history/encodedHistory';
 import type { FullRetryPolicy } from './retry';
 
@@ -54,8 +55,8 @@ export interface ActivityInfo {
   activityId: string;
   activityType: string;
   taskQueue: string;
-  input?: Attrs | null;
-  header?: Attrs | null;
+  input?: Payloads | null;
+  header?: Header | null;
   scheduleToCloseMs: number;
   scheduleToStartMs: number;
   startToCloseMs: number;
@@ -68,18 +69,22 @@ export interface ActivityInfo {
   attemptScheduledTime: number;
   startedTime: number;
   identity?: string;
-  heartbeatDetails?: Attrs | null;
+  heartbeatDetails?: Payloads | null;
   lastHeartbeatTime?: number;
-  lastFailure?: Attrs | null;
+  lastFailure?: Failure | null;
   cancelRequested: boolean;
   cancelRequestedEventId: number;
   dispatchId: number;
+  /** In backoff: when the next attempt is dispatched. */
+  retryAt?: number;
 }
 
 /** A user timer started and not fired or cancelled (its clock handle is runtime-only). */
 export interface TimerInfo {
   timerId: string;
   startedEventId: number;
+  /** When it fires (virtual time). */
+  fireAt: number;
 }
 
 export interface StickyInfo {
@@ -112,8 +117,8 @@ export interface MutableState {
   closeTime: number;
   readonly history: EncodedHistory;
   /** Copy-on-write: NO_FIELDS until the run has some. */
-  memo: Record<string, Attrs>;
-  searchAttributes: Record<string, Attrs>;
+  memo: Record<string, Payload>;
+  searchAttributes: Record<string, Payload>;
   previousStartedEventId: number;
   wft: WorkflowTaskInfo | null;
   sticky: StickyInfo | null;
@@ -130,13 +135,13 @@ export interface MutableState {
 }
 
 /** Shared stand-in for memo and search attributes of runs that have none. */
-export const NO_FIELDS: Record<string, Attrs> = Object.freeze({}) as Record<string, Attrs>;
+export const NO_FIELDS: Record<string, Payload> = Object.freeze({}) as Record<string, Payload>;
 
 /** `current` with `fields` upserted (a null payload removes a field); a new object, or NO_FIELDS. */
 export function upserted(
-  current: Record<string, Attrs>,
-  fields: Record<string, Attrs>,
-): Record<string, Attrs> {
+  current: Record<string, Payload>,
+  fields: Record<string, Payload>,
+): Record<string, Payload> {
   const next = { ...current };
   for (const [k, v] of Object.entries(fields)) {
     if (isNullPayload(v)) delete next[k];
@@ -145,8 +150,9 @@ export function upserted(
   return Object.keys(next).length ? next : NO_FIELDS;
 }
 
-function isNullPayload(p: Attrs | null | undefined): boolean {
+function isNullPayload(p: Payload | null | undefined): boolean {
   if (!p) return true;
-  const data = p.data as Buffer | undefined;
+  // Decoded with bytes: Buffer (proto.ts), so toString gives the text.
+  const data = p.data as Buffer | null | undefined;
   return !data || data.length === 0 || data.toString() === 'null' || data.toString() === '[]';
 }

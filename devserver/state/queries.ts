@@ -1,6 +1,13 @@
 import { status } from '@grpc/grpc-js';
 import { RpcError, failedPrecondition } from '../grpc/errors';
-import { timestamp, type Attrs } from '../history/events';
+import type {
+  Header,
+  Payloads,
+  PollWorkflowTaskQueueResponse,
+  QueryResult,
+  RespondQueryTaskCompletedRequest,
+} from '../grpc/messages';
+import { timestamp } from '../history/events';
 import { historyMessage } from '../history/encodedHistory';
 import { TaskQueueKind } from './enums';
 import type { Execution } from './execution';
@@ -15,9 +22,9 @@ import { encodeTaskToken, type QueryTaskRef } from './taskRefs';
 export interface PendingQuery {
   id: string;
   queryType: string;
-  queryArgs?: Attrs | null;
-  header?: Attrs | null;
-  resolve(result: Attrs | null | undefined): void;
+  queryArgs?: Payloads | null;
+  header?: Header | null;
+  resolve(result: Payloads | null | undefined): void;
   reject(err: Error): void;
   /** Addressed by workflow id alone: it follows the chain when its run continues as new. */
   followsChain?: boolean;
@@ -118,7 +125,11 @@ function dispatchQuery(run: Execution, q: PendingQuery): void {
   q.stickyFallback.unref();
 }
 
-export function startQueryTask(run: Execution, ref: QueryTaskRef, fromSticky: boolean): Attrs | null {
+export function startQueryTask(
+  run: Execution,
+  ref: QueryTaskRef,
+  fromSticky: boolean,
+): PollWorkflowTaskQueueResponse | null {
   const q = run.queriesById?.get(ref.queryId);
   if (!q || q.started) return null;
   const s = run.state;
@@ -150,7 +161,7 @@ export function startQueryTask(run: Execution, ref: QueryTaskRef, fromSticky: bo
 }
 
 /** RespondQueryTaskCompleted. */
-export function answerQuery(run: Execution, id: string, req: Attrs): void {
+export function answerQuery(run: Execution, id: string, req: RespondQueryTaskCompletedRequest): void {
   const q = run.queriesById?.get(id);
   if (!q) throw new RpcError(status.NOT_FOUND, 'Query not found (it was answered or timed out).');
   settleQuery(run, q, req);
@@ -160,7 +171,7 @@ export function answerQuery(run: Execution, id: string, req: Attrs): void {
 export function answerQueries(
   run: Execution,
   attached: PendingQuery[],
-  results: Record<string, Attrs>,
+  results: Record<string, QueryResult>,
 ): void {
   for (const q of attached) {
     const r = results[q.id];
@@ -175,7 +186,11 @@ export function answerQueries(
   }
 }
 
-function settleQuery(run: Execution, q: PendingQuery, r: Attrs): void {
+function settleQuery(
+  run: Execution,
+  q: PendingQuery,
+  r: Pick<RespondQueryTaskCompletedRequest, 'completedType' | 'queryResult' | 'errorMessage' | 'failure'>,
+): void {
   forget(run, q);
   if (r.completedType === 2)
     q.reject(new RpcError(status.INVALID_ARGUMENT, r.errorMessage || r.failure?.message || 'query failed'));

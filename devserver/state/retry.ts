@@ -54,7 +54,7 @@ export interface RetryDecision {
 export function nextRetry(
   policy: FullRetryPolicy,
   attempt: number,
-  failure: { type?: string; nonRetryable?: boolean; timeout?: boolean },
+  failure: { type?: string | null; nonRetryable?: boolean; timeout?: boolean },
   now: number,
   expiresAt: number,
 ): RetryDecision {

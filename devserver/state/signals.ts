@@ -1,5 +1,5 @@
 import { executionNotFound } from '../grpc/errors';
-import type { Attrs } from '../history/events';
+import type { Header, Payloads, WorkflowExecution } from '../grpc/messages';
 import type { Execution } from './execution';
 import { addEvent } from './historyBuilder';
 
@@ -7,11 +7,11 @@ import { addEvent } from './historyBuilder';
 export function signal(
   run: Execution,
   signalName: string,
-  input: Attrs | null | undefined,
+  input: Payloads | null | undefined,
   identity: string,
-  header?: Attrs | null,
+  header?: Header | null,
   requestId?: string,
-  external?: Attrs,
+  external?: WorkflowExecution,
 ): void {
   if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
   run.touch(() =>

@@ -60,3 +60,8 @@ let dispatchSeq = 0;
 export function nextDispatchId(): number {
   return ++dispatchSeq;
 }
+
+/** After a restore: new dispatches must not reuse an id a worker may still hold in a token. */
+export function dispatchIdsAbove(id: number): void {
+  dispatchSeq = Math.max(dispatchSeq, id);
+}

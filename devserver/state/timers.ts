@@ -1,4 +1,5 @@
-import { durationMs, type Attrs } from '../history/events';
+import { durationMs, type PendingEvent } from '../history/events';
+import type { DurationMessage } from '../grpc/messages';
 import { dropHeldBackTimerFired } from '../history/rules';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
@@ -12,7 +13,7 @@ import type { TimerInfo } from './mutableState';
 export function startTimer(
   run: Execution,
   timerId: string,
-  startToFireTimeout: Attrs,
+  startToFireTimeout: DurationMessage,
   completedId: number,
 ): void {
   const startedEventId = append(run, 'TimerStarted', {
@@ -20,11 +21,18 @@ export function startTimer(
     startToFireTimeout,
     workflowTaskCompletedEventId: completedId,
   });
-  const timer: TimerInfo = { timerId, startedEventId };
+  const fireAt = run.host.clock.now() + Math.max(0, durationMs(startToFireTimeout));
+  const timer: TimerInfo = { timerId, startedEventId, fireAt };
   (run.state.timers ??= []).push(timer);
+  armTimer(run, timer);
+}
+
+/** Sets the clock handle that fires a timer (at its start, and again after a restore). */
+export function armTimer(run: Execution, timer: TimerInfo): void {
+  const { timerId, startedEventId } = timer;
   (run.timerHandles ??= new Map()).set(
     timerId,
-    run.host.clock.after(durationMs(startToFireTimeout), () =>
+    run.host.clock.at(timer.fireAt, () =>
       run.touch(() => {
         if (removeTimer(run, timerId) !== timer) return;
         addEvent(run, 'TimerFired', { timerId, startedEventId });
@@ -39,7 +47,9 @@ export function cancelTimer(run: Execution, timerId: string, completedId: number
   let startedEventId = timer?.startedEventId ?? 0;
   const buffered = run.state.buffered;
   if (!timer && buffered) {
-    const fired = buffered.find((e) => e.type === 'TimerFired' && e.attributes.timerId === timerId);
+    const fired = buffered.find(
+      (e): e is PendingEvent<'TimerFired'> => e.type === 'TimerFired' && e.attributes.timerId === timerId,
+    );
     startedEventId = fired?.attributes.startedEventId ?? 0;
     dropHeldBackTimerFired(buffered, timerId);
   }

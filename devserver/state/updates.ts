@@ -1,6 +1,13 @@
 import { executionNotFound, invalidArgument } from '../grpc/errors';
 import { decodeMessage } from '../grpc/proto';
-import type { Attrs } from '../history/events';
+import type {
+  ProtocolMessage,
+  UpdateAcceptance,
+  UpdateOutcome,
+  UpdateRejection,
+  UpdateRequest,
+  UpdateResponse,
+} from '../grpc/messages';
 import type { Execution } from './execution';
 import { append } from './historyBuilder';
 import { scheduleWorkflowTask } from './workflowTask';
@@ -27,17 +34,17 @@ interface Waiter {
  */
 export class WorkflowUpdate {
   stage: number = UpdateStage.Admitted;
-  outcome?: Attrs;
+  outcome?: UpdateOutcome;
   acceptedEventId = 0;
   error?: Error;
   private waiters: Waiter[] = [];
 
   constructor(
     readonly id: string,
-    readonly request: Attrs,
+    readonly request: UpdateRequest,
   ) {}
 
-  advance(stage: number, outcome?: Attrs): void {
+  advance(stage: number, outcome?: UpdateOutcome): void {
     if (stage <= this.stage) return;
     this.stage = stage;
     if (outcome) this.outcome = outcome;
@@ -99,39 +106,46 @@ export function hasUndeliveredUpdates(run: Execution, delivered?: Set<string>): 
   return false;
 }
 
-export interface ProtocolMessage {
-  kind: 'acceptance' | 'rejection' | 'response' | 'other';
-  protocolInstanceId: string;
-  body: Attrs;
-}
+/** A protocol message of a completion, its body decoded by kind. */
+export type DecodedMessage = { protocolInstanceId: string } & (
+  | { kind: 'acceptance'; body: UpdateAcceptance }
+  | { kind: 'rejection'; body: UpdateRejection }
+  | { kind: 'response'; body: UpdateResponse }
+  | { kind: 'other'; body: object }
+);
+/** By message id, as the completion's ProtocolMessage commands name them (unset ids included). */
+export type DecodedMessages = Map<string | null | undefined, DecodedMessage>;
 
-const MESSAGE_KINDS: Record<string, ProtocolMessage['kind']> = {
+const MESSAGE_KINDS: Record<string, DecodedMessage['kind']> = {
   'temporal.api.update.v1.Acceptance': 'acceptance',
   'temporal.api.update.v1.Rejection': 'rejection',
   'temporal.api.update.v1.Response': 'response',
 };
 
 /** Decodes the protocol messages of a completion (update acceptances, rejections, responses). */
-export function decodeProtocolMessages(messages: Attrs[]): Map<string, ProtocolMessage> {
-  const out = new Map<string, ProtocolMessage>();
+export function decodeProtocolMessages(messages: ProtocolMessage[]): DecodedMessages {
+  const out: DecodedMessages = new Map();
   messages.forEach((m, i) => {
-    const typeName = String(m.body?.type_url ?? m.body?.typeUrl ?? '').replace(/^.*\//, '');
+    // google.protobuf.Any keeps its snake_case field name in the SDK's root; other clients may not.
+    const typeUrl = m.body?.type_url ?? (m.body as { typeUrl?: string } | null | undefined)?.typeUrl;
+    const typeName = String(typeUrl ?? '').replace(/^.*\//, '');
     const kind = MESSAGE_KINDS[typeName] ?? 'other';
-    let body: Attrs = {};
+    let body: object = {};
     if (kind !== 'other') {
       try {
-        body = decodeMessage(typeName, m.body.value ?? Buffer.alloc(0));
+        body = decodeMessage(typeName, m.body?.value ?? Buffer.alloc(0));
       } catch {
         throw invalidArgument(`messages[${i}].body is not a valid ${typeName}.`);
       }
     }
-    out.set(m.id, { kind, protocolInstanceId: m.protocolInstanceId ?? '', body });
+    // The body was decoded as the message type its kind names.
+    out.set(m.id, { kind, protocolInstanceId: m.protocolInstanceId ?? '', body } as DecodedMessage);
   });
   return out;
 }
 
 /** An acceptance or a response of the completion (the ProtocolMessage command names it). */
-export function applyProtocolMessage(run: Execution, m: ProtocolMessage): void {
+export function applyProtocolMessage(run: Execution, m: DecodedMessage): void {
   const update = run.updateMap?.get(m.protocolInstanceId);
   if (m.kind === 'acceptance') {
     const acceptedEventId = append(run, 'WorkflowExecutionUpdateAccepted', {
@@ -150,12 +164,12 @@ export function applyProtocolMessage(run: Execution, m: ProtocolMessage): void {
       acceptedEventId: update?.acceptedEventId ?? 0,
       outcome: m.body.outcome,
     });
-    update?.advance(UpdateStage.Completed, m.body.outcome);
+    update?.advance(UpdateStage.Completed, m.body.outcome ?? undefined);
   }
 }
 
 /** A rejection needs no command: the update simply ends, leaving no trace in history. */
-export function rejectUpdate(run: Execution, rejection: Attrs): void {
+export function rejectUpdate(run: Execution, rejection: UpdateRejection): void {
   const id: string =
     rejection.rejectedRequest?.meta?.updateId ??
     `${rejection.rejectedRequestMessageId}`.replace(/\/request$/, '');

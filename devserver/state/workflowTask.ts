@@ -1,6 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { RpcError, executionNotFound } from '../grpc/errors';
-import { EventType, duration, makeEvent, timestamp, type Attrs } from '../history/events';
+import type {
+  PendingWorkflowTaskInfo,
+  PollWorkflowTaskQueueResponse,
+  QueryMessage,
+  RespondWorkflowTaskFailedRequest,
+} from '../grpc/messages';
+import { EventType, duration, makeEvent, timestamp } from '../history/events';
 import { encodeEvents, historyMessage } from '../history/encodedHistory';
 import { partialHistoryStart } from '../history/rules';
 import { encodeMessage } from '../grpc/proto';
@@ -75,6 +81,24 @@ function dispatchWorkflowTask(run: Execution): void {
   }
 }
 
+/**
+ * A restored workflow task (server restart): one waiting is offered again, on the normal queue
+ * (sticky caches went away with the old process); one started is presumed lost with its worker
+ * and times out now, so its next attempt is scheduled at once.
+ */
+export function restoreWorkflowTask(run: Execution): void {
+  const s = run.state;
+  const wft = s.wft;
+  if (!wft) return;
+  if (wft.state === 'started') {
+    workflowTaskTimedOut(run, wft, wft.startedEventId);
+    return;
+  }
+  wft.sticky = false;
+  wft.queue = s.taskQueue;
+  dispatchWorkflowTask(run);
+}
+
 /** Moves a task waiting on a sticky queue that is going away (ShutdownWorker) to the normal queue. */
 export function stickyQueueGone(run: Execution, queue: string): void {
   const s = run.state;
@@ -97,7 +121,7 @@ export function startWorkflowTask(
   ref: WorkflowTaskRef,
   identity: string,
   fromSticky: boolean,
-): Attrs | null {
+): PollWorkflowTaskQueueResponse | null {
   const s = run.state;
   const wft = s.wft;
   if (!run.isRunning || !wft || wft.state !== 'scheduled' || wft.dispatchId !== ref.dispatchId) return null;
@@ -137,7 +161,7 @@ export function startWorkflowTask(
     );
     const base = s.history.encoded(fromSticky ? partialHistoryStart(s.previousStartedEventId) : 1);
     const events = wft.transientEvents ? Buffer.concat([base, wft.transientEvents]) : base;
-    const queries: Record<string, Attrs> = {};
+    const queries: Record<string, QueryMessage> = {};
     for (const q of run.wftQueries) {
       queries[q.id] = {
         queryType: q.queryType,
@@ -236,7 +260,11 @@ export function keepTransientEvents(run: Execution, wft: WorkflowTaskInfo): void
   wft.transientEvents = undefined;
 }
 
-export function failWorkflowTask(run: Execution, token: { s?: number }, req: Attrs): void {
+export function failWorkflowTask(
+  run: Execution,
+  token: { s?: number },
+  req: RespondWorkflowTaskFailedRequest,
+): void {
   const wft = currentStartedTask(run, token);
   run.touch(() => {
     run.wftTimeout?.cancel();
@@ -254,7 +282,7 @@ export function failWorkflowTask(run: Execution, token: { s?: number }, req: Att
 }
 
 /** DescribeWorkflowExecution's pendingWorkflowTask. */
-export function pendingWorkflowTask(run: Execution): Attrs | undefined {
+export function pendingWorkflowTask(run: Execution): PendingWorkflowTaskInfo | undefined {
   const w = run.state.wft;
   if (!w) return undefined;
   return {

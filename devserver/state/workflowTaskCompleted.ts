@@ -1,6 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { RpcError, invalidArgument } from '../grpc/errors';
-import { durationMs, type Attrs } from '../history/events';
+import type {
+  Command,
+  Payload,
+  RespondWorkflowTaskCompletedRequest,
+  RespondWorkflowTaskCompletedResponse,
+} from '../grpc/messages';
+import { durationMs } from '../history/events';
 import { CLOSING_COMMANDS } from '../history/rules';
 import { requestCancelActivity, scheduleActivity } from './activities';
 import { startChildWorkflow } from './childWorkflows';
@@ -22,10 +28,14 @@ import { currentStartedTask, keepTransientEvents, scheduleWorkflowTask } from '.
  * then writes WorkflowTaskCompleted, one event per command (each applied by the module of its
  * concept), the held-back events, and schedules the next task if anything new waits for it.
  */
-export function completeWorkflowTask(run: Execution, token: { s?: number }, req: Attrs): Attrs {
+export function completeWorkflowTask(
+  run: Execution,
+  token: { s?: number },
+  req: RespondWorkflowTaskCompletedRequest,
+): RespondWorkflowTaskCompletedResponse {
   const s = run.state;
   const wft = currentStartedTask(run, token);
-  const commands: Attrs[] = req.commands ?? [];
+  const commands: Command[] = req.commands ?? [];
   commands.forEach((c, i) => validateCommand(c, i));
   const messages = decodeProtocolMessages(req.messages ?? []);
   commands.forEach((c, i) => {
@@ -43,7 +53,10 @@ export function completeWorkflowTask(run: Execution, token: { s?: number }, req:
     // Rejections need no command: the update simply ends.
     for (const m of messages.values()) if (m.kind === 'rejection') rejectUpdate(run, m.body);
     const newUpdates = hasUndeliveredUpdates(run, delivered);
-    if ((s.buffered?.length || newUpdates) && commands.some((c) => CLOSING_COMMANDS.has(c.commandType))) {
+    if (
+      (s.buffered?.length || newUpdates) &&
+      commands.some((c) => CLOSING_COMMANDS.has(c.commandType ?? 0))
+    ) {
       // The workflow decided to close without seeing new events: make it try again with them.
       append(run, 'WorkflowTaskFailed', {
         scheduledEventId: wft.scheduledEventId,
@@ -74,7 +87,7 @@ export function completeWorkflowTask(run: Execution, token: { s?: number }, req:
       for (const c of commands) {
         if (!run.isRunning) break;
         if (c.commandType === 14)
-          applyProtocolMessage(run, messages.get(c.protocolMessageCommandAttributes.messageId)!);
+          applyProtocolMessage(run, messages.get(c.protocolMessageCommandAttributes!.messageId)!);
         else applyCommand(run, c, completedId, deferred);
       }
       s.wft = null;
@@ -85,7 +98,7 @@ export function completeWorkflowTask(run: Execution, token: { s?: number }, req:
     }
     if (!run.isRunning) return;
     const sa = req.stickyAttributes;
-    const stickyQueue: string | undefined = sa?.workerTaskQueue?.name;
+    const stickyQueue = sa?.workerTaskQueue?.name;
     const stickyTimeoutMs = durationMs(sa?.scheduleToStartTimeout);
     if (!stickyQueue || stickyTimeoutMs <= 0) s.sticky = null;
     else if (s.sticky?.queue !== stickyQueue || s.sticky.timeoutMs !== stickyTimeoutMs)
@@ -102,20 +115,23 @@ export function completeWorkflowTask(run: Execution, token: { s?: number }, req:
   return {};
 }
 
-/** One command of a completion; what must wait until the whole completion is applied goes to `deferred`. */
-function applyCommand(run: Execution, c: Attrs, completedId: number, deferred: (() => void)[]): void {
+/**
+ * One command of a completion; what must wait until the whole completion is applied goes to
+ * `deferred`. validateCommand has checked that the attributes each type needs are set.
+ */
+function applyCommand(run: Execution, c: Command, completedId: number, deferred: (() => void)[]): void {
   const s = run.state;
   switch (c.commandType) {
     case 1:
-      return scheduleActivity(run, c.scheduleActivityTaskCommandAttributes, completedId);
+      return scheduleActivity(run, c.scheduleActivityTaskCommandAttributes!, completedId);
     case 2:
-      return requestCancelActivity(run, c.requestCancelActivityTaskCommandAttributes, completedId);
+      return requestCancelActivity(run, c.requestCancelActivityTaskCommandAttributes!, completedId);
     case 3: {
-      const a = c.startTimerCommandAttributes;
-      return startTimer(run, a.timerId, a.startToFireTimeout, completedId);
+      const a = c.startTimerCommandAttributes!;
+      return startTimer(run, a.timerId!, a.startToFireTimeout!, completedId);
     }
     case 6:
-      return cancelTimer(run, c.cancelTimerCommandAttributes.timerId, completedId);
+      return cancelTimer(run, c.cancelTimerCommandAttributes!.timerId!, completedId);
     case 4:
       return completeWorkflow(run, c.completeWorkflowExecutionCommandAttributes, completedId);
     case 5:
@@ -123,7 +139,7 @@ function applyCommand(run: Execution, c: Attrs, completedId: number, deferred: (
     case 7:
       return cancelWorkflow(run, c.cancelWorkflowExecutionCommandAttributes, completedId);
     case 10:
-      deferred.push(continueAsNew(run, c.continueAsNewWorkflowExecutionCommandAttributes, completedId));
+      deferred.push(continueAsNew(run, c.continueAsNewWorkflowExecutionCommandAttributes!, completedId));
       return;
     case 9:
       append(run, 'MarkerRecorded', {
@@ -132,24 +148,24 @@ function applyCommand(run: Execution, c: Attrs, completedId: number, deferred: (
       });
       return;
     case 11:
-      deferred.push(startChildWorkflow(run, c.startChildWorkflowExecutionCommandAttributes, completedId));
+      deferred.push(startChildWorkflow(run, c.startChildWorkflowExecutionCommandAttributes!, completedId));
       return;
     case 12:
       deferred.push(
-        signalExternalWorkflow(run, c.signalExternalWorkflowExecutionCommandAttributes, completedId),
+        signalExternalWorkflow(run, c.signalExternalWorkflowExecutionCommandAttributes!, completedId),
       );
       return;
     case 8:
       deferred.push(
         requestCancelExternalWorkflow(
           run,
-          c.requestCancelExternalWorkflowExecutionCommandAttributes,
+          c.requestCancelExternalWorkflowExecutionCommandAttributes!,
           completedId,
         ),
       );
       return;
     case 13: {
-      const fields: Record<string, Attrs> =
+      const fields: Record<string, Payload> =
         c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {};
       s.searchAttributes = upserted(s.searchAttributes, fields);
       append(run, 'UpsertWorkflowSearchAttributes', {
@@ -159,7 +175,7 @@ function applyCommand(run: Execution, c: Attrs, completedId: number, deferred: (
       return;
     }
     case 16: {
-      const fields: Record<string, Attrs> =
+      const fields: Record<string, Payload> =
         c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo?.fields ?? {};
       s.memo = upserted(s.memo, fields);
       append(run, 'WorkflowPropertiesModified', {

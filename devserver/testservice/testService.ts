@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { RpcError } from '../grpc/errors';
-import type { CallContext, Handlers } from '../grpc/server';
+import type { TestServiceHandlers } from '../grpc/messages';
+import type { CallContext } from '../grpc/server';
 import { durationMs, timestamp, timestampMs } from '../history/events';
 import type { DevServer } from '../server';
 
@@ -8,7 +9,7 @@ import type { DevServer } from '../server';
  * TestService: the counted time-skipping lock and virtual sleeps. The lock starts at 1; skipping
  * happens only while it is 0 and the server has no outstanding work.
  */
-export function testServiceHandlers(server: DevServer): Handlers {
+export function testServiceHandlers(server: DevServer): TestServiceHandlers {
   const clock = server.clock;
   const unlock = () => {
     try {

@@ -341,7 +341,7 @@ describe('projectOrder', () => {
     });
   });
 
-  test('entries about a service keep its id in the reason', async () => {
+  test('entries about a service keep its id in their subject', async () => {
     const k = ids('subj');
     const view = checkoutView(k);
     await projectOrder(view, [
@@ -353,7 +353,8 @@ describe('projectOrder', () => {
     ]);
     expect(await prisma.auditEntry.findFirst({ where: { orderId: k.orderId } })).toMatchObject({
       action: 'fail',
-      reason: `service ${k.serviceId}: panel down`,
+      subject: k.serviceId,
+      reason: 'panel down',
     });
   });
 

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import type { Application } from 'express';
 import request from 'supertest';
 import {
@@ -24,8 +23,8 @@ import type { Role } from '../../domain';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { orderWorkflowId, type OrderView } from '../../workflows/contract';
 import { createWorkers, type QueueWorker } from '../../worker/workers';
-import { bundleOrderWorkflows } from '../../worker/workflow-source';
 import { createTestEnv } from '../helpers/temporal';
+import { orderWorkflowBundle } from '../helpers/workflow-bundle';
 import { testPrisma } from '../setup/database';
 import { installQuietRuntime } from '../workflows/support/environment';
 
@@ -71,7 +70,7 @@ export async function startApiTestEnv(): Promise<ApiTestEnv> {
   const mailer: Mailer = createMailer({ from: 'orders@example.test', outboxDir: outbox });
   const provisioner = new SimulatedProvisioner(new PrismaAccountStore(prisma));
   const activities = createActivities({ prisma, mailer, provisioner, config });
-  const workflowBundle = await bundleOrderWorkflows(new DefaultLogger('WARN'));
+  const workflowBundle = await orderWorkflowBundle();
   const workers: QueueWorker[] = await createWorkers({
     connection: env.nativeConnection,
     config: { ...config, TEMPORAL_NAMESPACE: env.namespace ?? 'default' },

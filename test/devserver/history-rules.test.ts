@@ -324,7 +324,13 @@ describe('command line', () => {
       '--made-up',
       'value',
     ]);
-    expect(opts).toMatchObject({ form: 'start-dev', port: 7233, namespace: 'ns', host: '127.0.0.1' });
+    expect(opts).toMatchObject({
+      form: 'start-dev',
+      port: 7233,
+      namespace: 'ns',
+      host: '127.0.0.1',
+      dbFilename: '/tmp/x.db',
+    });
     expect(opts.searchAttributes).toEqual(['OrderStatus=Keyword']);
     expect(opts.warnings).toEqual(['ignoring unknown flag "--made-up"']);
   });

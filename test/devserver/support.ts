@@ -4,6 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTestEnv } from '../helpers/temporal';
+import { testWorkflowBundle } from '../helpers/workflow-bundle';
 import * as activities from './activities';
 
 /** Installs a quiet SDK runtime once per process (Runtime.install throws the second time). */
@@ -18,10 +19,12 @@ export function quietRuntime(): void {
 export type WorkflowBundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;
 
 export async function bundleConformanceWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({
-    workflowsPath: require.resolve('./workflows/conformance'),
-    logger: new DefaultLogger('WARN'),
-  });
+  return testWorkflowBundle('conformance', __filename, () =>
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('./workflows/conformance'),
+      logger: new DefaultLogger('WARN'),
+    }),
+  );
 }
 
 /** A test file's embedded server and conformance bundle: set up before its tests, torn down after. */

@@ -1,9 +1,11 @@
 // The database a jest run uses, created once by the global setup and removed by the teardown:
 // - with DATABASE_URL: a fresh throwaway database on that server (orders_test_<pid>_<time>),
 //   dropped afterwards, so runs never see each other's data;
-// - without: the embedded Postgres in a temporary folder, deleted afterwards.
+// - without: the embedded Postgres in a temporary folder (a copy of an initialised template),
+//   deleted afterwards.
 // Either way it is migrated before any test starts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -60,6 +62,7 @@ async function createThrowawayDatabase(serverUrl: string): Promise<TestDatabase>
 async function createEmbeddedDatabase(): Promise<TestDatabase> {
   const dir = mkdtempSync(path.join(tmpdir(), 'orders-test-pg-'));
   try {
+    cpSync(await pgliteTemplate(), dir, { recursive: true });
     const pg = await startEmbeddedPostgres(dir);
     return {
       url: pg.url,
@@ -73,6 +76,35 @@ async function createEmbeddedDatabase(): Promise<TestDatabase> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * An empty PGlite data folder (initdb done, nothing migrated), made once per PGlite version and
+ * copied for each run: initdb in WebAssembly takes about ten seconds, a copy well under one.
+ */
+async function pgliteTemplate(): Promise<string> {
+  const manifest = readFileSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'));
+  const key = createHash('sha256').update(manifest).digest('hex').slice(0, 16);
+  const cache = path.join(ROOT, 'node_modules', '.cache', 'orders-test-pglite');
+  const template = path.join(cache, key);
+  if (existsSync(path.join(template, 'PG_VERSION'))) return template;
+  mkdirSync(cache, { recursive: true });
+  // Made aside and renamed into place, so a concurrent run never copies half a folder.
+  const building = mkdtempSync(path.join(cache, 'building-'));
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = await PGlite.create(building);
+    await db.close();
+    renameSync(building, template);
+  } catch (error) {
+    // Another run may have put its template in place first; then use that one.
+    if (!existsSync(path.join(template, 'PG_VERSION'))) throw error;
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return template;
 }
 
 async function withClient<T>(url: string, use: (c: Client) => Promise<T>): Promise<T> {

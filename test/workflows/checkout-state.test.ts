@@ -91,7 +91,7 @@ describe('CheckoutState', () => {
     ]);
     expect(order.system('auto_approve', at(1000)).ok).toBe(true);
     expect(order.status).toBe('active');
-    expect(order.servicesToProvision().map((s) => s.serviceId)).toEqual(['o-1-i1', 'o-1-i2']);
+    expect(order.servicesToProvision().map((s) => s.serviceId)).toEqual(['o-1-service-1', 'o-1-service-2']);
     expect(order.finished).toBe(false);
   });
 
@@ -197,14 +197,19 @@ describe('CheckoutState', () => {
       ok: false,
       code: 'status_not_allowed',
     });
-    order.provisioningStarted('o-1-i1', at(2));
-    order.provisioningStarted('o-1-i2', at(2));
-    order.provisioned('o-1-i2', { ok: true }, at(3));
-    order.provisioned('o-1-i1', { ok: false, error: 'panel down' }, at(4));
+    order.provisioningStarted('o-1-service-1', at(2));
+    order.provisioningStarted('o-1-service-2', at(2));
+    order.provisioned('o-1-service-2', { ok: true }, at(3));
+    order.provisioned('o-1-service-1', { ok: false, error: 'panel down' }, at(4));
     let view = order.view();
     expect(view.services).toEqual([
-      expect.objectContaining({ id: 'o-1-i1', status: 'failed', lastError: 'panel down', attempts: 1 }),
-      expect.objectContaining({ id: 'o-1-i2', status: 'active', attempts: 1 }),
+      expect.objectContaining({
+        id: 'o-1-service-1',
+        status: 'failed',
+        lastError: 'panel down',
+        attempts: 1,
+      }),
+      expect.objectContaining({ id: 'o-1-service-2', status: 'active', attempts: 1 }),
     ]);
     // A welcome for the service that is ready, the admins told of the one that failed.
     expect(order.outbox.slice(2)).toEqual([
@@ -213,14 +218,19 @@ describe('CheckoutState', () => {
         template: 'welcome',
         to: { partyId: 'client-1' },
         key: 'i2',
-        data: { itemId: 'i2', serviceId: 'o-1-i2', productId: expect.any(String), accountId: null },
+        data: { itemId: 'i2', serviceId: 'o-1-service-2', productId: expect.any(String), accountId: null },
       },
       {
         orderId: 'o-1',
         template: 'admin_provisioning_failed',
         to: { admins: true },
         key: 'i1.1',
-        data: expect.objectContaining({ itemId: 'i1', serviceId: 'o-1-i1', attempt: 1, error: 'panel down' }),
+        data: expect.objectContaining({
+          itemId: 'i1',
+          serviceId: 'o-1-service-1',
+          attempt: 1,
+          error: 'panel down',
+        }),
       },
     ]);
     expect(order.servicesToProvision()).toEqual([]);
@@ -230,9 +240,9 @@ describe('CheckoutState', () => {
       code: 'role_not_allowed',
     });
     expect(order.signal('retry', { actor: admin }, at(5)).ok).toBe(true);
-    expect(order.servicesToProvision().map((s) => s.serviceId)).toEqual(['o-1-i1']);
-    order.provisioningStarted('o-1-i1', at(6));
-    order.provisioned('o-1-i1', { ok: true, accountId: 'acct-9' }, at(7));
+    expect(order.servicesToProvision().map((s) => s.serviceId)).toEqual(['o-1-service-1']);
+    order.provisioningStarted('o-1-service-1', at(6));
+    order.provisioned('o-1-service-1', { ok: true, accountId: 'acct-9' }, at(7));
     view = order.view();
     expect(view.services[0]).toMatchObject({ status: 'active', externalAccountId: 'acct-9', attempts: 2 });
     expect(view.services[0]).not.toHaveProperty('lastError');
@@ -244,7 +254,9 @@ describe('CheckoutState', () => {
     expect(order.outbox.at(-1)).toMatchObject({ to: { partyId: 'client-1' }, data: { accountId: 'acct-9' } });
     expect(order.finished).toBe(true);
     expect(
-      view.transitions.filter((e) => e.subject === 'o-1-i1' && e.outcome === 'accepted').map((e) => e.action),
+      view.transitions
+        .filter((e) => e.subject === 'o-1-service-1' && e.outcome === 'accepted')
+        .map((e) => e.action),
     ).toEqual(['fail', 'retry', 'activate']);
   });
 
@@ -267,7 +279,7 @@ describe('CheckoutState', () => {
     const order = new CheckoutState(input(), T0);
     order.signal('pay', pay(), at(1));
     order.system('auto_approve', at(1));
-    order.provisioningStarted('o-1-i1', at(2));
+    order.provisioningStarted('o-1-service-1', at(2));
     // A database error with its whole query can run to thousands of characters.
     const long = `relation does not exist: ${'x'.repeat(5_000)}`;
     const failure = new ActivityFailure(
@@ -278,9 +290,9 @@ describe('CheckoutState', () => {
       'worker',
       ApplicationFailure.retryable(long),
     );
-    const outcome = order.provisioned('o-1-i1', { ok: false, error: failureMessage(failure) }, at(3));
+    const outcome = order.provisioned('o-1-service-1', { ok: false, error: failureMessage(failure) }, at(3));
     expect(outcome).toMatchObject({ ok: true });
-    const service = order.view().services.find((s) => s.id === 'o-1-i1');
+    const service = order.view().services.find((s) => s.id === 'o-1-service-1');
     expect(service?.status).toBe('failed');
     expect(service?.lastError).toHaveLength(FAILURE_MESSAGE_MAX);
     expect(service?.lastError?.startsWith('relation does not exist: xxx')).toBe(true);
@@ -291,8 +303,8 @@ describe('CheckoutState', () => {
     order.markOverdue(at(8 * DAY));
     order.signal('pay', pay('r-1'), at(9 * DAY));
     order.system('auto_approve', at(9 * DAY));
-    order.provisioningStarted('o-1-i1', at(9 * DAY));
-    order.provisioned('o-1-i1', { ok: false, error: 'panel down' }, at(9 * DAY));
+    order.provisioningStarted('o-1-service-1', at(9 * DAY));
+    order.provisioned('o-1-service-1', { ok: false, error: 'panel down' }, at(9 * DAY));
     const next = new CheckoutState(input({ autoCancelOnExpiry: false }), at(10 * DAY), order.carry());
     expect(next.view()).toEqual(order.view());
     // Touches (overdue, attempts) count too: the projection orders views by this revision.

@@ -29,10 +29,10 @@ describe('checkout workflow', () => {
       ['host', 'active'],
       ['ssl', 'active'],
     ]);
-    expect(view.services[0]?.externalAccountId).toBe(`acct-${orderIdOf(handle)}-host`);
+    expect(view.services[0]?.externalAccountId).toBe(`acct-${orderIdOf(handle)}-service-1`);
     // Only the hosting item got a CreateAccount job.
     expect(t.observed.provisioningCalls.filter((c) => c.startsWith(orderIdOf(handle)))).toEqual([
-      `${orderIdOf(handle)}-host`,
+      `${orderIdOf(handle)}-service-1`,
     ]);
     expect(t.observed.emailsFor(orderIdOf(handle))).toEqual([
       'order_confirmation',
@@ -196,7 +196,7 @@ describe('checkout workflow: provisioning', () => {
       lastError: 'panel refused to create an account for product vps-broken',
       attempts: 1,
     });
-    expect(t.observed.provisioningCalls.filter((c) => c === `${orderId}-host`)).toHaveLength(2);
+    expect(t.observed.provisioningCalls.filter((c) => c === `${orderId}-service-1`)).toHaveLength(2);
     await statusWhen(
       async () => t.observed.emailsFor(orderId),
       (emails) => emails.includes('admin_provisioning_failed'),

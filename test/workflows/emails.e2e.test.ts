@@ -169,7 +169,13 @@ describe('checkout emails', () => {
         only(messages, 'admin_provisioning_failed', 'host.1'),
         ADMINS,
         ['Provisioning failed', 'VPS Small', 'Ada Byron'],
-        ['Ada Byron', 'VPS Small', `${orderId}-host`, 'panel refused', `/orders/${orderId}/actions/retry`],
+        [
+          'Ada Byron',
+          'VPS Small',
+          `${orderId}-service-1`,
+          'panel refused',
+          `/orders/${orderId}/actions/retry`,
+        ],
       );
       await handle.terminate('test done');
     } finally {

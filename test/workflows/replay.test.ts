@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { installQuietRuntime } from './support/runtime';
 import { historyFromObject } from './support/history-json';
-import { bundleOrderWorkflows } from '../../worker/workflow-source';
+import { orderWorkflowBundle } from '../helpers/workflow-bundle';
 import { workflowPatches } from '../../workflows/patches';
 
 /**
@@ -51,7 +51,7 @@ function patchesOf(file: string): string[] {
 let workflowBundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   installQuietRuntime();
-  workflowBundle = await bundleOrderWorkflows(new DefaultLogger('WARN'));
+  workflowBundle = await orderWorkflowBundle();
 });
 
 describe('recorded histories', () => {

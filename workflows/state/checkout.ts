@@ -291,9 +291,10 @@ export class CheckoutState extends OrderState<CheckoutOrder, CheckoutActions> {
     if (outcome.to === 'active') this.createServices();
   }
 
+  /** One service per item, `<order>-service-<n>`: unique across orders (the panel's idempotency key). */
   private createServices(): void {
-    for (const item of this.input.items) {
-      this.addService(item, `${this.orderId}-${item.id}`, {
+    for (const [index, item] of this.input.items.entries()) {
+      this.addService(item, `${this.orderId}-service-${index + 1}`, {
         status: 'pending',
         clientId: this.input.clientId,
       });

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import {
   createActivities,
   createMailer,
@@ -13,9 +12,9 @@ import {
 import type { OrderView } from '../../../workflows/contract';
 import { createPrismaClient } from '../../../database/prisma-client';
 import { createWorkers } from '../../../worker/workers';
-import { bundleOrderWorkflows } from '../../../worker/workflow-source';
 import { startSmtpSink } from '../../activities/smtp-sink';
 import { createTestEnv } from '../../helpers/temporal';
+import { orderWorkflowBundle } from '../../helpers/workflow-bundle';
 import { testDatabaseUrl } from '../../setup/database';
 import { ActivityObserver, RecordingProvisioner } from './observer';
 import { installQuietRuntime } from './runtime';
@@ -108,7 +107,7 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   const suffix = randomUUID().slice(0, 8);
   const taskQueue = `orders-${suffix}`;
   const provisioningTaskQueue = `provisioning-${suffix}`;
-  const workflowBundle = await bundleOrderWorkflows(new DefaultLogger('WARN'));
+  const workflowBundle = await orderWorkflowBundle();
   const workers = await createWorkers({
     connection: env.nativeConnection,
     config: {

@@ -1,0 +1,212 @@
+/**
+ * The server with a state file (--db-filename), stopped and started again in this process, driven
+ * by the official SDK: open runs go on where they were (signals, timers, activities, queries,
+ * describe, list and count answer as before), the virtual clock and registered search attributes
+ * come back, and closed runs leave the file after their retention.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { startDevServer, type RunningDevServer } from '../../devserver';
+import { nodeIo, type JournalIo } from '../../devserver/persistence/journal';
+import * as activities from './activities';
+import { bundleConformanceWorkflows, quietRuntime, uid, type WorkflowBundle } from './support';
+
+const root = mkdtempSync(path.join(tmpdir(), 'devserver-persist-'));
+let bundle: WorkflowBundle;
+
+beforeAll(async () => {
+  quietRuntime();
+  bundle = await bundleConformanceWorkflows();
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A server on `file`, with a client and, when asked, a worker on `taskQueue`. */
+async function open(file: string, options: { retentionMs?: number } = {}) {
+  const server = await startDevServer({ dbFilename: file, ...options });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  let worker: { stop(): Promise<void> } | undefined;
+  return {
+    server,
+    client,
+    async startWorker(taskQueue: string): Promise<void> {
+      const nativeConnection = await NativeConnection.connect({ address: server.address });
+      const w = await Worker.create({
+        connection: nativeConnection,
+        taskQueue,
+        workflowBundle: bundle,
+        activities,
+      });
+      const running = w.run();
+      worker = {
+        stop: async () => {
+          w.shutdown();
+          await running;
+          await nativeConnection.close();
+        },
+      };
+    },
+    async close(): Promise<void> {
+      await worker?.stop();
+      await connection.close();
+      await server.close();
+    },
+  };
+}
+
+const HOUR = 3_600_000;
+
+test('open runs, their signals, timers, visibility and the clock survive a restart', async () => {
+  const file = path.join(root, 'restart.db');
+  const taskQueue = uid('persist');
+  const first = await open(file);
+  await first.startWorker(taskQueue);
+  const collector = await first.client.workflow.start('collector', {
+    taskQueue,
+    workflowId: uid('collector'),
+  });
+  await collector.signal('addItem', 'a');
+  await collector.signal('addItem', 'b');
+  const sleeper = await first.client.workflow.start('sleeper', {
+    taskQueue,
+    workflowId: uid('sleeper'),
+    args: [HOUR],
+  });
+  const tag = uid('blue');
+  const tagged = await first.client.workflow.start('tagged', {
+    taskQueue,
+    workflowId: uid('tagged'),
+    args: [tag],
+  });
+  const retried = await first.client.workflow.start('runActivity', {
+    taskQueue,
+    workflowId: uid('flaky'),
+    args: [{ name: 'flaky', args: [3], maximumAttempts: 5 }],
+  });
+  await expect(collector.query('items')).resolves.toEqual(['a', 'b']);
+  await expect(retried.result()).resolves.toEqual({ result: 3 });
+  // The attribute is indexed once the workflow's first task is done.
+  while ((await first.client.workflow.count(`CustomKeywordField = '${tag}'`)).count === 0) {
+    await new Promise((r) => setImmediate(r));
+  }
+  first.server.server.clock.advanceBy(10 * 60_000);
+  const offset = first.server.server.clock.offset;
+  const describedBefore = await sleeper.describe();
+  await first.close();
+
+  const second = await open(file);
+  try {
+    expect(second.server.server.clock.offset).toBeGreaterThanOrEqual(offset);
+    const client = second.client;
+    // Before any worker polls: describe, list and count answer from the restored state.
+    const described = await client.workflow.getHandle(sleeper.workflowId).describe();
+    expect(described).toMatchObject({
+      runId: describedBefore.runId,
+      status: { name: 'RUNNING' },
+      historyLength: describedBefore.historyLength,
+      startTime: describedBefore.startTime,
+    });
+    await expect(client.workflow.count(`CustomKeywordField = '${tag}'`)).resolves.toMatchObject({ count: 1 });
+    const listed = [];
+    for await (const w of client.workflow.list({ query: `WorkflowId = '${tagged.workflowId}'` }))
+      listed.push(w);
+    expect(listed.map((w) => [w.runId, w.memo])).toEqual([[tagged.firstExecutionRunId, { note: tag }]]);
+    await expect(client.workflow.getHandle(retried.workflowId).result()).resolves.toEqual({ result: 3 });
+
+    await second.startWorker(taskQueue);
+    const collectorAgain = client.workflow.getHandle(collector.workflowId);
+    await expect(collectorAgain.query('items')).resolves.toEqual(['a', 'b']);
+    await collectorAgain.signal('addItem', 'c');
+    await collectorAgain.signal('finish');
+    await expect(collectorAgain.result()).resolves.toEqual(['a', 'b', 'c']);
+
+    // The hour-long timer, started before the restart, fires once the clock reaches it.
+    second.server.server.clock.advanceBy(HOUR);
+    const slept = await client.workflow.getHandle(sleeper.workflowId).result();
+    expect(slept).toBeGreaterThanOrEqual(HOUR);
+    await client.workflow.getHandle(tagged.workflowId).signal('finish');
+    await client.workflow.getHandle(tagged.workflowId).result();
+  } finally {
+    await second.close();
+  }
+});
+
+test('a closed run is removed once its retention has passed, and stays removed after a restart', async () => {
+  const file = path.join(root, 'retention.db');
+  const taskQueue = uid('retention');
+  const first = await open(file, { retentionMs: HOUR });
+  await first.startWorker(taskQueue);
+  const done = await first.client.workflow.start('echo', { taskQueue, workflowId: uid('echo'), args: ['x'] });
+  await done.result();
+  const open2 = await first.client.workflow.start('collector', { taskQueue, workflowId: uid('open') });
+  first.server.server.clock.advanceBy(2 * HOUR);
+  await expect(done.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  await first.close();
+
+  const second = await open(file, { retentionMs: HOUR });
+  try {
+    await expect(second.client.workflow.getHandle(done.workflowId).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
+    await expect(second.client.workflow.count()).resolves.toMatchObject({ count: 1 });
+    await expect(second.client.workflow.getHandle(open2.workflowId).describe()).resolves.toMatchObject({
+      status: { name: 'RUNNING' },
+    });
+    await second.client.workflow.getHandle(open2.workflowId).terminate('done with the test');
+  } finally {
+    await second.close();
+  }
+});
+
+test('a reply to a request that changed something waits until the change is on disk', async () => {
+  let hold = false;
+  const held: (() => void)[] = [];
+  const io: JournalIo = {
+    write: nodeIo.write,
+    datasync: (fd) =>
+      hold
+        ? new Promise<void>((resolve) => held.push(() => void nodeIo.datasync(fd).then(resolve)))
+        : nodeIo.datasync(fd),
+  };
+  const server = await startDevServer({ dbFilename: path.join(root, 'held.db'), stateFile: { io } });
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const client = new Client({ connection });
+    await client.workflow.count();
+    hold = true;
+    let replied = false;
+    const started = client.workflow
+      .start('collector', { taskQueue: uid('held'), workflowId: uid('held') })
+      .then((h) => ((replied = true), h));
+    while (held.length === 0) await new Promise((r) => setImmediate(r));
+    // Written, not yet synced: the client has no answer, while reads are answered.
+    await expect(client.workflow.count()).resolves.toMatchObject({ count: 1 });
+    expect(replied).toBe(false);
+    hold = false;
+    for (const release of held.splice(0)) release();
+    const handle = await started;
+    await handle.terminate('done with the test');
+  } finally {
+    hold = false;
+    for (const release of held.splice(0)) release();
+    await connection.close();
+    await server.close();
+  }
+});
+
+test('a second server on the same file is refused while the first runs', async () => {
+  const file = path.join(root, 'locked.db');
+  const first: RunningDevServer = await startDevServer({ dbFilename: file });
+  try {
+    await expect(startDevServer({ dbFilename: file })).rejects.toThrow(
+      `the state file ${file} is in use by process ${process.pid}`,
+    );
+  } finally {
+    await first.close();
+  }
+  const again = await startDevServer({ dbFilename: file });
+  await again.close();
+});
