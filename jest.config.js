@@ -25,7 +25,9 @@ module.exports = {
   // Jest's default on 2 cores is one worker (cores - 1); most files wait on servers, timers and
   // child processes as much as they compute, so two share the cores without slowing each other.
   maxWorkers: 2,
-  // One migrated database per run (embedded Postgres, or a throwaway database on DATABASE_URL).
+  // One migrated database per worker for the run (embedded Postgres, or throwaway databases on
+  // DATABASE_URL's server), each test file on its worker's.
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/setup/worker-database.ts'],
 };

@@ -74,10 +74,11 @@ export async function freePort(): Promise<number> {
  */
 export async function spawnServer(
   args: (port: number) => string[] = (port) => [String(port)],
+  stderr: 'inherit' | 'pipe' = 'inherit',
 ): Promise<{ child: ChildProcess; port: number; readyMs: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(launcher, args(port), { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(launcher, args(port), { stdio: ['ignore', 'ignore', stderr] });
   // Wait for the port with plain TCP probes first: a gRPC channel that meets a refused connection
   // backs off for about a second before retrying, which would be measured as start-up time.
   while (!(await acceptsConnections(port))) {

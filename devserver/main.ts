@@ -29,7 +29,11 @@ async function main(): Promise<void> {
   }
 
   const stop = () => {
-    void server.close().finally(() => process.exit(0));
+    void server.close().finally(() => {
+      const summary = server.persistenceSummary();
+      if (verbose && summary) process.stderr.write(`temporal-devserver: ${summary}\n`);
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

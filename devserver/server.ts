@@ -276,6 +276,11 @@ export class DevServer implements ExecutionHost {
     this.persistence?.persister.runRemoved(exec);
   }
 
+  /** Figures about the state file, or undefined when in memory. */
+  persistenceSummary(): string | undefined {
+    return this.persistence?.summary();
+  }
+
   /** AddSearchAttributes registered new ones (a persistent server keeps them). */
   searchAttributesChanged(): void {
     this.persistence?.searchAttributesChanged();

@@ -72,6 +72,10 @@ export interface ServiceOrderInput {
   readonly listingId: string;
   readonly isvId: string;
   readonly merchantId: string;
+  /** The listing as ordered (its name and price when the merchant ordered it): the order's one line. */
+  readonly listingName?: string;
+  readonly priceCents?: number;
+  readonly currency?: string;
   readonly createdBy: Actor;
   /** Continue as new once the run's history has this many events (default: when the server suggests it). */
   readonly historyLimit?: number;

@@ -153,7 +153,9 @@ function isUniqueViolation(error: unknown): boolean {
  * Dates are checked here (a bad one is a bad request, not a database error).
  */
 function orderPayload(view: ProjectedView, entries: readonly TransitionEntry[]) {
-  const items = uniqueById(view.items);
+  // A service order's line is its listing, not a catalog product (order_items.productId refers to
+  // products): the order row keeps the listing and the total, and the API shows the line from them.
+  const items = view.kind === 'service' ? [] : uniqueById(view.items);
   const itemIds = new Set(items.map((i) => i.id));
   for (const service of view.services) {
     if (!itemIds.has(service.orderItemId)) {

@@ -183,6 +183,11 @@ export async function planOrder(
         );
       }
       const isvId = listing.view.parties.isvId;
+      // Name and price as the listing shows them now: the order keeps what the merchant ordered.
+      const row = await deps.prisma.serviceListing.findUnique({
+        where: { id: body.listingId },
+        select: { name: true, priceCents: true, currency: true },
+      });
       return {
         workflowType: 'serviceOrder',
         input: (orderId) => ({
@@ -190,6 +195,8 @@ export async function planOrder(
           listingId: body.listingId,
           isvId,
           merchantId: actor.id,
+          ...(row ? { listingName: row.name, currency: row.currency } : {}),
+          ...(row?.priceCents != null ? { priceCents: row.priceCents } : {}),
           createdBy: actor,
         }),
       };

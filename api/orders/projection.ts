@@ -12,6 +12,7 @@ const orderDetail = {
   invoice: true,
   services: true,
   auditEntries: { orderBy: { sequence: 'asc' } },
+  listing: { select: { name: true } },
 } satisfies Prisma.OrderInclude;
 
 type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderDetail }>;
@@ -33,6 +34,21 @@ function partiesOf(row: {
   );
 }
 
+/** A service order's one line, its listing (the projection stores no item row for it). */
+function serviceOrderItems(row: OrderRow): OrderView['items'] {
+  if (!row.listingId) return [];
+  return [
+    {
+      id: `${row.id}-item-1`,
+      productId: row.listingId,
+      ...(row.listing ? { productName: row.listing.name } : {}),
+      productType: 'other',
+      quantity: 1,
+      unitPriceCents: row.totalCents,
+    },
+  ];
+}
+
 function viewOf(row: OrderRow): OrderView {
   return {
     orderId: row.id,
@@ -43,14 +59,17 @@ function viewOf(row: OrderRow): OrderView {
     approvalRoute: opt(row.approvalRoute),
     parties: partiesOf(row),
     listingId: opt(row.listingId),
-    items: row.items.map((i) => ({
-      id: i.id,
-      productId: i.productId,
-      productName: i.product.name,
-      productType: i.product.type === 'hosting' ? 'hosting' : 'other',
-      quantity: i.quantity,
-      unitPriceCents: i.unitPriceCents,
-    })),
+    items:
+      row.kind === 'service'
+        ? serviceOrderItems(row)
+        : row.items.map((i) => ({
+            id: i.id,
+            productId: i.productId,
+            productName: i.product.name,
+            productType: i.product.type === 'hosting' ? 'hosting' : 'other',
+            quantity: i.quantity,
+            unitPriceCents: i.unitPriceCents,
+          })),
     totalCents: row.totalCents,
     currency: row.currency,
     activateAt: iso(row.activateAt),

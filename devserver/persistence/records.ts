@@ -1,7 +1,9 @@
 /**
  * The entries a journal frame holds: [kind: u8][body length: u32 LE][body].
- *   RUN           a run's mutable state (JSON) and the history events written since its previous
- *                 RUN entry (encoded History entries, appended at byte offset `at`)
+ *   RUN           [head length: u32][head: JSON {run, at}][state length: u32][state: JSON][delta]:
+ *                 a run's mutable state and the history events written since its previous RUN
+ *                 entry (encoded History entries, appended at byte offset `at`). The state is read
+ *                 back as bytes and parsed only for the last entry of each run.
  *   RUN_REMOVED   a run deleted (closed and past its namespace's retention)
  *   META          a server-wide value by key (namespaces, search attributes, the clock's offset)
  *   META_REMOVED  such a value deleted
@@ -19,7 +21,7 @@ export const META_REMOVED = 4;
 export type RunKey = readonly [namespace: string, workflowId: string, runId: string];
 
 export type Entry =
-  | { kind: typeof RUN; key: RunKey; at: number; state: unknown; delta: Buffer }
+  | { kind: typeof RUN; key: RunKey; at: number; state: Buffer; delta: Buffer }
   | { kind: typeof RUN_REMOVED; key: RunKey }
   | { kind: typeof META; key: string; value: unknown }
   | { kind: typeof META_REMOVED; key: string };
@@ -30,15 +32,25 @@ export type DecodedEntry = Entry & { bytes: number };
 const ENTRY_HEADER_BYTES = 5;
 
 export function encodeRun(key: RunKey, at: number, state: unknown, delta?: Uint8Array): Buffer {
-  const head = Buffer.from(toJson({ run: key, at, state }));
+  const head = Buffer.from(JSON.stringify({ run: key, at }));
+  const body = Buffer.from(toJson(state));
   const deltaBytes = delta?.byteLength ?? 0;
-  const out = Buffer.allocUnsafe(ENTRY_HEADER_BYTES + 4 + head.length + deltaBytes);
+  const length = 4 + head.length + 4 + body.length + deltaBytes;
+  const out = Buffer.allocUnsafe(ENTRY_HEADER_BYTES + length);
   out[0] = RUN;
-  out.writeUInt32LE(4 + head.length + deltaBytes, 1);
-  out.writeUInt32LE(head.length, ENTRY_HEADER_BYTES);
-  head.copy(out, ENTRY_HEADER_BYTES + 4);
-  if (delta && deltaBytes > 0) out.set(delta, ENTRY_HEADER_BYTES + 4 + head.length);
+  out.writeUInt32LE(length, 1);
+  let pos = ENTRY_HEADER_BYTES;
+  pos = out.writeUInt32LE(head.length, pos);
+  pos += head.copy(out, pos);
+  pos = out.writeUInt32LE(body.length, pos);
+  pos += body.copy(out, pos);
+  if (delta && deltaBytes > 0) out.set(delta, pos);
   return out;
+}
+
+/** A run's state as a RUN entry holds it. */
+export function parseState(state: Buffer): unknown {
+  return fromJson(state.toString('utf8'));
 }
 
 export function encodeRunRemoved(key: RunKey): Buffer {
@@ -90,21 +102,20 @@ function decodeEntry(kind: number, body: Buffer): Entry {
   switch (kind) {
     case RUN: {
       const headLength = body.readUInt32LE(0);
-      if (4 + headLength > body.length) throw new Error('a run entry head runs past its entry');
-      const head = fromJson(body.toString('utf8', 4, 4 + headLength)) as {
-        run: RunKey;
-        at: number;
-        state: unknown;
-      };
+      const stateAt = 4 + headLength;
+      if (stateAt + 4 > body.length) throw new Error('a run entry head runs past its entry');
+      const head = JSON.parse(body.toString('utf8', 4, stateAt)) as { run: unknown; at: unknown };
       if (!isRunKey(head.run) || !Number.isSafeInteger(head.at))
         throw new Error('a run entry has no valid run key');
-      // A copy: the frame's buffer is the whole file read at start-up, not to be kept alive.
+      const stateEnd = stateAt + 4 + body.readUInt32LE(stateAt);
+      if (stateEnd > body.length) throw new Error('a run entry state runs past its entry');
+      // Copies: the frame's buffer is the whole file read at start-up, not to be kept alive.
       return {
         kind,
         key: head.run,
-        at: head.at,
-        state: head.state,
-        delta: Buffer.from(body.subarray(4 + headLength)),
+        at: head.at as number,
+        state: Buffer.from(body.subarray(stateAt + 4, stateEnd)),
+        delta: Buffer.from(body.subarray(stateEnd)),
       };
     }
     case RUN_REMOVED: {

@@ -96,9 +96,24 @@ export class ServerPersistence<R> {
     this.persister.metaChanged(SEARCH_ATTRIBUTES, () => this.customSearchAttributes());
   }
 
+  /** Replies that waited for durability (the benchmark's fsyncs per acknowledged request). */
+  acknowledged = 0;
+
   /** What the reply to `method` waits for (undefined: nothing). */
   durableBefore(method: string): Promise<void> | undefined {
-    return NO_WAIT.test(method) ? undefined : this.persister.durable();
+    if (NO_WAIT.test(method)) return undefined;
+    this.acknowledged++;
+    return this.persister.durable();
+  }
+
+  /** One line of figures about the file (printed at exit with --log-level info). */
+  summary(): string {
+    const { commits, syncs, compactions, bytesWritten } = this.store.stats;
+    return (
+      `state file ${this.store.file}: ${this.store.size} bytes, ${this.acknowledged} acknowledged requests, ` +
+      `${syncs} syncs (${(syncs / Math.max(1, this.acknowledged)).toFixed(3)} per acknowledged request), ` +
+      `${commits} commits, ${compactions} compactions, ${bytesWritten} bytes written`
+    );
   }
 
   /** Writes what is pending, closes the file and releases its lock. */

@@ -20,6 +20,7 @@ import {
   encodeMetaRemoved,
   encodeRun,
   encodeRunRemoved,
+  parseState,
   type RunKey,
 } from './records';
 
@@ -108,7 +109,7 @@ export class DurableStore {
         onFailure: options.onFailure,
       });
       const store = new DurableStore(journal, release, options);
-      const runs = new Map<string, { key: RunKey; state: unknown; chunks: Buffer[] }>();
+      const runs = new Map<string, { key: RunKey; state: Buffer; chunks: Buffer[] }>();
       const meta = new Map<string, unknown>();
       for (const frame of frames) {
         for (const e of decodeEntries(journal.file, frame)) {
@@ -120,7 +121,7 @@ export class DurableStore {
                 `the state file ${journal.file} is inconsistent: run ${e.key.join('/')} continues its history at byte ${e.at}, but ${size.history} were written`,
               );
             }
-            const run = runs.get(id) ?? { key: e.key, state: undefined, chunks: [] };
+            const run = runs.get(id) ?? { key: e.key, state: e.state, chunks: [] };
             run.state = e.state;
             if (e.delta.length > 0) run.chunks.push(e.delta);
             runs.set(id, run);
@@ -141,7 +142,7 @@ export class DurableStore {
       const recovered: Recovered = {
         runs: [...runs.values()].map((r) => ({
           key: r.key,
-          state: r.state,
+          state: parseState(r.state),
           history: Buffer.concat(r.chunks),
         })),
         meta,

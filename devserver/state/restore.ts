@@ -89,25 +89,24 @@ export function resumeRun(run: Execution): void {
   if (!run.isRunning) return;
   const s = run.state;
   const clock = run.host.clock;
+  if (s.runTimeoutMs) {
+    (run.runTimers ??= []).push(clock.at(s.startTime + s.runTimeoutMs, () => runTimedOut(run)));
+  }
+  if (!s.wft && s.previousStartedEventId === 0) {
+    // A delayed start whose first task was not scheduled yet.
+    (run.runTimers ??= []).push(clock.at(s.executionTime, () => run.touch(() => scheduleWorkflowTask(run))));
+  }
+  for (const timer of s.timers ?? []) armTimer(run, timer);
+  // A run that only waits (on a timer, a signal) is left as it was read: nothing to write again.
+  const admitted = [...(run.updateMap?.values() ?? [])].some((u) => u.stage === UpdateStage.Admitted);
+  if (!s.wft && !s.activities && !s.sticky && !admitted) return;
   run.touch(() => {
     // The sticky queue belonged to a worker of the old process.
     s.sticky = null;
-    if (s.runTimeoutMs) {
-      (run.runTimers ??= []).push(clock.at(s.startTime + s.runTimeoutMs, () => runTimedOut(run)));
-    }
-    if (!s.wft && s.previousStartedEventId === 0) {
-      // A delayed start whose first task was not scheduled yet.
-      (run.runTimers ??= []).push(
-        clock.at(s.executionTime, () => run.touch(() => scheduleWorkflowTask(run))),
-      );
-    }
     // The task first: an activity that times out now schedules one if none is pending.
     restoreWorkflowTask(run);
-    for (const timer of s.timers ?? []) armTimer(run, timer);
     for (const act of [...(s.activities?.values() ?? [])]) restoreActivity(run, act);
-    for (const u of run.updateMap?.values() ?? []) {
-      if (u.stage === UpdateStage.Admitted) scheduleWorkflowTask(run);
-    }
+    if (admitted) scheduleWorkflowTask(run);
   });
 }
 

@@ -75,3 +75,46 @@ test("a checkout's services have ids of their own and their steps are shown as t
   expect(orderSteps.map((h) => h.action)).toEqual(['create', 'pay', 'approve']);
   expect(orderSteps.every((h) => h.reason === null || !h.reason.startsWith('service '))).toBe(true);
 });
+
+test('a service order shows its listing as its line, with the price ordered, live and once completed', async () => {
+  const isv = await t.caller('isv');
+  const merchant = await t.caller('merchant');
+  const listing = (
+    await api()
+      .post('/listings')
+      .set(isv.auth)
+      .send({ name: 'Mini program build', priceCents: 50000 })
+      .expect(201)
+  ).body.id as string;
+  await api().post(`/listings/${listing}/actions/submit`).set(isv.auth).send({}).expect(202);
+  await api().post(`/listings/${listing}/actions/approve`).set(t.admin.auth).send({}).expect(202);
+  const created = await api()
+    .post('/orders')
+    .set(merchant.auth)
+    .send({ kind: 'service', listingId: listing })
+    .expect(201);
+  const line = {
+    productId: listing,
+    productName: 'Mini program build',
+    quantity: 1,
+    unitPriceCents: 50000,
+  };
+  expect(created.body).toMatchObject({ totalCents: 50000, currency: 'USD', items: [line] });
+  const id = created.body.id as string;
+  for (const [caller, action] of [
+    [isv, 'accept'],
+    [merchant, 'confirm'],
+    [isv, 'submit'],
+    [merchant, 'approve'],
+  ] as const) {
+    await api().post(`/orders/${id}/actions/${action}`).set(caller.auth).send({}).expect(202);
+  }
+  // Completed: GET answers from the projection, which shows the same line.
+  const completed = await eventually(
+    async () => (await api().get(`/orders/${id}`).set(merchant.auth).expect(200)).body as OrderResource,
+    (o) => o.status === 'completed',
+  );
+  expect(completed).toMatchObject({ totalCents: 50000, currency: 'USD', items: [line] });
+  const listed = (await api().get('/orders').set(merchant.auth).expect(200)).body.data as OrderResource[];
+  expect(listed.find((o) => o.id === id)).toMatchObject({ totalCents: 50000, currency: 'USD' });
+});

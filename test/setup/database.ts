@@ -1,8 +1,8 @@
 // What tests use to reach the run's database (created by global-setup.ts):
 //   import { testPrisma } from '../setup/database';
 //   const prisma = testPrisma(); // one client per test file, disconnected after the file's tests
-// The database is shared by every test file of the run: create your own rows (fresh ids), do not
-// assume empty tables.
+// The database is shared by the test files of a jest worker, one file after the other (each worker
+// has its own): create your own rows (fresh ids), do not assume empty tables.
 import { createPrismaClient, type PrismaClient } from '../../database/prisma-client';
 
 export function testDatabaseUrl(): string {

@@ -1,19 +1,21 @@
-// Jest global setup: one migrated database for the whole run (see test-database.ts). It runs in
-// jest's main process, outside the test sandboxes, which is also where PGlite can load (inside a
-// test's VM context its dynamic imports fail). Tests reach the database through
-// TEST_DATABASE_URL; DATABASE_URL is pointed at it too, so code under test that reads the
-// configuration uses the same throwaway database.
+// Jest global setup: one migrated database per jest worker for the whole run (see
+// test-database.ts), so the files that run at the same time never see each other's writes while
+// the files of one worker share one, one after the other. It runs in jest's main process, outside
+// the test sandboxes, which is also where PGlite can load (inside a test's VM context its dynamic
+// imports fail). worker-database.ts points each test file at its worker's database.
+import type { Config } from 'jest';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 declare global {
-  var __ordersTestDatabase: TestDatabase | undefined;
+  var __ordersTestDatabases: TestDatabase[] | undefined;
 }
 
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig: Config): Promise<void> {
   const serverUrl = process.env.DATABASE_URL || undefined;
-  const db = await createTestDatabase(serverUrl);
-  globalThis.__ordersTestDatabase = db;
-  process.env.TEST_DATABASE_URL = db.url;
-  process.env.TEST_DATABASE_MODE = db.mode;
-  process.env.DATABASE_URL = db.url;
+  const count = Math.max(1, Number(globalConfig.maxWorkers) || 1);
+  const databases: TestDatabase[] = [];
+  globalThis.__ordersTestDatabases = databases;
+  for (let n = 1; n <= count; n++) databases.push(await createTestDatabase(serverUrl, n));
+  process.env.TEST_DATABASE_URLS = JSON.stringify(databases.map((db) => db.url));
+  process.env.TEST_DATABASE_MODE = databases[0]!.mode;
 }

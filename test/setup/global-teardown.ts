@@ -1,6 +1,6 @@
-// Jest global teardown: stops the embedded Postgres or drops the run's throwaway database.
+// Jest global teardown: stops the embedded Postgres instances or drops the run's throwaway databases.
 export default async function globalTeardown(): Promise<void> {
-  const db = globalThis.__ordersTestDatabase;
-  globalThis.__ordersTestDatabase = undefined;
-  await db?.dispose();
+  const databases = globalThis.__ordersTestDatabases ?? [];
+  globalThis.__ordersTestDatabases = undefined;
+  for (const db of databases) await db.dispose();
 }

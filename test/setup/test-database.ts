@@ -1,5 +1,5 @@
 // The database a jest run uses, created once by the global setup and removed by the teardown:
-// - with DATABASE_URL: a fresh throwaway database on that server (orders_test_<pid>_<time>),
+// - with DATABASE_URL: a fresh throwaway database on that server (orders_test_<pid>_<time>_<n>),
 //   dropped afterwards, so runs never see each other's data;
 // - without: the embedded Postgres in a temporary folder (a copy of an initialised template),
 //   deleted afterwards.
@@ -18,8 +18,8 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-export async function createTestDatabase(serverUrl: string | undefined): Promise<TestDatabase> {
-  const db = serverUrl ? await createThrowawayDatabase(serverUrl) : await createEmbeddedDatabase();
+export async function createTestDatabase(serverUrl: string | undefined, n = 1): Promise<TestDatabase> {
+  const db = serverUrl ? await createThrowawayDatabase(serverUrl, n) : await createEmbeddedDatabase();
   try {
     await migrate(db.url);
   } catch (error) {
@@ -33,14 +33,14 @@ export async function createTestDatabase(serverUrl: string | undefined): Promise
 // teardown; the next run drops them.
 const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
 
-async function createThrowawayDatabase(serverUrl: string): Promise<TestDatabase> {
-  const name = `orders_test_${process.pid}_${Date.now()}`;
+async function createThrowawayDatabase(serverUrl: string, n: number): Promise<TestDatabase> {
+  const name = `orders_test_${process.pid}_${Date.now()}_${n}`;
   await withClient(serverUrl, async (c) => {
     const { rows } = await c.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname ~ '^orders_test_[0-9]+_[0-9]+$'`,
+      `SELECT datname FROM pg_database WHERE datname ~ '^orders_test_[0-9]+_[0-9]+(_[0-9]+)?$'`,
     );
     for (const { datname } of rows) {
-      const createdAt = Number(datname.split('_').pop());
+      const createdAt = Number(datname.split('_')[3]);
       if (Date.now() - createdAt > STALE_AFTER_MS)
         await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }

@@ -75,6 +75,20 @@ export class ServiceOrderState extends OrderState<ServiceOrder, ServiceOrderActi
     }
   }
 
+  /** The ordered listing as the order's one line. */
+  private items(): OrderView['items'] {
+    return [
+      {
+        id: `${this.orderId}-item-1`,
+        productId: this.input.listingId,
+        ...(this.input.listingName !== undefined ? { productName: this.input.listingName } : {}),
+        productType: 'other',
+        quantity: 1,
+        unitPriceCents: this.input.priceCents ?? 0,
+      },
+    ];
+  }
+
   view(): OrderView {
     return {
       orderId: this.orderId,
@@ -84,9 +98,9 @@ export class ServiceOrderState extends OrderState<ServiceOrder, ServiceOrderActi
       ...(this.previousStatus !== undefined ? { previousStatus: this.previousStatus } : {}),
       parties: { isvId: this.input.isvId, merchantId: this.input.merchantId },
       listingId: this.input.listingId,
-      items: [],
-      totalCents: 0,
-      currency: '',
+      items: this.items(),
+      totalCents: this.input.priceCents ?? 0,
+      currency: this.input.currency ?? '',
       archived: false,
       services: [],
       transitions: [...this.entries],
