@@ -19,7 +19,7 @@ await_value() { # key path jq-expression expected
 await_status() { await_value "$1" "$2" .status "$3"; }
 
 # Checkout (seed 002): order -> pending with an unpaid invoice -> pay -> admin approve -> active,
-# CreateAccount per hosting service, welcome email (DATA_DIR/outbox, or SMTP_URL)
+# CreateAccount per hosting service; emails (docs/emails.md) to DATA_DIR/outbox, or SMTP_URL
 PRODUCT=$(get "$CLIENT" /products | jq -r '.data[] | select(.type=="hosting") | .id' | head -1)
 ORDER=$(post "$CLIENT" /orders "{\"kind\":\"checkout\",\"items\":[{\"productId\":\"$PRODUCT\"}]}")
 ID=$(jq -r .id <<<"$ORDER")
