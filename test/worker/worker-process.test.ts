@@ -132,7 +132,7 @@ test('SIGTERM mid-provisioning finishes the running CreateAccount; a replacement
   const handle = await startPaidOrder(input);
 
   // Wait until a worker has picked up the CreateAccount attempt (its panel call takes 3 s), then stop.
-  const serviceId = `${input.orderId}-${input.items[0]!.id}`;
+  const serviceId = `${input.orderId}-service-1`;
   await createAccountStarted(handle);
   first.child.kill('SIGTERM');
   expect(await first.exited).toEqual({ code: 0, signal: null });
