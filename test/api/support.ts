@@ -23,6 +23,7 @@ import type { Role } from '../../domain';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { orderWorkflowId, type OrderView } from '../../workflows/contract';
 import { createWorkers, type QueueWorker } from '../../worker/workers';
+import { eventually } from '../helpers/eventually';
 import { createTestEnv } from '../helpers/temporal';
 import { orderWorkflowBundle } from '../helpers/workflow-bundle';
 import { testPrisma } from '../setup/database';
@@ -126,6 +127,15 @@ export async function startApiTestEnv(): Promise<ApiTestEnv> {
     },
     status: (orderId) => env.client.workflow.getHandle(orderWorkflowId(orderId)).query<OrderView>('status'),
     async stop() {
+      // Work in flight (the emails and projections of the file's last orders) ends first: a
+      // shutdown that races an activity's completion fails in the SDK's native finalize ("Worker
+      // still in use"). Bounded: a stop after that shuts down whatever still runs.
+      const idle = () =>
+        workers.every(({ worker }) => {
+          const status = worker.getStatus();
+          return status.numInFlightActivities === 0 && status.numInFlightWorkflowActivations === 0;
+        });
+      await eventually(async () => idle(), Boolean, 15_000).catch(() => undefined);
       for (const { worker } of workers) worker.shutdown();
       await running;
       mailer.close();
@@ -135,4 +145,4 @@ export async function startApiTestEnv(): Promise<ApiTestEnv> {
   };
 }
 
-export { eventually } from '../helpers/eventually';
+export { eventually };
