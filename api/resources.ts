@@ -110,6 +110,13 @@ export const orderSchema = z
     history: z.array(historyEntrySchema),
     allowedActions: z.array(z.string()).meta({ description: 'what the caller may do now' }),
     projection: projectionFailureSchema.optional(),
+    workflow: z
+      .object({ status: z.literal('missing'), detail: z.string() })
+      .optional()
+      .meta({
+        description:
+          "Present when the order's workflow is missing on the Temporal server: shown as last stored, no action possible",
+      }),
   })
   .meta({
     id: 'Order',

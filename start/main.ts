@@ -29,6 +29,7 @@ import { bundlerLogger, installRuntime } from '../worker/runtime-logger';
 import { cachedWorkflowBundle } from '../worker/workflow-source';
 import { createWorkers } from '../worker/workers';
 import { formatBanner } from './banner';
+import { reportMissingWorkflows } from './missing-workflows';
 import { assertPortFree } from './ports';
 import { seedCatalog, seedDemoPrincipals, seedSettings } from './seed';
 import { ShutdownStack } from './shutdown';
@@ -185,6 +186,12 @@ async function startAll(
   const temporal: Client = await step('cannot connect the API to Temporal', () => connectClient(effective));
   stack.push('temporal client', () => temporal.connection.close());
   if (!endpoint.embedded) await ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE, log);
+  // Said once: orders kept in Postgres whose workflow is gone (a check, never a reason not to start).
+  if (all) {
+    await reportMissingWorkflows(prisma, temporal, log).catch((error: unknown) =>
+      log.warn({ err: error }, 'could not check for orders whose workflow is missing'),
+    );
+  }
 
   // 5. workers
   stopIfRequested();

@@ -3,13 +3,14 @@
 // request (or as it stands when the bounded wait ends).
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { aOrAn, refusalHttpStatus, type Refusal, type RefusalCode } from '../../domain';
+import { aOrAn, refusalHttpStatus, type Actor, type Refusal, type RefusalCode } from '../../domain';
 import type { ActionSignal, OrderView, TransitionEntry } from '../../workflows/contract';
 import { actorOf, principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf, requestHash, reserveActionKey } from '../idempotency';
 import { forbidden, HttpProblem, notFound } from '../problem';
 import { queryStatus, signalAndWait } from './live';
+import { findProjectedOrder } from './projection';
 import { claimPaymentReference, releasePaymentReference } from './payment-reference';
 import {
   allowedActionsFor,
@@ -40,6 +41,42 @@ function refusedEntryProblem(entry: TransitionEntry, view: OrderView | undefined
   });
 }
 
+/**
+ * An order (or listing) the projection shows but whose workflow the Temporal server does not
+ * know: its state was lost there (e.g. a server that kept nothing across a restart). Shown, but
+ * nothing can change it; a 409 naming the cause, not a 404 for what GET shows.
+ */
+export const WORKFLOW_MISSING =
+  'its workflow is missing on the Temporal server (its state was lost): it is shown as last stored, but no action can be taken';
+
+export function workflowMissing(what: string): HttpProblem {
+  return new HttpProblem(409, `this ${what} cannot change: ${WORKFLOW_MISSING}`, {
+    code: 'workflow_missing',
+  });
+}
+
+async function projectedAndVisible(
+  deps: ApiDeps,
+  target: { id: string; what: string; visibleToNonParty?: boolean },
+  actor: Actor,
+): Promise<boolean> {
+  if (target.what === 'listing') {
+    const row = await deps.prisma.serviceListing.findUnique({
+      where: { id: target.id },
+      select: { isvId: true, status: true },
+    });
+    if (!row) return false;
+    return (
+      actor.role === 'admin' ||
+      actor.role === 'system' ||
+      row.isvId === actor.id ||
+      (target.visibleToNonParty === true && row.status === 'online')
+    );
+  }
+  const projected = await findProjectedOrder(deps.prisma, target.id);
+  return projected !== null && projected.view.kind !== 'listing' && canSee(actor, projected.view);
+}
+
 export async function runAction(
   deps: ApiDeps,
   req: Request,
@@ -59,7 +96,10 @@ export async function runAction(
   const actor = actorOf(principal);
   const key = idempotencyKeyOf(req);
   const live = await queryStatus(deps.temporal, target.workflowId);
-  if (!live.found) throw notFound(`no such ${target.what}`);
+  if (!live.found) {
+    if (await projectedAndVisible(deps, target, actor)) throw workflowMissing(target.what);
+    throw notFound(`no such ${target.what}`);
+  }
   const isParty = canSee(actor, live.view);
   if (!isParty && !target.visibleToNonParty) throw notFound(`no such ${target.what}`);
   // No such action is no such resource (404), whoever asks: not a question of the caller's role.

@@ -6,7 +6,7 @@ import { orderWorkflowId, type OrderView } from '../../workflows/contract';
 import { actorOf, principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf, requestHash, withIdempotency } from '../idempotency';
-import { runAction } from '../orders/actions';
+import { runAction, WORKFLOW_MISSING } from '../orders/actions';
 import { planOrder } from '../orders/create-order';
 import { queryStatus, startOnce, viewWhen } from '../orders/live';
 import { canSee, lifecycleOf, orderResource } from '../orders/order-model';
@@ -129,6 +129,7 @@ export function ordersRouter(deps: ApiDeps): Router {
     // The projection is final once the order is terminal; before that (or before the first
     // projection is written) the workflow's own view is fresher.
     let live: OrderView | undefined;
+    let missing = false;
     const settled =
       projected &&
       isTerminal(lifecycleOf(projected.view.kind), projected.view.status) &&
@@ -137,6 +138,7 @@ export function ordersRouter(deps: ApiDeps): Router {
       try {
         const answer = await queryStatus(deps.temporal, orderWorkflowId(id), 1_500);
         if (answer.found) live = answer.view;
+        else missing = true;
       } catch (error) {
         if (!projected || !(error instanceof HttpProblem)) throw error;
       }
@@ -144,9 +146,16 @@ export function ordersRouter(deps: ApiDeps): Router {
     const view = live ?? projected?.view;
     if (!view || view.kind === 'listing' || !canSee(actor, view)) throw notFound('no such order');
     const now = new Date();
-    const resource = live
+    let resource = live
       ? orderResource(live, actor, now)
       : orderResource(view, actor, now, projected!.history);
+    // Shown as last stored, but its workflow is gone: nothing can be done to it (see runAction).
+    if (missing)
+      resource = {
+        ...resource,
+        allowedActions: [],
+        workflow: { status: 'missing', detail: WORKFLOW_MISSING },
+      };
     res.json(failure ? { ...resource, projection: projectionFailureOf(failure, actor) } : resource);
   });
 
