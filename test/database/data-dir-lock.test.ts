@@ -1,5 +1,6 @@
 // One process per embedded data folder.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,24 @@ describe('lockDataDir', () => {
     writeFileSync(`${dir}.lock`, exited.stdout);
     const release = lockDataDir(dir);
     release();
+  });
+
+  it('takes over a lock held by a killed process that is still a zombie (not yet reaped)', async () => {
+    // `sleep 0` exits at once; its parent then execs a sleep that never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const pid = Number((await once(parent.stdout!, 'data'))[0].toString().trim());
+      const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
+      for (let i = 0; i < 500 && state() !== 'Z'; i++) await new Promise((r) => setImmediate(r));
+      expect(state()).toBe('Z');
+      const dir = path.join(root, 'pg-zombie');
+      writeFileSync(`${dir}.lock`, String(pid));
+      lockDataDir(dir)();
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('takes over a lock naming this process that this process does not hold (restart with the same pid)', () => {
