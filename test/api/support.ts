@@ -127,17 +127,13 @@ export async function startApiTestEnv(): Promise<ApiTestEnv> {
     },
     status: (orderId) => env.client.workflow.getHandle(orderWorkflowId(orderId)).query<OrderView>('status'),
     async stop() {
-      // Work in flight (the emails and projections of the file's last orders) ends first: a
-      // shutdown that races an activity's completion fails in the SDK's native finalize ("Worker
-      // still in use"). Bounded: a stop after that shuts down whatever still runs.
-      const idle = () =>
-        workers.every(({ worker }) => {
-          const status = worker.getStatus();
-          return status.numInFlightActivities === 0 && status.numInFlightWorkflowActivations === 0;
-        });
-      await eventually(async () => idle(), Boolean, 15_000).catch(() => undefined);
       for (const { worker } of workers) worker.shutdown();
-      await running;
+      await running.catch((error: unknown) => {
+        // The SDK 1.24's native finalize, after the worker has drained and stopped, sometimes
+        // still finds a second reference to it and throws; the run is over either way, and the
+        // server, mailer and folder below must still be closed. Any other error is a failure.
+        if (!(error instanceof Error && error.message.startsWith('Worker still in use'))) throw error;
+      });
       mailer.close();
       await env.teardown();
       rmSync(outbox, { recursive: true, force: true });
