@@ -1,6 +1,7 @@
 // Several hundred generated malformed requests (bodies, headers, ids, query strings), from a
 // seeded generator so a failure replays: each gets a 4xx problem, never a 5xx, and none changes a
 // row. Values the schemas would accept are skipped, so every case really is malformed.
+import { seededRandom, type SeededRandom } from '../helpers/seeded-random';
 import request from 'supertest';
 import { paymentFields } from '../../domain';
 import {
@@ -13,21 +14,6 @@ import {
 import { eventually, startApiTestEnv, type ApiTestEnv, type Caller } from './support';
 
 const SEED = Number(process.env.API_FUZZ_SEED ?? 20261123);
-
-/** mulberry32: small, fast and seeded, so a failing case replays with the same seed. */
-function generator(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(list: readonly T[]): T => list[int(list.length)]!;
-  return { next, int, pick };
-}
 
 let t: ApiTestEnv;
 let client: Caller;
@@ -67,7 +53,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-type Rand = ReturnType<typeof generator>;
+type Rand = SeededRandom;
 
 /** encodeURIComponent refuses lone surrogates; those become '?' in URLs. */
 const encodePath = (s: string): string =>
@@ -377,7 +363,7 @@ async function rowsWeCouldTouch() {
 }
 
 it('malformed bodies, headers, ids and queries get a 4xx problem, never a 5xx, and change nothing', async () => {
-  const r = generator(SEED);
+  const r = seededRandom(SEED);
   const cases = generateCases(r, 400);
   const before = await rowsWeCouldTouch();
   const viewBefore = await t.status(pendingOrder);

@@ -6,6 +6,7 @@
 // a refused request changes nothing (the fuzzer's rows and the fixture orders as their workflows
 // report them); an accepted one is projected (the order's row catches up with its workflow, and
 // no projection failure is recorded). API_FUZZ_SEED replays a run.
+import { seededRandom, type SeededRandom } from '../helpers/seeded-random';
 import request from 'supertest';
 import {
   checkoutLifecycle,
@@ -21,21 +22,7 @@ import { eventually, startApiTestEnv, type ApiTestEnv, type Caller } from './sup
 const SEED = Number(process.env.API_FUZZ_SEED ?? 16_2026);
 const CASES_PER_OPERATION = 30;
 
-/** mulberry32: small and seeded, so a failing case replays with the same seed. */
-function generator(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(list: readonly T[]): T => list[int(list.length)]!;
-  return { next, int, pick };
-}
-type Rand = ReturnType<typeof generator>;
+type Rand = SeededRandom;
 
 let t: ApiTestEnv;
 let server: ApiServer;
@@ -514,7 +501,7 @@ async function send(c: Case): Promise<request.Response> {
 }
 
 it(`every route, ${CASES_PER_OPERATION} cases each (seed ${SEED}): no 5xx, problems only, refusals change nothing, acceptances are projected`, async () => {
-  const r = generator(SEED);
+  const r = seededRandom(SEED);
   const cases = operations.flatMap((op, i) => casesFor(op, r, i * 1000));
   expect(operations.length).toBeGreaterThanOrEqual(14);
   const statuses = new Map<number, number>();
