@@ -67,6 +67,11 @@ const schema = z.object({
     )
     .optional(),
   MAIL_FROM: z.string().min(3).default('Orders <orders@localhost>'),
+  /**
+   * The API's address as its users reach it (behind a proxy, say), written into the emails' API
+   * calls and order links. Unset: http://HOST:PORT (localhost for a wildcard HOST).
+   */
+  PUBLIC_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   OUTBOX_DIR: z.string().min(1).optional(),
   /** Recipient of the admin notices (`{ admins: true }`). */
   ADMIN_EMAIL: z.email().default('admin@localhost.localdomain'),
@@ -91,7 +96,12 @@ export function shutdownForceMs(c: {
   return c.WORKER_SHUTDOWN_FORCE_MS ?? c.WORKER_SHUTDOWN_GRACE_MS + DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS;
 }
 
-export type Config = z.infer<typeof schema> & { outboxDir: string; WORKER_SHUTDOWN_FORCE_MS: number };
+export type Config = z.infer<typeof schema> & {
+  outboxDir: string;
+  WORKER_SHUTDOWN_FORCE_MS: number;
+  /** PUBLIC_API_URL without its trailing slash, or its default; none when PORT is 0 (any port). */
+  publicApiUrl?: string;
+};
 
 export class ConfigError extends Error {}
 
@@ -112,7 +122,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     WORKER_SHUTDOWN_FORCE_MS: shutdownForceMs(c),
     outboxDir: c.OUTBOX_DIR ?? path.join(c.DATA_DIR, 'outbox'),
+    publicApiUrl: publicApiUrl(c),
   };
+}
+
+function publicApiUrl(c: { PUBLIC_API_URL?: string; HOST: string; PORT: number }): string | undefined {
+  if (c.PUBLIC_API_URL) return c.PUBLIC_API_URL.replace(/\/+$/, '');
+  if (c.PORT === 0) return undefined;
+  const host = ['0.0.0.0', '::'].includes(c.HOST)
+    ? 'localhost'
+    : c.HOST.includes(':')
+      ? `[${c.HOST}]`
+      : c.HOST;
+  return `http://${host}:${c.PORT}`;
 }
 
 /** Settings each valid alone but not together, as `VARIABLE: why` lines. */
