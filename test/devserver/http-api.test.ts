@@ -13,6 +13,8 @@ import path from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { startDevServer, type RunningDevServer } from '../../devserver';
+import { parseArgs } from '../../devserver/cli';
+import { eventually } from '../helpers/eventually';
 import { DEVSERVER_BIN } from '../helpers/temporal';
 import { freePort } from '../start/start-process';
 import * as activities from './activities';
@@ -84,6 +86,11 @@ beforeAll(async () => {
     searchAttributes: { CustomKeywordField: ['http-api'] },
   });
   await handle.signal('addItem', 'a');
+  // A signal that arrives during a workflow task is written to the history once that task is done.
+  await eventually(
+    async () => (await handle.fetchHistory()).events ?? [],
+    (events) => events.some((e) => e.workflowExecutionSignaledEventAttributes),
+  );
 });
 
 afterAll(async () => {
@@ -300,6 +307,15 @@ describe('errors: {code, message, details} with the HTTP status of the gRPC code
 });
 
 describe('the launcher (bin/temporal-devserver server start-dev --http-port)', () => {
+  test('--http-port: the start-dev form serves it when given; the test-server form has none', () => {
+    expect(parseArgs(['server', 'start-dev', '--port', '7233']).httpPort).toBeUndefined();
+    expect(parseArgs(['server', 'start-dev', '--http-port=7243']).httpPort).toBe(7243);
+    const testForm = parseArgs(['7233', '--http-port', '7243']);
+    expect(testForm.httpPort).toBeUndefined();
+    expect(testForm.warnings).toEqual(['ignoring --http-port: the test-server form has no HTTP API']);
+    expect(() => parseArgs(['server', 'start-dev', '--http-port', '99999'])).toThrow(/invalid port/);
+  });
+
   /** The CLI form with a state file; resolves once it listens. */
   async function launch(file: string, grpcPort: number, httpPort: number): Promise<ChildProcess> {
     const args = ['server', 'start-dev', '--port', String(grpcPort), '--http-port', String(httpPort)];
