@@ -148,7 +148,10 @@ async function startAll(
   const all = mode === 'all';
   const embeddedTemporal = all && !config.TEMPORAL_ADDRESS;
   await assertPortFree(config.PORT, config.HOST, 'PORT');
-  if (embeddedTemporal) await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
+  if (embeddedTemporal) {
+    await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
+    await assertPortFree(config.TEMPORAL_HTTP_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_HTTP_PORT');
+  }
 
   // 1. Temporal
   let endpoint: TemporalEndpoint;
@@ -157,7 +160,7 @@ async function startAll(
       startEmbeddedTemporal(config, log, (error) => requestStop({ kind: 'failure', error })),
     );
     stack.push('temporal server', () => endpoint.close());
-    log.info({ address: endpoint.address }, 'embedded Temporal server listening');
+    log.info({ address: endpoint.address, http: endpoint.httpUrl }, 'embedded Temporal server listening');
   } else {
     endpoint = { address: temporalAddress(config), embedded: false, close: async () => undefined };
   }
@@ -221,6 +224,7 @@ async function startAll(
       apiUrl,
       temporalAddress: endpoint.address,
       temporalEmbedded: endpoint.embedded,
+      temporalHttpUrl: endpoint.httpUrl,
       namespace: config.TEMPORAL_NAMESPACE,
       database: db.embedded ? `embedded Postgres in ${config.DATA_DIR}/pg` : 'DATABASE_URL',
       temporalState: endpoint.embedded ? temporalStateLine(config) : undefined,
