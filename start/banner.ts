@@ -12,6 +12,8 @@ export interface BannerInput {
   apiUrl: string;
   temporalAddress: string;
   temporalEmbedded: boolean;
+  /** Where the Temporal UI is, or will be once built (start/ui/). */
+  temporalUi?: string;
   namespace: string;
   database: string;
   /** Where the embedded Temporal server keeps its workflows (embedded only). */
@@ -28,6 +30,7 @@ export function formatBanner(b: BannerInput): string {
     `Temporal         ${b.temporalAddress} (namespace ${b.namespace}${b.temporalEmbedded ? ', embedded' : ''})`,
     `Database         ${b.database}`,
   ];
+  if (b.temporalUi) lines.push(`Temporal UI      ${b.temporalUi}`);
   if (b.temporalState) lines.push(`Workflows        ${b.temporalState}`);
   if (b.outbox) lines.push(`Emails           written to ${b.outbox}`);
   if (b.temporalEmbedded) {

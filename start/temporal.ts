@@ -23,6 +23,8 @@ export interface TemporalEndpoint {
   address: string;
   /** true when this process runs the server (time skipping is available). */
   embedded: boolean;
+  /** Temporal's HTTP API (http://host:port; the embedded server's), for the Temporal UI. */
+  httpApi?: string;
   close(): Promise<void>;
 }
 
