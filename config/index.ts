@@ -16,6 +16,11 @@ const schema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
   /**
+   * Temporal's HTTP API of the embedded server (the JSON routes under /api/v1 the Temporal UI
+   * calls), on 7243 as a Temporal frontend; 0 picks a free port.
+   */
+  TEMPORAL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(7243),
+  /**
    * The embedded Temporal server keeps its workflows in DATA_DIR/temporal.db (on by default: open
    * orders survive a restart); false keeps them in memory only.
    */

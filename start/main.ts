@@ -151,7 +151,10 @@ async function startAll(
   const all = mode === 'all';
   const embeddedTemporal = all && !config.TEMPORAL_ADDRESS;
   await assertPortFree(config.PORT, config.HOST, 'PORT');
-  if (embeddedTemporal) await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
+  if (embeddedTemporal) {
+    await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
+    await assertPortFree(config.TEMPORAL_HTTP_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_HTTP_PORT');
+  }
   const ui = embeddedTemporal && config.TEMPORAL_UI;
   if (ui) await assertPortFree(config.TEMPORAL_UI_PORT, config.HOST, 'TEMPORAL_UI_PORT');
 
@@ -225,12 +228,12 @@ async function startAll(
   // 7. the Temporal UI, over the embedded server's HTTP API
   stopIfRequested();
   let uiLine: (() => string) | undefined;
-  if (ui && endpoint.httpApi) {
+  if (ui && endpoint.httpUrl) {
     const running = await step('cannot start the Temporal UI', () =>
       startUi({
         port: config.TEMPORAL_UI_PORT,
         host: config.HOST,
-        apiTarget: endpoint.httpApi!,
+        apiTarget: endpoint.httpUrl!,
         namespace: config.TEMPORAL_NAMESPACE,
         buildIfMissing: config.TEMPORAL_UI_BUILD,
         dataDir: config.DATA_DIR,

@@ -23,8 +23,8 @@ export interface TemporalEndpoint {
   address: string;
   /** true when this process runs the server (time skipping is available). */
   embedded: boolean;
-  /** Temporal's HTTP API (http://host:port; the embedded server's), for the Temporal UI. */
-  httpApi?: string;
+  /** The embedded server's HTTP API, e.g. http://127.0.0.1:7243 (embedded only). */
+  httpUrl?: string;
   close(): Promise<void>;
 }
 
@@ -49,6 +49,7 @@ export async function startEmbeddedTemporal(
   if (dbFilename) mkdirSync(path.dirname(dbFilename), { recursive: true });
   const running = await startDevServer({
     port: config.TEMPORAL_PORT,
+    httpPort: config.TEMPORAL_HTTP_PORT,
     host: EMBEDDED_TEMPORAL_HOST,
     namespace: config.TEMPORAL_NAMESPACE,
     searchAttributes: ORDER_SEARCH_ATTRIBUTES,
@@ -56,7 +57,12 @@ export async function startEmbeddedTemporal(
     onPersistenceFailure: onFailure,
     log: (line) => log.warn({ component: 'temporal-devserver' }, line),
   });
-  return { address: running.address, embedded: true, close: () => running.close() };
+  return {
+    address: running.address,
+    embedded: true,
+    httpUrl: `http://${EMBEDDED_TEMPORAL_HOST}:${running.httpPort}`,
+    close: () => running.close(),
+  };
 }
 
 export class TemporalClientError extends Error {}

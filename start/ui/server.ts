@@ -91,12 +91,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   // Every other GET is a route of the app: its index.html, never cached (it names the build).
   app.get(/.*/, (req, res) => {
     const build = options.build();
-    const index = build && path.join(build.dir, 'index.html');
-    if (!index || !existsSync(index)) {
+    if (!build || !existsSync(path.join(build.dir, 'index.html'))) {
       res.status(404).end();
       return;
     }
-    res.set('cache-control', 'no-cache').sendFile(index);
+    // Relative to its root: the cache folder's own name (.builds) is no dotfile of the site.
+    res.set('cache-control', 'no-cache').sendFile('index.html', { root: build.dir });
   });
 
   const server = http.createServer(app);

@@ -21,6 +21,7 @@ const INHERITED_SETTINGS = [
   'OUTBOX_DIR',
   'PORT',
   'TEMPORAL_PORT',
+  'TEMPORAL_HTTP_PORT',
   'TEMPORAL_UI',
   'TEMPORAL_UI_PORT',
   'TEMPORAL_UI_BUILD',
@@ -51,7 +52,7 @@ export function spawnStart(env: Record<string, string>): StartProcess {
   const child = spawn('npm', ['start', '--silent'], {
     cwd: root,
     // The Temporal UI on any free port, and never built by a test's start (minutes, 280 MB).
-    env: { ...base, LOG_LEVEL: 'warn', TEMPORAL_UI_PORT: '0', TEMPORAL_UI_BUILD: 'false', ...env },
+    env: { ...base, LOG_LEVEL: 'warn', TEMPORAL_HTTP_PORT: '0', TEMPORAL_UI_PORT: '0', TEMPORAL_UI_BUILD: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
