@@ -12,6 +12,8 @@ export interface BannerInput {
   apiUrl: string;
   temporalAddress: string;
   temporalEmbedded: boolean;
+  /** The embedded server's HTTP API (Temporal's JSON routes under /api/v1). */
+  temporalHttpUrl?: string;
   /** Where the Temporal UI is, or will be once built (start/ui/). */
   temporalUi?: string;
   namespace: string;
@@ -30,6 +32,9 @@ export function formatBanner(b: BannerInput): string {
     `Temporal         ${b.temporalAddress} (namespace ${b.namespace}${b.temporalEmbedded ? ', embedded' : ''})`,
     `Database         ${b.database}`,
   ];
+  if (b.temporalHttpUrl) {
+    lines.push(`Temporal HTTP    ${b.temporalHttpUrl}/api/v1/namespaces/${b.namespace}/workflows`);
+  }
   if (b.temporalUi) lines.push(`Temporal UI      ${b.temporalUi}`);
   if (b.temporalState) lines.push(`Workflows        ${b.temporalState}`);
   if (b.outbox) lines.push(`Emails           written to ${b.outbox}`);

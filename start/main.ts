@@ -165,7 +165,7 @@ async function startAll(
       startEmbeddedTemporal(config, log, (error) => requestStop({ kind: 'failure', error })),
     );
     stack.push('temporal server', () => endpoint.close());
-    log.info({ address: endpoint.address }, 'embedded Temporal server listening');
+    log.info({ address: endpoint.address, http: endpoint.httpUrl }, 'embedded Temporal server listening');
   } else {
     endpoint = { address: temporalAddress(config), embedded: false, close: async () => undefined };
   }
@@ -248,6 +248,7 @@ async function startAll(
       apiUrl,
       temporalAddress: endpoint.address,
       temporalEmbedded: endpoint.embedded,
+      temporalHttpUrl: endpoint.httpUrl,
       temporalUi: uiLine?.(),
       namespace: config.TEMPORAL_NAMESPACE,
       database: db.embedded ? `embedded Postgres in ${config.DATA_DIR}/pg` : 'DATABASE_URL',

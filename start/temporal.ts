@@ -1,5 +1,5 @@
-// The Temporal side of `npm start`: the embedded Temporal-compatible server on TEMPORAL_PORT with
-// the order search attributes, or, when TEMPORAL_ADDRESS is set, a real Temporal reached with the
+// The Temporal side of `npm start`: the embedded Temporal-compatible server on TEMPORAL_PORT (and
+// its HTTP API on TEMPORAL_HTTP_PORT) with the order search attributes, or, when TEMPORAL_ADDRESS is set, a real Temporal reached with the
 // worker's connection settings (TLS, API key). The API's client uses the same settings.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

@@ -51,8 +51,16 @@ export function spawnStart(env: Record<string, string>): StartProcess {
   // --silent: npm prints nothing of its own, so stdout and stderr are the application's.
   const child = spawn('npm', ['start', '--silent'], {
     cwd: root,
-    // The Temporal UI on any free port, and never built by a test's start (minutes, 280 MB).
-    env: { ...base, LOG_LEVEL: 'warn', TEMPORAL_HTTP_PORT: '0', TEMPORAL_UI_PORT: '0', TEMPORAL_UI_BUILD: 'false', ...env },
+    // The HTTP API and the Temporal UI on any free port unless a test names one (7243 and 8233 may
+    // be taken by another run); the UI never built by a test's start (minutes, 280 MB).
+    env: {
+      ...base,
+      LOG_LEVEL: 'warn',
+      TEMPORAL_HTTP_PORT: '0',
+      TEMPORAL_UI_PORT: '0',
+      TEMPORAL_UI_BUILD: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
