@@ -12,6 +12,7 @@ import { Execution, type ExecutionHost, type StartParams } from './state/executi
 import { ExecutionStatus } from './state/enums';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
 import { TaskQueues } from './taskqueues/taskQueue';
+import { PollerHistory } from './taskqueues/pollers';
 import { testServiceHandlers } from './testservice/testService';
 import { operatorServiceHandlers, healthHandlers } from './frontend/operatorService';
 import { SearchAttributeRegistry } from './visibility/searchAttributes';
@@ -73,6 +74,8 @@ export class DevServer implements ExecutionHost {
   readonly searchAttributes: SearchAttributeRegistry;
   readonly workflowQueues = new TaskQueues<WorkflowTaskRef | QueryTaskRef>();
   readonly activityQueues = new TaskQueues<ActivityTaskRef>();
+  /** Pollers seen lately, by task queue and type (DescribeTaskQueue). */
+  readonly pollers = new PollerHistory();
   readonly pollTimeoutMs: number;
   readonly historyLongPollMs: number;
   readonly queryTimeoutMs: number;
@@ -288,6 +291,11 @@ export class DevServer implements ExecutionHost {
     this.busy.delete(exec);
     for (const l of this.onRemove) l(exec);
     this.persistence?.persister.runRemoved(exec);
+  }
+
+  /** Where the state is kept, as GetClusterInfo's persistenceStore says it. */
+  persistenceStore(): string {
+    return this.options.dbFilename ? `journal file ${this.options.dbFilename}` : 'memory';
   }
 
   /** Figures about the state file, or undefined when in memory. */
