@@ -7,4 +7,8 @@ module.exports = {
   ...base,
   testMatch: ['<rootDir>/test/ui/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
+  // It runs `npm start` on its own embedded Postgres: no test database to prepare.
+  globalSetup: undefined,
+  globalTeardown: undefined,
+  setupFiles: [],
 };

@@ -81,7 +81,7 @@ beforeEach(() => {
 test('/api/v1/settings: the ui-server fields, no auth, the namespace, the UI version, honest actions', async () => {
   const res = await fetch(`${ui.url}/api/v1/settings`);
   expect(res.status).toBe(200);
-  const settings = await res.json();
+  const settings = (await res.json()) as { Version: string };
   expect(settings).toMatchObject({
     Auth: { Enabled: false },
     DefaultNamespace: 'orders-ns',
@@ -144,7 +144,7 @@ test('an unreachable HTTP API is a 503 in Temporal error form', async () => {
   try {
     const res = await fetch(`${orphan.url}/api/v1/namespaces`);
     expect(res.status).toBe(503);
-    const body = await res.json();
+    const body = (await res.json()) as { message: string };
     expect(body).toMatchObject({ code: 14, details: [] });
     expect(body.message).toContain('Temporal HTTP API unreachable');
   } finally {
