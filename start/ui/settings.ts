@@ -58,12 +58,15 @@ export function uiSettings(namespace: string, version: string = uiVersion()): Ui
     },
     // The UI encodes path parameters once from 2.23.0 on, twice before: it must know its version.
     Version: version,
-    // Signal, cancel and terminate reach the server and the workflow like any client's. Orders are
-    // started through the orders API (it checks and records them), never from the UI; reset,
-    // update and batch operations are not implemented by the embedded server.
+    // Signal and terminate reach the server and the workflow like any client's: a signal goes
+    // through the workflow's own checks (actor, role, status), as the API's do. Not offered:
+    // Temporal's cancellation request, which the order workflows do not handle (an order is
+    // cancelled by its `cancel` action, a signal); starting orders, which is the orders API's job
+    // (it checks and records them); reset and batch operations, which the embedded server does not
+    // implement; updates, which the order workflows do not define.
     DisableWriteActions: false,
     WorkflowTerminateDisabled: false,
-    WorkflowCancelDisabled: false,
+    WorkflowCancelDisabled: true,
     WorkflowSignalDisabled: false,
     WorkflowUpdateDisabled: true,
     WorkflowResetDisabled: true,

@@ -90,9 +90,10 @@ test('/api/v1/settings: the ui-server fields, no auth, the namespace, the UI ver
     Version: uiVersion(),
     DisableWriteActions: false,
     WorkflowSignalDisabled: false,
-    WorkflowCancelDisabled: false,
     WorkflowTerminateDisabled: false,
-    // not implemented by the embedded server, or not the way orders start
+    // not handled by the order workflows, not implemented by the embedded server, or not the way
+    // orders start
+    WorkflowCancelDisabled: true,
     WorkflowResetDisabled: true,
     BatchActionsDisabled: true,
     StartWorkflowDisabled: true,

@@ -228,3 +228,33 @@ test("a signal from the UI goes through the workflow's checks: an invalid one is
   const order = await call<OrderResource>(clientKey, 'GET', `/orders/${id}`);
   expect(order.status).toBe('pending');
 });
+
+test('terminate from the UI ends the run; the API then refuses actions on the order; cancel is not offered', async () => {
+  const id = pending[1]!;
+  const workflowId = `order-${id}`;
+  await page.goto(`${ui}/namespaces/default/workflows/${workflowId}`);
+  await page.waitForURL(/\/history/);
+  // Temporal's cancellation request: not handled by the order workflows, so not offered (start/ui/settings.ts).
+  await expect(page.locator('#workflow-actions-primary-button:visible').isDisabled()).resolves.toBe(true);
+  await page.locator('#workflow-actions-menu-button:visible').click();
+  await page.locator('[data-testid="terminate-button"]:visible').click();
+  const dialog = page.locator('[data-testid="terminate-confirmation-modal"]:visible');
+  await dialog.locator('#workflow-termination-reason').fill('stopped by the UI test');
+  await dialog.getByRole('button', { name: 'Terminate', exact: true }).click();
+  const described = await eventually(
+    async () =>
+      (await (await fetch(`${temporalHttp}/api/v1/namespaces/default/workflows/${workflowId}`)).json()) as {
+        workflowExecutionInfo: { status: string };
+      },
+    (d) => d.workflowExecutionInfo.status === 'WORKFLOW_EXECUTION_STATUS_TERMINATED',
+  );
+  expect(described.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_TERMINATED');
+  await page.getByText('Terminated').first().waitFor();
+  const refused = await fetch(`${api}/orders/${id}/actions/cancel`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${clientKey}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(refused.status).toBe(409);
+  expect(((await refused.json()) as { detail: string }).detail).toBe('the order no longer accepts actions');
+});
