@@ -1,6 +1,7 @@
 // The Temporal UI of `npm start`: served on TEMPORAL_UI_PORT from the cached build of ui/; when
 // there is none yet, built in the background (TEMPORAL_UI_BUILD, default on) while the rest of the
 // product runs, and served as soon as it is done, without a restart.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildUi, findUiBuild, openBuildLog, type UiBuild } from './build-cache';
@@ -35,8 +36,12 @@ export async function startUi(options: UiOptions): Promise<RunningUi> {
     host: options.host,
     apiTarget: options.apiTarget,
     namespace: options.namespace,
-    // Looked up again while missing: `npm run ui:build` in another terminal is picked up too.
-    build: () => (build ??= findUiBuild()),
+    // Looked up again while missing: `npm run ui:build` in another terminal is picked up too, and
+    // so is the build that replaced ours (a build removes those of older sources).
+    build: () => {
+      if (build && !existsSync(path.join(build.dir, 'index.html'))) build = undefined;
+      return (build ??= findUiBuild());
+    },
     buildState: () => state,
     log: options.log,
   });
