@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { uiBuildKey, type UiBuild } from '../../start/ui/build-cache';
+import { startUi } from '../../start/ui';
 import { startUiServer, type UiBuildState, type UiServer } from '../../start/ui/server';
 import { uiVersion } from '../../start/ui/settings';
 import { freePort } from './start-process';
@@ -206,6 +207,49 @@ describe('the build cache key', () => {
       expect(uiBuildKey(src)).not.toBe(second);
     } finally {
       rmSync(src, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('startUi (npm start)', () => {
+  const saved = process.env.UI_CACHE_DIR;
+  let cache: string;
+  beforeEach(() => {
+    cache = mkdtempSync(path.join(tmpdir(), 'ui-cache-'));
+    process.env.UI_CACHE_DIR = cache;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.UI_CACHE_DIR;
+    else process.env.UI_CACHE_DIR = saved;
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  test('without a build and without building: says how to build, then serves a build made meanwhile', async () => {
+    const running = await startUi({
+      port: 0,
+      host: '127.0.0.1',
+      apiTarget: api.url,
+      namespace: 'default',
+      buildIfMissing: false,
+      dataDir: cache,
+      log,
+    });
+    try {
+      expect(running.describe()).toBe(`${running.url} once built: run npm run ui:build (about 5 minutes)`);
+      expect((await fetch(`${running.url}/namespaces/default/workflows`)).status).toBe(503);
+      // `npm run ui:build` in another terminal: picked up at the next request, no restart.
+      const dir = path.join(cache, uiBuildKey());
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'index.html'), '<title>built meanwhile</title>');
+      const page = await fetch(`${running.url}/namespaces/default/workflows`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('built meanwhile');
+      expect(running.describe()).toBe(running.url);
+      // Its folder removed (a build of newer sources removes older ones): never served from a vanished folder.
+      rmSync(dir, { recursive: true, force: true });
+      expect((await fetch(`${running.url}/`)).status).toBe(503);
+    } finally {
+      await running.close();
     }
   });
 });
