@@ -45,6 +45,9 @@ const HTTP_STATUS: Record<number, number> = {
   [status.DATA_LOSS]: 500,
 };
 
+/** Query parameters Temporal's frontend reads itself (output form), never request fields. */
+const FRONTEND_PARAMS = new Set(['pretty', 'noPayloadShorthand']);
+
 /** The largest request body accepted (the gRPC server's receive limit). */
 const MAX_BODY_BYTES = 128 * 1024 * 1024;
 
@@ -115,12 +118,12 @@ export class HttpApi {
       const resType = lookupType(route.method.responseType);
       // Encoded as for gRPC (a history page is kept encoded), then read back as JSON.
       const bytes = resType.encode(resType.fromObject(reply)).finish();
-      send(res, 200, toProtoJson(resType, resType.decode(bytes)));
+      send(res, 200, toProtoJson(resType, resType.decode(bytes)), prettyAsked(req, url));
     } catch (err) {
       if (!(err instanceof RpcError)) this.options.onError?.(method, err);
       const e =
         err instanceof RpcError ? err : new RpcError(status.INTERNAL, (err as Error)?.message ?? String(err));
-      send(res, HTTP_STATUS[e.code] ?? 500, statusJson(e));
+      send(res, HTTP_STATUS[e.code] ?? 500, statusJson(e), prettyAsked(req));
     }
   }
 
@@ -152,7 +155,8 @@ export class HttpApi {
     if (body !== '*') {
       const bound = new Set(params.map(([f]) => f));
       for (const [name, value] of query) {
-        if (!bound.has(name) && name !== body) setFieldFromText(type, json, name, value);
+        if (!bound.has(name) && name !== body && !FRONTEND_PARAMS.has(name))
+          setFieldFromText(type, json, name, value);
       }
     }
     // Path variables last: they win over the body, as in grpc-gateway.
@@ -200,9 +204,17 @@ function statusJson(err: RpcError): JsonObject {
   };
 }
 
-function send(res: ServerResponse, code: number, body: JsonObject): void {
+/** Indented JSON, asked for as from Temporal's frontend: `?pretty`, or `Accept: application/json+pretty`. */
+function prettyAsked(req: IncomingMessage, url?: URL): boolean {
+  return (
+    (url ?? new URL(req.url ?? '/', 'http://localhost')).searchParams.has('pretty') ||
+    /\+pretty/.test(req.headers.accept ?? '')
+  );
+}
+
+function send(res: ServerResponse, code: number, body: JsonObject, pretty = false): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
+  const text = pretty ? `${JSON.stringify(body, null, 2)}\n` : JSON.stringify(body);
   res.writeHead(code, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),

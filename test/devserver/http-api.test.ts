@@ -5,12 +5,18 @@
  * int64 as strings, enums by name, RFC 3339 timestamps, payloads as {metadata, data} in base64,
  * errors as {code, message, details} with the HTTP status of the gRPC code.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { startDevServer, type RunningDevServer } from '../../devserver';
+import { parseArgs } from '../../devserver/cli';
+import { eventually } from '../helpers/eventually';
+import { DEVSERVER_BIN } from '../helpers/temporal';
+import { freePort } from '../start/start-process';
 import * as activities from './activities';
 import { bundleConformanceWorkflows, quietRuntime, uid } from './support';
 
@@ -80,6 +86,11 @@ beforeAll(async () => {
     searchAttributes: { CustomKeywordField: ['http-api'] },
   });
   await handle.signal('addItem', 'a');
+  // A signal that arrives during a workflow task is written to the history once that task is done.
+  await eventually(
+    async () => (await handle.fetchHistory()).events ?? [],
+    (events) => events.some((e) => e.workflowExecutionSignaledEventAttributes),
+  );
 });
 
 afterAll(async () => {
@@ -292,5 +303,76 @@ describe('errors: {code, message, details} with the HTTP status of the gRPC code
     const { status, json } = await get(`/api/v1/namespaces/${NS}/schedules`);
     expect(status).toBe(501);
     expect(json).toMatchObject({ code: 12, message: expect.stringContaining('ListSchedules') });
+  });
+});
+
+describe('the launcher (bin/temporal-devserver server start-dev --http-port)', () => {
+  test('--http-port: the start-dev form serves it when given; the test-server form has none', () => {
+    expect(parseArgs(['server', 'start-dev', '--port', '7233']).httpPort).toBeUndefined();
+    expect(parseArgs(['server', 'start-dev', '--http-port=7243']).httpPort).toBe(7243);
+    const testForm = parseArgs(['7233', '--http-port', '7243']);
+    expect(testForm.httpPort).toBeUndefined();
+    expect(testForm.warnings).toEqual(['ignoring --http-port: the test-server form has no HTTP API']);
+    expect(() => parseArgs(['server', 'start-dev', '--http-port', '99999'])).toThrow(/invalid port/);
+  });
+
+  /** The CLI form with a state file; resolves once it listens. */
+  async function launch(file: string, grpcPort: number, httpPort: number): Promise<ChildProcess> {
+    const args = ['server', 'start-dev', '--port', String(grpcPort), '--http-port', String(httpPort)];
+    const child = spawn(
+      DEVSERVER_BIN,
+      [...args, '--db-filename', file, '--log-level', 'info', '--headless'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/listening on/.test(output)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`server exited (${code}): ${output}`)));
+    });
+    expect(output).toContain(`HTTP API on 127.0.0.1:${httpPort}`);
+    return child;
+  }
+
+  test('serves the HTTP API; what it acknowledged survives a SIGKILL right after the answer', async () => {
+    const file = path.join(dir, 'cli.db');
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const api = `http://127.0.0.1:${httpPort}/api/v1/namespaces/${NS}/workflows`;
+    const call = async (method: string, route: string, body?: unknown) => {
+      const res = await fetch(`${api}${route}`, {
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as Json };
+    };
+    let child = await launch(file, grpcPort, httpPort);
+    try {
+      // No worker: start, signal and terminate are the server's alone.
+      const start = (id: string) =>
+        call('POST', `/${id}`, { workflowType: { name: 'collector' }, taskQueue: { name: 'nobody' } });
+      expect(await start('kept-signal')).toMatchObject({ status: 200, json: { started: true } });
+      expect(await start('kept-terminate')).toMatchObject({ status: 200 });
+      const signal = await call('POST', '/kept-signal/signal/addItem', {
+        input: { payloads: [jsonPayload('x')] },
+      });
+      expect(signal.status).toBe(200);
+      expect((await call('POST', '/kept-terminate/terminate', { reason: 'gone' })).status).toBe(200);
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+
+      child = await launch(file, grpcPort, httpPort);
+      const history = (await call('GET', '/kept-signal/history')).json.history.events as Json[];
+      expect(history.map((e) => e.eventType)).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
+      const terminated = (await call('GET', '/kept-terminate')).json.workflowExecutionInfo;
+      expect(terminated.status).toBe('WORKFLOW_EXECUTION_STATUS_TERMINATED');
+      expect(terminated.closeTime).toMatch(RFC3339);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
