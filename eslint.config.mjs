@@ -2,7 +2,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'generated/', '.data/', 'outbox/', 'coverage/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'generated/',
+      '.data/',
+      'outbox/',
+      'coverage/',
+      // The UI's build outputs (ui/ has its own package and toolchain: SvelteKit, vite)
+      'ui/.svelte-kit/',
+      'ui/.builds/',
+      'ui/build/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,7 +13,11 @@ module.exports = {
     '/.data/',
     // `npm run test:e2e` runs these (test/setup/process-files.js).
     ...processFiles.map((file) => `<rootDir>/${escape(file)}$`),
+    // `npm run test:ui` runs it (jest.ui.config.js): it needs the built Temporal UI.
+    '<rootDir>/test/ui/',
   ],
+  // The UI's own app and its 280 MB of packages (ui/, built by `npm run ui:build`): nothing of jest's.
+  modulePathIgnorePatterns: ['<rootDir>/ui/'],
   // Type-checking is `npm run build`'s job; tests only transpile, which keeps them fast.
   transform: {
     // The generated Prisma client is compiled to plain CommonJS (see the transform's comment).

@@ -26,6 +26,11 @@ const schema = z.object({
    */
   TEMPORAL_PERSIST: boolean.default(true),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** The Temporal UI of `npm start` (embedded Temporal only), on this port like the Temporal CLI's. */
+  TEMPORAL_UI: boolean.default(true),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
+  /** When the UI is not built yet, `npm start` builds it in the background (false: `npm run ui:build`). */
+  TEMPORAL_UI_BUILD: boolean.default(true),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: boolean.optional(),
   TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),

@@ -14,6 +14,8 @@ export interface BannerInput {
   temporalEmbedded: boolean;
   /** The embedded server's HTTP API (Temporal's JSON routes under /api/v1). */
   temporalHttpUrl?: string;
+  /** Where the Temporal UI is, or will be once built (start/ui/). */
+  temporalUi?: string;
   namespace: string;
   database: string;
   /** Where the embedded Temporal server keeps its workflows (embedded only). */
@@ -33,6 +35,7 @@ export function formatBanner(b: BannerInput): string {
   if (b.temporalHttpUrl) {
     lines.push(`Temporal HTTP    ${b.temporalHttpUrl}/api/v1/namespaces/${b.namespace}/workflows`);
   }
+  if (b.temporalUi) lines.push(`Temporal UI      ${b.temporalUi}`);
   if (b.temporalState) lines.push(`Workflows        ${b.temporalState}`);
   if (b.outbox) lines.push(`Emails           written to ${b.outbox}`);
   if (b.temporalEmbedded) {

@@ -4,7 +4,9 @@
 //   2. Postgres: the embedded one under DATA_DIR, or DATABASE_URL; migrations applied;
 //   3. first-run data: settings row, demo catalog, BOOTSTRAP_ADMIN_KEY, demo keys (printed once);
 //   4. the workers of the orders and provisioning queues;
-//   5. the API on PORT.
+//   5. the API on PORT;
+//   6. with the embedded server, the Temporal UI on TEMPORAL_UI_PORT (start/ui/), built in the
+//      background on the first start: nothing above waits for that build.
 // (In that order, so nothing is served before what it needs is up.)
 // SIGINT/SIGTERM stop them in reverse order and exit 0 (1 if a part did not stop cleanly); a second
 // signal exits 130 at once. A signal during the start ends it at its next step (what was started
@@ -41,6 +43,7 @@ import {
   startEmbeddedTemporal,
   type TemporalEndpoint,
 } from './temporal';
+import { startUi } from './ui';
 
 /** Signals closer together than this are one request to stop (see onSignal). */
 const SIGNAL_REPEAT_WINDOW_MS = 1_000;
@@ -152,6 +155,8 @@ async function startAll(
     await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
     await assertPortFree(config.TEMPORAL_HTTP_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_HTTP_PORT');
   }
+  const ui = embeddedTemporal && config.TEMPORAL_UI;
+  if (ui) await assertPortFree(config.TEMPORAL_UI_PORT, config.HOST, 'TEMPORAL_UI_PORT');
 
   // 1. Temporal
   let endpoint: TemporalEndpoint;
@@ -219,12 +224,32 @@ async function startAll(
     log.info({ url: apiUrl, temporal: endpoint.address }, 'API started');
     return;
   }
+
+  // 7. the Temporal UI, over the embedded server's HTTP API
+  stopIfRequested();
+  let uiLine: (() => string) | undefined;
+  if (ui && endpoint.httpUrl) {
+    const running = await step('cannot start the Temporal UI', () =>
+      startUi({
+        port: config.TEMPORAL_UI_PORT,
+        host: config.HOST,
+        apiTarget: endpoint.httpUrl!,
+        namespace: config.TEMPORAL_NAMESPACE,
+        buildIfMissing: config.TEMPORAL_UI_BUILD,
+        dataDir: config.DATA_DIR,
+        log,
+      }),
+    );
+    stack.push('temporal ui', () => running.close());
+    uiLine = running.describe;
+  }
   process.stdout.write(
     formatBanner({
       apiUrl,
       temporalAddress: endpoint.address,
       temporalEmbedded: endpoint.embedded,
       temporalHttpUrl: endpoint.httpUrl,
+      temporalUi: uiLine?.(),
       namespace: config.TEMPORAL_NAMESPACE,
       database: db.embedded ? `embedded Postgres in ${config.DATA_DIR}/pg` : 'DATABASE_URL',
       temporalState: endpoint.embedded ? temporalStateLine(config) : undefined,

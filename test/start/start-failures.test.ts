@@ -30,7 +30,7 @@ test('bad configuration: one line naming the variable, exit 1', async () => {
   expect(stdout).toBe('');
 });
 
-test.each(['PORT', 'TEMPORAL_PORT', 'TEMPORAL_HTTP_PORT'])(
+test.each(['PORT', 'TEMPORAL_PORT', 'TEMPORAL_HTTP_PORT', 'TEMPORAL_UI_PORT'])(
   '%s in use: one line naming it, exit 1',
   async (variable) => {
     const busy = await freePort();
@@ -40,6 +40,7 @@ test.each(['PORT', 'TEMPORAL_PORT', 'TEMPORAL_HTTP_PORT'])(
         PORT: String(variable === 'PORT' ? busy : await freePort()),
         TEMPORAL_PORT: String(variable === 'TEMPORAL_PORT' ? busy : await freePort()),
         TEMPORAL_HTTP_PORT: String(variable === 'TEMPORAL_HTTP_PORT' ? busy : await freePort()),
+        TEMPORAL_UI_PORT: String(variable === 'TEMPORAL_UI_PORT' ? busy : await freePort()),
         DATA_DIR: '/nonexistent-unused',
       };
       const { code, stderr } = await runToExit(env);

@@ -22,6 +22,9 @@ const INHERITED_SETTINGS = [
   'PORT',
   'TEMPORAL_PORT',
   'TEMPORAL_HTTP_PORT',
+  'TEMPORAL_UI',
+  'TEMPORAL_UI_PORT',
+  'TEMPORAL_UI_BUILD',
   'DATA_DIR',
   'BOOTSTRAP_ADMIN_KEY',
   'NODE_OPTIONS',
@@ -48,8 +51,16 @@ export function spawnStart(env: Record<string, string>): StartProcess {
   // --silent: npm prints nothing of its own, so stdout and stderr are the application's.
   const child = spawn('npm', ['start', '--silent'], {
     cwd: root,
-    // The HTTP API on any free port unless a test names one (7243 may be taken by another run).
-    env: { ...base, LOG_LEVEL: 'warn', TEMPORAL_HTTP_PORT: '0', ...env },
+    // The HTTP API and the Temporal UI on any free port unless a test names one (7243 and 8233 may
+    // be taken by another run); the UI never built by a test's start (minutes, 280 MB).
+    env: {
+      ...base,
+      LOG_LEVEL: 'warn',
+      TEMPORAL_HTTP_PORT: '0',
+      TEMPORAL_UI_PORT: '0',
+      TEMPORAL_UI_BUILD: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

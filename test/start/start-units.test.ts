@@ -47,6 +47,15 @@ describe('formatBanner', () => {
     expect(text).toContain('npx tsx start/skip-time.ts 8d');
     expect(text).toContain('.data/outbox');
     expect(text).not.toContain('Demo API keys');
+    expect(text).not.toContain('Temporal UI');
+  });
+
+  test('embedded: where the Temporal UI is, or will be once built', () => {
+    const building = 'http://127.0.0.1:8233 once built: building in the background, ready about 18:49';
+    const text = formatBanner({ ...base, temporalEmbedded: true, temporalUi: building });
+    expect(text).toMatch(
+      /^Temporal UI {6}http:\/\/127\.0\.0\.1:8233 once built: building in the background/m,
+    );
   });
 
   test('a real Temporal: no skip-time hint; demo keys with their parties', () => {
