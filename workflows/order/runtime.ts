@@ -2,7 +2,9 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   log,
   setDefaultSignalHandler,
   setHandler,
@@ -43,6 +45,25 @@ export function createState<S>(build: () => S): S {
   }
 }
 
+/**
+ * Who asks when a run is cancelled on the Temporal server (`temporal workflow cancel`, the UI's
+ * Request Cancellation): an operator, whose request is the lifecycle's `cancel` like an admin's.
+ */
+export const TEMPORAL_OPERATOR = { role: 'admin', id: 'temporal-operator' } as const;
+const OPERATOR_CANCEL_REASON = 'cancellation requested on the Temporal server';
+
+/**
+ * An order workflow runs in a scope Temporal's cancellation does not reach: a cancellation request
+ * would otherwise cancel the projection and email activities and every wait, leaving Postgres
+ * behind the workflow (and the effects loop's rejection failing every workflow task). `runOrder`
+ * turns the request into the lifecycle's `cancel` action instead, decided like any other.
+ */
+export function orderWorkflow<Args extends unknown[]>(
+  run: (...args: Args) => Promise<OrderView>,
+): (...args: Args) => Promise<OrderView> {
+  return (...args) => CancellationScope.nonCancellable(() => run(...args));
+}
+
 export interface OrderRuntime {
   /** Resolves once every entry is projected and every queued email sent: then the workflow may return. */
   settled(): Promise<void> | undefined;
@@ -73,6 +94,11 @@ export function runOrder(
     state.signal(name, args[0], now());
   });
   setHandler(statusQuery, (): OrderView => state.view());
+  // Inside orderWorkflow's scope a cancellation request only rejects this promise.
+  CancellationScope.current().cancelRequested.catch((error: unknown) => {
+    if (!isCancellation(error)) throw error;
+    state.signal('cancel', { actor: TEMPORAL_OPERATOR, fields: { reason: OPERATOR_CANCEL_REASON } }, now());
+  });
 
   const upsert = (pairs: SearchAttributeUpdatePair[]) => upsertSearchAttributes(pairs);
   const upsertStatus = (status: string) => upsert([{ key: ORDER_STATUS, value: status }]);
