@@ -25,7 +25,8 @@ import { openDatabase } from '../database/open-database';
 import { createPrismaClient, type PrismaClient } from '../database/prisma-client';
 import { migrate } from '../prisma/migrate';
 import { connectToTemporal, oneLine, temporalAddress } from '../worker/connection';
-import { bundlerLogger, installRuntime } from '../worker/runtime-logger';
+import { startProcessTelemetry } from '../telemetry/process-telemetry';
+import { bundlerLogger, installRuntime, runtimeMetricsAddress } from '../worker/runtime-logger';
 import { cachedWorkflowBundle } from '../worker/workflow-source';
 import { createWorkers } from '../worker/workers';
 import { formatBanner } from './banner';
@@ -150,6 +151,12 @@ async function startAll(
   await assertPortFree(config.PORT, config.HOST, 'PORT');
   if (embeddedTemporal) await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
 
+  // 0. telemetry: traces (OTLP variables) and the metrics endpoint (METRICS_PORT)
+  const telemetry = await step('cannot start telemetry', () =>
+    startProcessTelemetry(config, all ? 'order-orchestrator' : 'order-orchestrator-api', log),
+  );
+  stack.push('telemetry', () => telemetry.close());
+
   // 1. Temporal
   let endpoint: TemporalEndpoint;
   if (embeddedTemporal) {
@@ -238,7 +245,7 @@ async function startWorkers(
   stack: ShutdownStack,
   requestStop: (reason: StopReason) => void,
 ): Promise<void> {
-  installRuntime(log);
+  installRuntime(log, runtimeMetricsAddress(config));
   const connection = await step('cannot start the worker', () => connectToTemporal(config));
   stack.push('worker connection', () => connection.close());
   const { activities, mailer } = activitiesFromConfig(config, prisma, log);

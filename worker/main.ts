@@ -17,7 +17,8 @@ import { openDatabase, type Database } from '../database/open-database';
 import { createPrismaClient } from '../database/prisma-client';
 import { migrate } from '../prisma/migrate';
 import { connectToTemporal, oneLine } from './connection';
-import { installRuntime } from './runtime-logger';
+import { startProcessTelemetry } from '../telemetry/process-telemetry';
+import { installRuntime, runtimeMetricsAddress } from './runtime-logger';
 import { createWorkers, type QueueWorker } from './workers';
 
 /** A failure to start, reported as one line on stderr. */
@@ -73,7 +74,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       if (stoppingSince !== undefined) throw new StoppedDuringStartup();
     };
     try {
-      installRuntime(log);
+      const telemetry = await startProcessTelemetry(config, 'order-orchestrator-worker', log).catch(
+        (error: unknown) => {
+          throw new StartupError((error as Error).message);
+        },
+      );
+      cleanups.push(() => telemetry.close());
+      installRuntime(log, runtimeMetricsAddress(config));
       const connection = await connectToTemporal(config).catch((error: unknown) => {
         throw new StartupError((error as Error).message);
       });

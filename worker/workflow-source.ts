@@ -19,6 +19,13 @@ const workflowsPath = require.resolve('../workflows');
  */
 const preloadModules = [require.resolve('../workflows/shared-libraries')];
 
+/**
+ * The OpenTelemetry interceptors' workflow half, in every bundle whether tracing is on or not
+ * (telemetry/temporal.ts): the workflows' spans, with the context the client's headers carry.
+ * In workflows/, so the bundle's cache key covers it.
+ */
+export const workflowInterceptorModules = [require.resolve('../workflows/tracing-interceptors')];
+
 /** Workflow code: the workflows folder by default; tests pass a bundle built once. */
 export type WorkflowSource =
   Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> | Pick<WorkerOptions, 'workflowBundle'>;
@@ -40,11 +47,18 @@ const webpackConfigHook: NonNullable<BundleOptions['webpackConfigHook']> = (conf
 
 export function defaultWorkflowSource(): WorkflowSource {
   return { workflowsPath, bundlerOptions: { preloadModules, webpackConfigHook } };
+  // (Worker.create bundles them with the worker's interceptors.workflowModules: workers.ts.)
 }
 
 /** The same code as one bundle, for tests and replays that start several workers from it. */
 export function bundleOrderWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, preloadModules, webpackConfigHook, logger });
+  return bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules,
+    preloadModules,
+    webpackConfigHook,
+    logger,
+  });
 }
 
 /**
