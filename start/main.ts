@@ -27,7 +27,7 @@ import { migrate } from '../prisma/migrate';
 import { connectToTemporal, oneLine, temporalAddress } from '../worker/connection';
 import { startProcessTelemetry } from '../telemetry/process-telemetry';
 import { bundlerLogger, installRuntime, runtimeMetricsAddress } from '../worker/runtime-logger';
-import { cachedWorkflowBundle } from '../worker/workflow-source';
+import { cachedWorkflowBundle, prebuiltWorkflowBundle } from '../worker/workflow-source';
 import { createWorkers } from '../worker/workers';
 import { formatBanner } from './banner';
 import { reportMissingWorkflows } from './missing-workflows';
@@ -251,12 +251,15 @@ async function startWorkers(
   const { activities, mailer } = activitiesFromConfig(config, prisma, log);
   stack.push('mailer', () => mailer.close());
   const bundleStarted = Date.now();
-  const workflowBundle = await step('cannot bundle the workflows', () =>
-    cachedWorkflowBundle(path.join(config.DATA_DIR, 'cache'), bundlerLogger(log)),
-  );
+  // The compiled build's own bundle when there is one, else built (or cached) from the sources.
+  const workflows = prebuiltWorkflowBundle() ?? {
+    workflowBundle: await step('cannot bundle the workflows', () =>
+      cachedWorkflowBundle(path.join(config.DATA_DIR, 'cache'), bundlerLogger(log)),
+    ),
+  };
   log.info({ ms: Date.now() - bundleStarted }, 'workflow bundle ready');
   const workers = await step('cannot start the worker', () =>
-    createWorkers({ connection, config, activities, log, workflows: { workflowBundle } }),
+    createWorkers({ connection, config, activities, log, workflows }),
   );
   const running = Promise.allSettled(
     workers.map(({ worker }) =>

@@ -19,6 +19,7 @@ import { migrate } from '../prisma/migrate';
 import { connectToTemporal, oneLine } from './connection';
 import { startProcessTelemetry } from '../telemetry/process-telemetry';
 import { installRuntime, runtimeMetricsAddress } from './runtime-logger';
+import { PREBUILT_BUNDLE_FILE, prebuiltWorkflowBundle } from './workflow-source';
 import { createWorkers, type QueueWorker } from './workers';
 
 /** A failure to start, reported as one line on stderr. */
@@ -173,8 +174,14 @@ async function startWorkers(
   cleanups.push(() => mailer.close());
   // Not interrupted once begun (bundling the workflows): a stop requested meanwhile is honoured
   // by the caller once the workers run.
-  log.info('creating workers (the orders worker bundles the workflows first)');
-  const workers = await createWorkers({ connection, config, activities, log });
+  const prebuilt = prebuiltWorkflowBundle();
+  log.info(
+    prebuilt
+      ? { workflowBundle: PREBUILT_BUNDLE_FILE }
+      : { workflowBundle: 'bundled from the sources first' },
+    'creating workers',
+  );
+  const workers = await createWorkers({ connection, config, activities, log, workflows: prebuilt });
   log.info(
     {
       queues: workers.map((w) => w.taskQueue),

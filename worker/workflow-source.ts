@@ -1,5 +1,6 @@
 // Where the `orders` worker's workflow code comes from: the workflows folder, bundled by the SDK.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -45,7 +46,23 @@ const webpackConfigHook: NonNullable<BundleOptions['webpackConfigHook']> = (conf
   return config;
 };
 
+/**
+ * The bundle built once with the compiled code (`npm run build:dist`, the image's build stage):
+ * dist/workflow-bundle.js. Looked for only when this file runs compiled, so a run from the
+ * TypeScript sources never picks up a bundle of other sources.
+ */
+export const PREBUILT_BUNDLE_FILE = path.resolve(__dirname, '..', 'workflow-bundle.js');
+
+export function prebuiltWorkflowBundle(
+  file = PREBUILT_BUNDLE_FILE,
+): Pick<WorkerOptions, 'workflowBundle'> | undefined {
+  const compiled = __filename.endsWith('.js');
+  return compiled && existsSync(file) ? { workflowBundle: { codePath: file } } : undefined;
+}
+
 export function defaultWorkflowSource(): WorkflowSource {
+  const prebuilt = prebuiltWorkflowBundle();
+  if (prebuilt) return prebuilt;
   return { workflowsPath, bundlerOptions: { preloadModules, webpackConfigHook } };
   // (Worker.create bundles them with the worker's interceptors.workflowModules: workers.ts.)
 }
