@@ -4,7 +4,12 @@
 // the activities stay free of metrics code.
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { ActivityInboundCallsInterceptor, ActivityInterceptors } from '@temporalio/worker';
+import type {
+  ActivityExecuteInput,
+  ActivityInboundCallsInterceptor,
+  ActivityInterceptors,
+  Next,
+} from '@temporalio/worker';
 import type { SendEmailRequest } from '../activities/contract';
 import type { ProjectedView, TransitionEntry } from '../workflows/contract';
 import {
@@ -28,20 +33,26 @@ function outcomeOf(error: unknown): Outcome {
 }
 
 /** What one attempt of an activity means for the product's metrics, by activity type. */
-function recordProductMetrics(activity: string, args: unknown[], outcome: Outcome, error: unknown): void {
+function recordProductMetrics(
+  activity: string,
+  args: unknown[],
+  outcome: Outcome,
+  result: unknown,
+  error: unknown,
+): void {
   if (PROVISIONING_ACTIVITIES.has(activity)) {
     provisioningAttempts.inc({ activity, outcome });
   } else if (activity === 'sendEmail') {
     const template = String((args[0] as SendEmailRequest | undefined)?.template ?? 'unknown');
-    if (outcome === 'failed') emailsFailed.inc({ template });
-    // {sent: false}: sent by an earlier attempt, counted then.
+    // {sent: false}: sent by an earlier attempt, and counted then.
+    if ((result as { sent?: boolean } | undefined)?.sent === true) emailsSent.inc({ template });
+    else if (outcome === 'failed') emailsFailed.inc({ template });
   } else if (activity === 'projectOrder') {
-    const view = args[0] as ProjectedView | undefined;
-    const kind = String(view?.kind ?? 'unknown');
-    if (outcome === 'completed')
+    const kind = String((args[0] as ProjectedView | undefined)?.kind ?? 'unknown');
+    if (outcome === 'completed') {
       recordProjected(kind, (args[1] as readonly TransitionEntry[] | undefined) ?? []);
-    // The activity gives up for good with this non-retryable type (activities/projection).
-    else if (error instanceof ApplicationFailure && error.type === 'ProjectionFailed') {
+    } else if (error instanceof ApplicationFailure && error.nonRetryable) {
+      // projectOrder fails without retry only once it has given up for good (and recorded it).
       projectionsFailed.inc({ kind });
     }
   }
@@ -67,20 +78,16 @@ class ActivityMetricsInterceptor implements ActivityInboundCallsInterceptor {
   constructor(private readonly ctx: Context) {}
 
   async execute(
-    input: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[0],
-    next: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[1],
+    input: ActivityExecuteInput,
+    next: Next<ActivityInboundCallsInterceptor, 'execute'>,
   ): Promise<unknown> {
     const { activityType: activity, taskQueue } = this.ctx.info;
     const started = process.hrtime.bigint();
-    const done = (outcome: Outcome, result: unknown, error?: unknown): void => {
+    const done = (outcome: Outcome, result?: unknown, error?: unknown): void => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       activityExecutions.inc({ activity, task_queue: taskQueue, outcome });
       activityDuration.observe({ activity, outcome }, seconds);
-      recordProductMetrics(activity, input.args, outcome, error);
-      if (activity === 'sendEmail' && (result as { sent?: boolean } | undefined)?.sent === true) {
-        const template = String((input.args[0] as SendEmailRequest | undefined)?.template ?? 'unknown');
-        emailsSent.inc({ template });
-      }
+      recordProductMetrics(activity, input.args, outcome, result, error);
     };
     try {
       const result = await next(input);
