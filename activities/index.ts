@@ -14,7 +14,7 @@ export interface ActivityDeps {
   prisma: PrismaClient;
   mailer: Mailer;
   provisioner: Provisioner;
-  config: Pick<Config, 'ADMIN_EMAIL'>;
+  config: Pick<Config, 'ADMIN_EMAIL' | 'publicApiUrl'>;
   log?: Logger;
 }
 
@@ -30,7 +30,13 @@ export function createActivities(deps: ActivityDeps): Activities {
   return {
     orders: {
       ...createProjectionActivities({ prisma, log }),
-      ...createEmailActivities({ prisma, mailer, adminEmail: config.ADMIN_EMAIL, log }),
+      ...createEmailActivities({
+        prisma,
+        mailer,
+        adminEmail: config.ADMIN_EMAIL,
+        apiUrl: config.publicApiUrl,
+        log,
+      }),
     },
     provisioning: createProvisioningActivities({ prisma, provisioner, log }),
   };
@@ -44,6 +50,7 @@ export function activitiesFromConfig(
   config: Pick<
     Config,
     | 'ADMIN_EMAIL'
+    | 'publicApiUrl'
     | 'MAIL_FROM'
     | 'SMTP_URL'
     | 'outboxDir'

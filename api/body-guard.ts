@@ -7,14 +7,7 @@ import { badRequest } from './problem';
 /** The deepest body a route needs is about 4 levels; 32 leaves room without risking the stack. */
 export const MAX_BODY_DEPTH = 32;
 
-// A NUL byte (Postgres text cannot store it) or a UTF-16 surrogate without its pair (no valid
-// UTF-8 encoding exists for it): neither is text a person meant to send.
-// eslint-disable-next-line no-control-regex -- the NUL byte is what this looks for
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-export function unstorableText(value: string): boolean {
-  return UNSTORABLE.test(value);
-}
+import { unstorableText } from '../domain';
 
 function describe(path: readonly (string | number)[]): string {
   return path.length === 0 ? 'the body' : path.map(String).join('.');

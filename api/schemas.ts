@@ -2,6 +2,7 @@
 // so the documentation cannot drift from what is enforced.
 import { z } from 'zod';
 import { instant, roleSchema } from '../domain';
+import { ORDER_KINDS } from '../workflows/contract';
 
 /** Ids callers choose or see in URLs: short, printable, no separators that need escaping. */
 export const idSchema = z
@@ -93,7 +94,7 @@ export const listOrdersQuery = z.strictObject({
     .string()
     .regex(/^[a-z_]{1,64}$/, 'must be a status name')
     .optional(),
-  kind: z.enum(['checkout', 'service', 'sales']).optional(),
+  kind: z.enum(ORDER_KINDS).optional(),
   clientId: idSchema.optional(),
   customerId: idSchema.optional(),
   from: instant.optional(),

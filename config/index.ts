@@ -16,6 +16,11 @@ const schema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
   /**
+   * Temporal's HTTP API of the embedded server (the JSON routes under /api/v1 the Temporal UI
+   * calls), on 7243 as a Temporal frontend; 0 picks a free port.
+   */
+  TEMPORAL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(7243),
+  /**
    * The embedded Temporal server keeps its workflows in DATA_DIR/temporal.db (on by default: open
    * orders survive a restart); false keeps them in memory only.
    */
@@ -67,6 +72,11 @@ const schema = z.object({
     )
     .optional(),
   MAIL_FROM: z.string().min(3).default('Orders <orders@localhost>'),
+  /**
+   * The API's address as its users reach it (behind a proxy, say), written into the emails' API
+   * calls and order links. Unset: http://HOST:PORT (localhost for a wildcard HOST).
+   */
+  PUBLIC_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   OUTBOX_DIR: z.string().min(1).optional(),
   /** Recipient of the admin notices (`{ admins: true }`). */
   ADMIN_EMAIL: z.email().default('admin@localhost.localdomain'),
@@ -115,7 +125,12 @@ export function workerMetricsPort(c: {
   return c.METRICS_PORT ? c.METRICS_PORT + 1 : undefined;
 }
 
-export type Config = z.infer<typeof schema> & { outboxDir: string; WORKER_SHUTDOWN_FORCE_MS: number };
+export type Config = z.infer<typeof schema> & {
+  outboxDir: string;
+  WORKER_SHUTDOWN_FORCE_MS: number;
+  /** PUBLIC_API_URL without its trailing slash, or its default; none when PORT is 0 (any port). */
+  publicApiUrl?: string;
+};
 
 export class ConfigError extends Error {}
 
@@ -136,7 +151,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     WORKER_SHUTDOWN_FORCE_MS: shutdownForceMs(c),
     outboxDir: c.OUTBOX_DIR ?? path.join(c.DATA_DIR, 'outbox'),
+    publicApiUrl: publicApiUrl(c),
   };
+}
+
+function publicApiUrl(c: { PUBLIC_API_URL?: string; HOST: string; PORT: number }): string | undefined {
+  if (c.PUBLIC_API_URL) return c.PUBLIC_API_URL.replace(/\/+$/, '');
+  if (c.PORT === 0) return undefined;
+  const host = ['0.0.0.0', '::'].includes(c.HOST)
+    ? 'localhost'
+    : c.HOST.includes(':')
+      ? `[${c.HOST}]`
+      : c.HOST;
+  return `http://${host}:${c.PORT}`;
 }
 
 /** Settings each valid alone but not together, as `VARIABLE: why` lines. */

@@ -13,6 +13,11 @@ export interface CliOptions {
   logLevel: string;
   searchAttributes: string[];
   dynamicConfig: string[];
+  /**
+   * --http-port (start-dev form): serve Temporal's HTTP API there. Off when not given, as in
+   * Temporal's CLI; the test-server form has no HTTP API.
+   */
+  httpPort?: number;
   /** --db-filename / -f: the file the server keeps its state in (none: in memory, as Temporal's CLI). */
   dbFilename?: string;
   warnings: string[];
@@ -106,6 +111,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case 'dynamic-config-value':
         opts.dynamicConfig.push(value);
+        break;
+      case 'http-port':
+        if (opts.form === 'start-dev') opts.httpPort = parsePort(value);
+        else opts.warnings.push('ignoring --http-port: the test-server form has no HTTP API');
         break;
       case 'db-filename':
       case 'f':

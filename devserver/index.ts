@@ -6,6 +6,8 @@ export interface RunningDevServer {
   /** host:port to give the SDK's Connection / NativeConnection. */
   address: string;
   port: number;
+  /** The HTTP API's port, when `httpPort` was given. */
+  httpPort?: number;
   server: DevServer;
   close(): Promise<void>;
 }
@@ -19,6 +21,6 @@ export async function startDevServer(
   options: DevServerOptions & { timeSkipping?: boolean } = {},
 ): Promise<RunningDevServer> {
   const server = new DevServer(options);
-  const { port, address } = await server.listen();
-  return { address, port, server, close: () => server.close() };
+  const { port, address, httpPort } = await server.listen();
+  return { address, port, httpPort, server, close: () => server.close() };
 }

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const verbose = /^(debug|info)$/i.test(opts.logLevel);
   const server = new DevServer({
     port: opts.port,
+    httpPort: opts.httpPort,
     host: opts.host,
     namespace: opts.namespace,
     searchAttributes,
@@ -22,10 +23,11 @@ async function main(): Promise<void> {
     },
     log: (line) => process.stderr.write(`temporal-devserver: ${line}\n`),
   });
-  const { address } = await server.listen();
+  const { address, httpPort } = await server.listen();
   if (verbose) {
     const state = opts.dbFilename ? `state in ${opts.dbFilename}` : 'state in memory';
-    process.stderr.write(`temporal-devserver: ${opts.form} listening on ${address} (${state})\n`);
+    const http = httpPort === undefined ? '' : `, HTTP API on ${opts.host}:${httpPort}`;
+    process.stderr.write(`temporal-devserver: ${opts.form} listening on ${address}${http} (${state})\n`);
   }
 
   const stop = () => {

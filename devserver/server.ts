@@ -3,7 +3,8 @@ import { Server } from '@grpc/grpc-js';
 import { VirtualClock } from './clock/virtualClock';
 import { workflowServiceHandlers } from './frontend/workflowService';
 import { RpcError, invalidArgument, notFound } from './grpc/errors';
-import { addProtoService, bindServer } from './grpc/server';
+import { addProtoService, bindServer, type Handlers } from './grpc/server';
+import { HttpApi } from './http/httpApi';
 import type { CommandAttributes, WorkflowExecution } from './grpc/messages';
 import type { EventAttributes } from './history/events';
 import type { ContinuedAsNewAttributes } from './state/close';
@@ -11,6 +12,7 @@ import { Execution, type ExecutionHost, type StartParams } from './state/executi
 import { ExecutionStatus } from './state/enums';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
 import { TaskQueues } from './taskqueues/taskQueue';
+import { PollerHistory } from './taskqueues/pollers';
 import { testServiceHandlers } from './testservice/testService';
 import { operatorServiceHandlers, healthHandlers } from './frontend/operatorService';
 import { SearchAttributeRegistry } from './visibility/searchAttributes';
@@ -18,6 +20,9 @@ import { DEFAULT_RETENTION_MS, ServerPersistence } from './persistence/serverPer
 import type { StoreOptions } from './persistence/store';
 import { restoreRun, resumeRun, runRecord, type RunRecord } from './state/restore';
 import { status } from '@grpc/grpc-js';
+
+const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
+const OPERATOR_SERVICE = 'temporal.api.operatorservice.v1.OperatorService';
 
 /** Custom attributes Temporal's own dev and test servers come with. */
 export const DEFAULT_CUSTOM_SEARCH_ATTRIBUTES: Record<string, string> = {
@@ -33,6 +38,11 @@ export const DEFAULT_CUSTOM_SEARCH_ATTRIBUTES: Record<string, string> = {
 export interface DevServerOptions {
   /** 0 (default) picks a free port. */
   port?: number;
+  /**
+   * Serve Temporal's HTTP API (grpc-gateway's JSON routes, `/api/v1/...`) on this port; 0 picks a
+   * free one. Not served when undefined.
+   */
+  httpPort?: number;
   host?: string;
   namespace?: string;
   /** Custom search attributes, NAME -> TYPE (Keyword, Text, Int, Double, Bool, Datetime, KeywordList). */
@@ -64,6 +74,8 @@ export class DevServer implements ExecutionHost {
   readonly searchAttributes: SearchAttributeRegistry;
   readonly workflowQueues = new TaskQueues<WorkflowTaskRef | QueryTaskRef>();
   readonly activityQueues = new TaskQueues<ActivityTaskRef>();
+  /** Pollers seen lately, by task queue and type (DescribeTaskQueue). */
+  readonly pollers = new PollerHistory();
   readonly pollTimeoutMs: number;
   readonly historyLongPollMs: number;
   readonly queryTimeoutMs: number;
@@ -72,6 +84,9 @@ export class DevServer implements ExecutionHost {
   private readonly chains = new Map<string, Execution[]>();
   private readonly busy = new Set<Execution>();
   private grpc: Server | undefined;
+  private http: HttpApi | undefined;
+  /** The services' handlers, made once: gRPC and HTTP share them (and their visibility store). */
+  private services: { name: string; handlers: Handlers }[] | undefined;
   private readonly log: (line: string) => void;
   /** Listeners told about every change (visibility). */
   readonly onChange: ((exec: Execution) => void)[] = [];
@@ -135,38 +150,37 @@ export class DevServer implements ExecutionHost {
     return persistence;
   }
 
-  async listen(): Promise<{ port: number; address: string }> {
+  async listen(): Promise<{ port: number; address: string; httpPort?: number }> {
     const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
     const onError = (method: string, err: unknown) =>
       this.log(`internal error in ${method}: ${(err as Error)?.stack ?? String(err)}`);
     // A persistent server replies to a request that changed something once the change is on disk.
     const durable = (method: string) => this.persistence?.durableBefore(method);
-    addProtoService(
-      server,
-      'temporal.api.workflowservice.v1.WorkflowService',
-      workflowServiceHandlers(this),
-      onError,
-      durable,
-    );
-    addProtoService(
-      server,
-      'temporal.api.testservice.v1.TestService',
-      testServiceHandlers(this),
-      onError,
-      durable,
-    );
-    addProtoService(
-      server,
-      'temporal.api.operatorservice.v1.OperatorService',
-      operatorServiceHandlers(this),
-      onError,
-      durable,
-    );
+    this.services ??= [
+      { name: WORKFLOW_SERVICE, handlers: workflowServiceHandlers(this) as Handlers },
+      { name: 'temporal.api.testservice.v1.TestService', handlers: testServiceHandlers(this) as Handlers },
+      { name: OPERATOR_SERVICE, handlers: operatorServiceHandlers(this) as Handlers },
+    ];
+    for (const s of this.services) addProtoService(server, s.name, s.handlers, onError, durable);
     addProtoService(server, 'grpc.health.v1.Health', healthHandlers(), onError);
     const host = this.options.host ?? '127.0.0.1';
     const port = await bindServer(server, host, this.options.port ?? 0);
     this.grpc = server;
-    return { port, address: `${host}:${port}` };
+    if (this.options.httpPort === undefined) return { port, address: `${host}:${port}` };
+    // Temporal's HTTP API serves the frontend's services (not TestService).
+    const http = new HttpApi({
+      services: this.services.filter((s) => s.name === WORKFLOW_SERVICE || s.name === OPERATOR_SERVICE),
+      beforeReply: durable,
+      onError,
+    });
+    try {
+      const httpPort = await http.listen(host, this.options.httpPort);
+      this.http = http;
+      return { port, address: `${host}:${port}`, httpPort };
+    } catch (err) {
+      await this.closeServing();
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
@@ -183,6 +197,9 @@ export class DevServer implements ExecutionHost {
     this.activityQueues.releaseAll();
     const gone = new RpcError(status.UNAVAILABLE, 'server is shutting down');
     for (const e of this.runs.values()) e.abandonQueries(gone);
+    const http = this.http;
+    this.http = undefined;
+    await http?.close();
     const server = this.grpc;
     this.grpc = undefined;
     if (!server) return;
@@ -274,6 +291,11 @@ export class DevServer implements ExecutionHost {
     this.busy.delete(exec);
     for (const l of this.onRemove) l(exec);
     this.persistence?.persister.runRemoved(exec);
+  }
+
+  /** Where the state is kept, as GetClusterInfo's persistenceStore says it. */
+  persistenceStore(): string {
+    return this.options.dbFilename ? `journal file ${this.options.dbFilename}` : 'memory';
   }
 
   /** Figures about the state file, or undefined when in memory. */

@@ -5,7 +5,21 @@ import { z } from 'zod';
  * (and renders them to OpenAPI), so a rule about input is written once.
  */
 
-export const reasonText = z.string().trim().min(1, 'a reason is required').max(2000);
+// A NUL byte (Postgres text cannot store it) or a UTF-16 surrogate without its pair (no valid
+// UTF-8 encoding exists for it): neither is text a person meant to send. Checked by `test` (no
+// global flag, so lastIndex is never written: the domain is frozen inside workflows).
+// eslint-disable-next-line no-control-regex -- the NUL byte is what this looks for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function unstorableText(value: string): boolean {
+  return UNSTORABLE.test(value);
+}
+
+/** Text a signal may carry into the projection: what Postgres can store (an API body is checked before). */
+export const storableText = () =>
+  z.string().refine((value) => !unstorableText(value), 'contains a NUL byte or an unpaired UTF-16 surrogate');
+
+export const reasonText = storableText().trim().min(1, 'a reason is required').max(2000);
 
 export const noFields = z.object({});
 export const reasonFields = z.object({ reason: reasonText });
@@ -28,7 +42,7 @@ export const amountCents = z
 
 export const paymentFields = z.object({
   amountCents,
-  reference: z.string().trim().min(1, 'a payment reference is required').max(200),
+  reference: storableText().trim().min(1, 'a payment reference is required').max(200),
 });
 
 /**

@@ -5,6 +5,7 @@ import {
   optionalReasonFields,
   reasonFields,
   reasonText,
+  storableText,
   toTime,
   type Instant,
 } from './fields';
@@ -85,7 +86,7 @@ const offerStillOpen: FieldRule<SalesOrder, z.output<typeof offerFields>> = {
 
 export const activationErrorsFields = z.object({
   errors: z
-    .array(z.object({ productId: z.string().trim().min(1), reason: reasonText }))
+    .array(z.object({ productId: storableText().trim().min(1), reason: reasonText }))
     .min(1, 'at least one product error is required'),
 });
 

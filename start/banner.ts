@@ -12,6 +12,8 @@ export interface BannerInput {
   apiUrl: string;
   temporalAddress: string;
   temporalEmbedded: boolean;
+  /** The embedded server's HTTP API (Temporal's JSON routes under /api/v1). */
+  temporalHttpUrl?: string;
   namespace: string;
   database: string;
   /** Where the embedded Temporal server keeps its workflows (embedded only). */
@@ -28,6 +30,9 @@ export function formatBanner(b: BannerInput): string {
     `Temporal         ${b.temporalAddress} (namespace ${b.namespace}${b.temporalEmbedded ? ', embedded' : ''})`,
     `Database         ${b.database}`,
   ];
+  if (b.temporalHttpUrl) {
+    lines.push(`Temporal HTTP    ${b.temporalHttpUrl}/api/v1/namespaces/${b.namespace}/workflows`);
+  }
   if (b.temporalState) lines.push(`Workflows        ${b.temporalState}`);
   if (b.outbox) lines.push(`Emails           written to ${b.outbox}`);
   if (b.temporalEmbedded) {

@@ -149,7 +149,10 @@ async function startAll(
   const all = mode === 'all';
   const embeddedTemporal = all && !config.TEMPORAL_ADDRESS;
   await assertPortFree(config.PORT, config.HOST, 'PORT');
-  if (embeddedTemporal) await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
+  if (embeddedTemporal) {
+    await assertPortFree(config.TEMPORAL_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_PORT');
+    await assertPortFree(config.TEMPORAL_HTTP_PORT, EMBEDDED_TEMPORAL_HOST, 'TEMPORAL_HTTP_PORT');
+  }
 
   // 0. telemetry: traces (OTLP variables) and the metrics endpoint (METRICS_PORT)
   const telemetry = await step('cannot start telemetry', () =>
@@ -164,7 +167,7 @@ async function startAll(
       startEmbeddedTemporal(config, log, (error) => requestStop({ kind: 'failure', error })),
     );
     stack.push('temporal server', () => endpoint.close());
-    log.info({ address: endpoint.address }, 'embedded Temporal server listening');
+    log.info({ address: endpoint.address, http: endpoint.httpUrl }, 'embedded Temporal server listening');
   } else {
     endpoint = { address: temporalAddress(config), embedded: false, close: async () => undefined };
   }
@@ -228,6 +231,7 @@ async function startAll(
       apiUrl,
       temporalAddress: endpoint.address,
       temporalEmbedded: endpoint.embedded,
+      temporalHttpUrl: endpoint.httpUrl,
       namespace: config.TEMPORAL_NAMESPACE,
       database: db.embedded ? `embedded Postgres in ${config.DATA_DIR}/pg` : 'DATABASE_URL',
       temporalState: endpoint.embedded ? temporalStateLine(config) : undefined,

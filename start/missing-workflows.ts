@@ -3,10 +3,9 @@
 // they stay visible, and their actions answer 409 workflow_missing (api/orders/actions.ts).
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { isTerminal } from '../domain';
 import type { PrismaClient } from '../generated/prisma/client';
 import { lifecycleOf } from '../api/orders/order-model';
-import { listingWorkflowId, orderWorkflowId, type OrderView } from '../workflows/contract';
+import { listingWorkflowId, ORDER_KINDS, orderWorkflowId, type OrderView } from '../workflows/contract';
 
 export interface MissingWorkflows {
   orders: string[];
@@ -22,16 +21,19 @@ export async function findMissingWorkflows(
   for await (const execution of temporal.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
     running.add(execution.workflowId);
   }
-  const open = (kind: OrderView['kind'], status: string) => !isTerminal(lifecycleOf(kind), status);
-  const orders = await prisma.order.findMany({ select: { id: true, kind: true, status: true } });
-  const listings = await prisma.serviceListing.findMany({ select: { id: true, status: true } });
+  // Only open rows are read: a long-lived projection is mostly closed orders.
+  const notTerminal = (kind: OrderView['kind']) => ({ notIn: [...lifecycleOf(kind).terminal] });
+  const orders = await prisma.order.findMany({
+    select: { id: true },
+    where: { OR: ORDER_KINDS.map((kind) => ({ kind, status: notTerminal(kind) })) },
+  });
+  const listings = await prisma.serviceListing.findMany({
+    select: { id: true },
+    where: { status: notTerminal('listing') },
+  });
   return {
-    orders: orders
-      .filter((o) => open(o.kind as OrderView['kind'], o.status) && !running.has(orderWorkflowId(o.id)))
-      .map((o) => o.id),
-    listings: listings
-      .filter((l) => open('listing', l.status) && !running.has(listingWorkflowId(l.id)))
-      .map((l) => l.id),
+    orders: orders.filter((o) => !running.has(orderWorkflowId(o.id))).map((o) => o.id),
+    listings: listings.filter((l) => !running.has(listingWorkflowId(l.id))).map((l) => l.id),
   };
 }
 

@@ -1,5 +1,5 @@
-// The Temporal side of `npm start`: the embedded Temporal-compatible server on TEMPORAL_PORT with
-// the order search attributes, or, when TEMPORAL_ADDRESS is set, a real Temporal reached with the
+// The Temporal side of `npm start`: the embedded Temporal-compatible server on TEMPORAL_PORT (and
+// its HTTP API on TEMPORAL_HTTP_PORT) with the order search attributes, or, when TEMPORAL_ADDRESS is set, a real Temporal reached with the
 // worker's connection settings (TLS, API key). The API's client uses the same settings.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +24,8 @@ export interface TemporalEndpoint {
   address: string;
   /** true when this process runs the server (time skipping is available). */
   embedded: boolean;
+  /** The embedded server's HTTP API, e.g. http://127.0.0.1:7243 (embedded only). */
+  httpUrl?: string;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startEmbeddedTemporal(
   if (dbFilename) mkdirSync(path.dirname(dbFilename), { recursive: true });
   const running = await startDevServer({
     port: config.TEMPORAL_PORT,
+    httpPort: config.TEMPORAL_HTTP_PORT,
     host: EMBEDDED_TEMPORAL_HOST,
     namespace: config.TEMPORAL_NAMESPACE,
     searchAttributes: ORDER_SEARCH_ATTRIBUTES,
@@ -55,7 +58,12 @@ export async function startEmbeddedTemporal(
     onPersistenceFailure: onFailure,
     log: (line) => log.warn({ component: 'temporal-devserver' }, line),
   });
-  return { address: running.address, embedded: true, close: () => running.close() };
+  return {
+    address: running.address,
+    embedded: true,
+    httpUrl: `http://${EMBEDDED_TEMPORAL_HOST}:${running.httpPort}`,
+    close: () => running.close(),
+  };
 }
 
 export class TemporalClientError extends Error {}

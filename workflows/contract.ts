@@ -12,7 +12,9 @@ export const listingWorkflowId = (listingId: string): string => `listing-${listi
 /** Custom search attributes (Keyword), upserted on every transition for the Temporal UI. */
 export const searchAttributeNames = ['OrderStatus', 'OrderKind', 'CustomerId'] as const;
 
-export type OrderKind = 'checkout' | 'service' | 'sales';
+/** The three order lifecycles (a listing is not an order). */
+export const ORDER_KINDS = ['checkout', 'service', 'sales'] as const;
+export type OrderKind = (typeof ORDER_KINDS)[number];
 
 /** Every signal: the acting principal plus the action's fields (validated by the domain tables). */
 export interface ActionSignal {

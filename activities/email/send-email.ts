@@ -40,6 +40,8 @@ export interface EmailDeps {
   mailer: Mailer;
   /** Where `{ admins: true }` emails go (ADMIN_EMAIL). */
   adminEmail: string;
+  /** The API's public address (PUBLIC_API_URL); without it the emails name API paths only. */
+  apiUrl?: string;
   log?: Logger;
 }
 
@@ -63,7 +65,7 @@ export const emailLogName = (template: string, key?: string): string =>
   key === undefined ? template : `${template}/${key}`;
 
 export function createEmailActivities(deps: EmailDeps): EmailActivities {
-  const { prisma, mailer, adminEmail, log } = deps;
+  const { prisma, mailer, adminEmail, apiUrl, log } = deps;
 
   return {
     async sendEmail(request: SendEmailRequest): Promise<{ sent: boolean }> {
@@ -98,7 +100,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
         admins ? { admins: adminEmail } : { partyId: partyId! },
       );
       if (!context) throw new Error(`sendEmail: order ${orderId} is not projected yet`);
-      const rendered = renderEmail(template, context, request.data, key);
+      const rendered = renderEmail(template, { ...context, apiUrl }, request.data, key);
       const logName = emailLogName(template, key);
 
       // Raw SQL, and as few statements as the protocol allows: a Prisma model query costs the

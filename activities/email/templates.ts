@@ -34,6 +34,8 @@ export interface EmailContext {
     expiresAt?: string | null;
   };
   recipient: { name: string; email: string };
+  /** The API's public address: API calls and the order's link are written with it when known. */
+  apiUrl?: string;
   parties: Partial<Record<'client' | 'customer' | 'salesperson' | 'isv' | 'merchant', EmailParty>>;
   items: { id: string; productId: string; productName: string; quantity: number; unitPriceCents: number }[];
   invoice?: {
@@ -96,7 +98,7 @@ thank you for your order {{order.id}}. We have received it and generated its inv
 # Due date: {{date invoice.dueAt}}
 
 How to pay: pay the invoice through the order API with your payment reference:
-> POST /orders/{{order.id}}/actions/pay {"amountCents": {{invoice.amountCents}}, "reference": "<your payment reference>"}
+> POST {{apiUrl}}/orders/{{order.id}}/actions/pay {"amountCents": {{invoice.amountCents}}, "reference": "<your payment reference>"}
 
 Your services are set up once the invoice is paid{{#if data.autoApprove}}{{else}} and the order is reviewed{{/if}}. If the invoice is not paid by its due date, the order may be cancelled.`,
   },
@@ -126,8 +128,8 @@ we have received your payment for invoice {{invoice.id}} of order {{order.id}}. 
 - {{productName}} x {{quantity}}: {{money unitPriceCents ../order.currency}}
 {{/each}}
 Approve it to set up its services, or reject it as fraud or cancelled:
-> POST /orders/{{order.id}}/actions/approve {}
-> POST /orders/{{order.id}}/actions/reject {"outcome": "fraud", "reason": "..."}`,
+> POST {{apiUrl}}/orders/{{order.id}}/actions/approve {}
+> POST {{apiUrl}}/orders/{{order.id}}/actions/reject {"outcome": "fraud", "reason": "..."}`,
   },
   welcome: {
     subject:
@@ -163,7 +165,7 @@ Next steps:
 # Error: {{data.error}}
 
 Fix the cause, then retry the order's failed services:
-> POST /orders/{{order.id}}/actions/retry {}`,
+> POST {{apiUrl}}/orders/{{order.id}}/actions/retry {}`,
   },
   invoice_expired: {
     subject: 'Order {{order.id}} cancelled: invoice {{invoice.id}} was not paid by {{date invoice.dueAt}}',
@@ -195,8 +197,8 @@ If you still want these products, place a new order.`,
 # Offer expires: {{date order.expiresAt}}
 {{/if}}
 Approve or decline it (a reason helps your salesperson):
-> POST /orders/{{order.id}}/actions/approve {}
-> POST /orders/{{order.id}}/actions/reject {"reason": "..."}`,
+> POST {{apiUrl}}/orders/{{order.id}}/actions/approve {}
+> POST {{apiUrl}}/orders/{{order.id}}/actions/reject {"reason": "..."}`,
   },
   admin_sales_order_submitted: {
     subject:
@@ -212,8 +214,8 @@ Approve or decline it (a reason helps your salesperson):
 {{#each items}}
 - {{productName}} x {{quantity}}: {{money unitPriceCents ../order.currency}}
 {{/each}}
-> POST /orders/{{order.id}}/actions/approve {}
-> POST /orders/{{order.id}}/actions/reject {"reason": "..."}`,
+> POST {{apiUrl}}/orders/{{order.id}}/actions/approve {}
+> POST {{apiUrl}}/orders/{{order.id}}/actions/reject {"reason": "..."}`,
   },
   salesperson_order_declined: {
     subject:
@@ -226,7 +228,7 @@ sales order {{order.id}} for {{parties.customer.name}} was declined by {{data.de
 # Total: {{money order.totalCents order.currency}}
 
 Reach out to {{data.declinedBy}} to address the reason, then resubmit the order:
-> POST /orders/{{order.id}}/actions/resubmit {}`,
+> POST {{apiUrl}}/orders/{{order.id}}/actions/resubmit {}`,
   },
   admin_cancellation_requested: {
     subject: 'Cancellation requested for sales order {{order.id}} of {{parties.customer.name}}',
@@ -237,8 +239,8 @@ Reach out to {{data.declinedBy}} to address the reason, then resubmit the order:
 # Reason: {{#if data.reason}}{{data.reason}}{{else}}none given{{/if}}
 
 Approve the cancellation, or reject it to return the order to its previous status:
-> POST /orders/{{order.id}}/actions/approve {}
-> POST /orders/{{order.id}}/actions/reject {"reason": "..."}`,
+> POST {{apiUrl}}/orders/{{order.id}}/actions/approve {}
+> POST {{apiUrl}}/orders/{{order.id}}/actions/reject {"reason": "..."}`,
   },
   customer_order_activated: {
     subject: 'Your products of sales order {{order.id}} are activated',
@@ -287,8 +289,8 @@ sales order {{order.id}} for {{parties.customer.name}} has been canceled.
 # Merchant: {{parties.merchant.name}} ({{parties.merchant.email}})
 
 Accept the order to start, or reject it:
-> POST /orders/{{order.id}}/actions/accept {}
-> POST /orders/{{order.id}}/actions/reject {"reason": "..."}`,
+> POST {{apiUrl}}/orders/{{order.id}}/actions/accept {}
+> POST {{apiUrl}}/orders/{{order.id}}/actions/reject {"reason": "..."}`,
   },
   merchant_delivery_awaiting_approval: {
     subject: '{{parties.isv.name}} delivered {{listing.name}} (service order {{order.id}}): please approve',
@@ -297,8 +299,8 @@ Accept the order to start, or reject it:
 {{parties.isv.name}} has finished {{listing.name}} for service order {{order.id}} and asks for your approval.
 
 Approve the delivery to complete the order, or reject it to send it back to development:
-> POST /orders/{{order.id}}/actions/approve {}
-> POST /orders/{{order.id}}/actions/reject {"reason": "..."}`,
+> POST {{apiUrl}}/orders/{{order.id}}/actions/approve {}
+> POST {{apiUrl}}/orders/{{order.id}}/actions/reject {"reason": "..."}`,
   },
   service_order_completed: {
     subject: 'Service order {{order.id}} completed: {{parties.merchant.name}} approved {{listing.name}}',
@@ -325,6 +327,8 @@ interface Compiled {
 }
 
 const FOOTER = 'This message was sent by the order service about order';
+// Where the order is read (with the reader's API key), when the API's public address is known.
+const ORDER_ADDRESS = '{{#if apiUrl}} Its current state: GET {{apiUrl}}/orders/{{order.id}}{{/if}}';
 
 /**
  * One body source gives both parts: the text part as written, the HTML part with paragraphs,
@@ -380,7 +384,7 @@ function htmlSource(body: string): string {
   return [
     '<!doctype html><html><body style="font-family:sans-serif;line-height:1.4;max-width:640px">',
     ...html,
-    `<hr><p style="color:#777;font-size:small">${FOOTER} {{order.id}}.</p>`,
+    `<hr><p style="color:#777;font-size:small">${FOOTER} {{order.id}}.${ORDER_ADDRESS}</p>`,
     '</body></html>',
   ].join('\n');
 }
@@ -393,7 +397,9 @@ const compiled = Object.fromEntries(
     template,
     {
       subject: hb.compile(source.subject, { noEscape: true, strict: false }),
-      text: hb.compile(`${textSource(source.body)}\n\n-- \n${FOOTER} {{order.id}}.\n`, { noEscape: true }),
+      text: hb.compile(`${textSource(source.body)}\n\n-- \n${FOOTER} {{order.id}}.${ORDER_ADDRESS}\n`, {
+        noEscape: true,
+      }),
       html: hb.compile(htmlSource(source.body)),
     },
   ]),

@@ -2,7 +2,7 @@ import type { ProjectionFailure } from '../resources';
 import { Router } from 'express';
 import { isTerminal, type Actor } from '../../domain';
 import type { Prisma } from '../../generated/prisma/client';
-import { orderWorkflowId, type OrderView } from '../../workflows/contract';
+import { ORDER_KINDS, orderWorkflowId, type OrderView } from '../../workflows/contract';
 import { actorOf, principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf, requestHash, withIdempotency } from '../idempotency';
@@ -96,7 +96,7 @@ export function ordersRouter(deps: ApiDeps): Router {
     const filters: Prisma.OrderWhereInput[] = [visibleTo(actor)];
     if (query.status) filters.push({ status: query.status });
     if (query.kind) filters.push({ kind: query.kind });
-    else filters.push({ kind: { in: ['checkout', 'service', 'sales'] } });
+    else filters.push({ kind: { in: [...ORDER_KINDS] } });
     if (query.clientId) filters.push({ clientId: query.clientId });
     if (query.customerId) filters.push({ customerId: query.customerId });
     if (query.from) filters.push({ createdAt: { gte: new Date(query.from) } });

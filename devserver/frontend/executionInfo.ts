@@ -32,6 +32,7 @@ export function executionInfo(exec: Execution): Plain<temporal.api.workflow.v1.I
     closeTime: exec.closeTime ? timestamp(exec.closeTime) : undefined,
     status: exec.status,
     historyLength: exec.history.length,
+    historySizeBytes: exec.history.byteLength,
     executionTime: timestamp(exec.executionTime),
     memo: { fields: exec.memo },
     searchAttributes: { indexedFields: exec.searchAttributes },

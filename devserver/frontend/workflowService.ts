@@ -9,7 +9,8 @@ import type {
   WorkflowServiceRequest,
   WorkflowServiceResponse,
 } from '../grpc/messages';
-import { durationMs } from '../history/events';
+import { durationMs, timestamp } from '../history/events';
+import { TaskQueueType } from '../taskqueues/pollers';
 import type { DevServer } from '../server';
 import { ExecutionStatus, IdConflictPolicy, IdReusePolicy } from '../state/enums';
 import type { Execution, PendingQuery } from '../state/execution';
@@ -109,7 +110,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       clusterId: 'devserver',
       clusterName: 'devserver',
       historyShardCount: 1,
-      persistenceStore: 'memory',
+      persistenceStore: server.persistenceStore(),
       visibilityStore: 'memory',
     }),
     DescribeNamespace: (req) => {
@@ -185,6 +186,26 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
 
     GetWorkflowExecutionHistory: (req, ctx) => getHistory(server, req, ctx),
 
+    GetWorkflowExecutionHistoryReverse: (req) => getHistoryReverse(server, req),
+
+    DescribeTaskQueue: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const name = requireString(req.taskQueue?.name, 'TaskQueue');
+      const type = (req.taskQueueType || TaskQueueType.Workflow) as TaskQueueType;
+      return {
+        pollers: server.pollers.recent(ns, name, type).map((p) => ({
+          identity: p.identity,
+          lastAccessTime: timestamp(p.lastAccessTime),
+          // The SDK's default for task queue activities per second (no limit).
+          ratePerSecond: 100_000,
+        })),
+        stats: req.reportStats ? { approximateBacklogCount: backlog(server, name, type) } : undefined,
+        taskQueueStatus: req.includeTaskQueueStatus
+          ? { backlogCountHint: backlog(server, name, type), ratePerSecond: 100_000 }
+          : undefined,
+      };
+    },
+
     QueryWorkflow: async (req, ctx) => {
       const ns = server.checkNamespace(req.namespace);
       const exec = server.findExecution(ns, req.execution);
@@ -228,8 +249,9 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     },
 
     PollWorkflowTaskQueue: async (req, ctx) => {
-      server.checkNamespace(req.namespace);
+      const ns = server.checkNamespace(req.namespace);
       const name = requireString(req.taskQueue?.name, 'TaskQueue');
+      server.pollers.polled(ns, name, TaskQueueType.Workflow, req.identity ?? '');
       const sticky = req.taskQueue?.kind === 2;
       const deadline = Date.now() + server.pollTimeoutMs;
       const queue = server.workflowQueues.get(name);
@@ -262,8 +284,9 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     },
 
     PollActivityTaskQueue: async (req, ctx) => {
-      server.checkNamespace(req.namespace);
+      const ns = server.checkNamespace(req.namespace);
       const name = requireString(req.taskQueue?.name, 'TaskQueue');
+      server.pollers.polled(ns, name, TaskQueueType.Activity, req.identity ?? '');
       const deadline = Date.now() + server.pollTimeoutMs;
       const queue = server.activityQueues.get(name);
       for (;;) {
@@ -405,6 +428,13 @@ function describeNamespace(name: string): WorkflowServiceResponse<'DescribeNames
   };
 }
 
+/** Tasks waiting in a queue (DescribeTaskQueue's status, when asked for). */
+function backlog(server: DevServer, name: string, type: TaskQueueType): number {
+  if (type === TaskQueueType.Workflow) return server.workflowQueues.peek(name)?.backlog ?? 0;
+  if (type === TaskQueueType.Activity) return server.activityQueues.peek(name)?.backlog ?? 0;
+  return 0;
+}
+
 // ------------------------------------------------------------------ history
 
 interface HistoryToken {
@@ -413,6 +443,18 @@ interface HistoryToken {
 }
 
 type HistoryResponse = WorkflowServiceResponse<'GetWorkflowExecutionHistory'>;
+
+function parseHistoryToken(bytes: Uint8Array): HistoryToken {
+  let t: HistoryToken;
+  try {
+    t = JSON.parse(Buffer.from(bytes).toString('utf8')) as HistoryToken;
+  } catch {
+    throw invalidArgument('nextPageToken is malformed.');
+  }
+  if (typeof t?.e !== 'number' || typeof t.r !== 'string')
+    throw invalidArgument('nextPageToken is malformed.');
+  return t;
+}
 
 async function getHistory(
   server: DevServer,
@@ -423,14 +465,7 @@ async function getHistory(
   let exec = server.findExecution(ns, req.execution);
   let from = 1;
   if (req.nextPageToken && req.nextPageToken.length) {
-    let t: HistoryToken;
-    try {
-      t = JSON.parse(Buffer.from(req.nextPageToken).toString('utf8')) as HistoryToken;
-    } catch {
-      throw invalidArgument('nextPageToken is malformed.');
-    }
-    if (typeof t?.e !== 'number' || typeof t.r !== 'string')
-      throw invalidArgument('nextPageToken is malformed.');
+    const t = parseHistoryToken(req.nextPageToken);
     const named = server.runById(t.r);
     if (!named || named.workflowId !== exec.workflowId)
       throw invalidArgument('nextPageToken does not belong to this execution.');
@@ -476,4 +511,33 @@ async function getHistory(
     if (ctx.signal.aborted) giveUp();
     else ctx.signal.addEventListener('abort', giveUp, { once: true });
   });
+}
+
+/**
+ * GetWorkflowExecutionHistoryReverse: the run's events from the last one back, a page at a time
+ * (the Temporal UI's history in descending order). The token names the run and the next event id.
+ */
+function getHistoryReverse(
+  server: DevServer,
+  req: WorkflowServiceRequest<'GetWorkflowExecutionHistoryReverse'>,
+): WorkflowServiceResponse<'GetWorkflowExecutionHistoryReverse'> {
+  const ns = server.checkNamespace(req.namespace);
+  let exec = server.findExecution(ns, req.execution);
+  let from = exec.history.length;
+  if (req.nextPageToken && req.nextPageToken.length) {
+    const t = parseHistoryToken(req.nextPageToken);
+    const named = server.runById(t.r);
+    if (!named || named.workflowId !== exec.workflowId)
+      throw invalidArgument('nextPageToken does not belong to this execution.');
+    exec = named;
+    from = Math.min(t.e, exec.history.length);
+  }
+  const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
+  const to = Math.max(1, from - pageSize + 1);
+  const events = from >= 1 ? exec.history.events(to, from).reverse() : [];
+  return {
+    history: { events },
+    nextPageToken:
+      to > 1 ? Buffer.from(JSON.stringify({ r: exec.runId, e: to - 1 } satisfies HistoryToken)) : undefined,
+  };
 }

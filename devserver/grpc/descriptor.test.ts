@@ -3,7 +3,7 @@
  * @temporalio/proto ships, and builds only what a lookup needs.
  */
 import { createRequire } from 'node:module';
-import { describeRoot, LazyRoot, type ProtobufLight, type ProtoDescriptor } from './descriptor';
+import { describeRoot, httpRules, LazyRoot, type ProtobufLight, type ProtoDescriptor } from './descriptor';
 
 // The protobufjs copy @temporalio/proto uses, and the package's root built by it.
 const fromProto = createRequire(require.resolve('@temporalio/proto'));
@@ -36,6 +36,7 @@ test('lists every method of the served services with its message types', () => {
         responseType: m.resolvedResponseType.fullName.slice(1),
         requestStream: !!m.requestStream,
         responseStream: !!m.responseStream,
+        http: httpRules(m.parsedOptions),
       });
     }
   }

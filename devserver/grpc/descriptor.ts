@@ -33,12 +33,16 @@ interface PbType extends PbObject {
   methodsArray?: undefined;
 }
 interface PbService extends PbObject {
-  methodsArray: {
-    name: string;
-    requestStream?: boolean;
-    responseStream?: boolean;
-    resolve(): { resolvedRequestType: PbObject | null; resolvedResponseType: PbObject | null };
-  }[];
+  methodsArray: PbMethod[];
+}
+/** A service method as protobufjs reflects it (the full root's or the bundle's). */
+export interface PbMethod {
+  name: string;
+  requestStream?: boolean;
+  responseStream?: boolean;
+  /** The method's options as declared, e.g. [{ '(google.api.http)': { get: '/...' } }]. */
+  parsedOptions?: Record<string, unknown>[] | null;
+  resolve(): { resolvedRequestType: PbObject | null; resolvedResponseType: PbObject | null };
 }
 
 /** A unary or streaming method: what a gRPC service definition needs, types by full name. */
@@ -48,6 +52,50 @@ export interface MethodInfo {
   responseType: string;
   requestStream: boolean;
   responseStream: boolean;
+  /** The method's HTTP bindings (google.api.http and its additional_bindings); [] when none. */
+  http: HttpRule[];
+}
+
+/** One HTTP binding of a method, as grpc-gateway serves it: verb, path template, body field. */
+export interface HttpRule {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** e.g. /api/v1/namespaces/{namespace}/workflows/{execution.workflow_id} */
+  path: string;
+  /** '*' (the whole request), a field's name, or undefined (no body: query parameters). */
+  body?: string;
+}
+
+const VERBS = ['get', 'post', 'put', 'delete', 'patch'] as const;
+
+/** The HTTP bindings in a method's options (kept for the HTTP API; the gRPC server ignores them). */
+export function httpRules(parsedOptions: PbMethod['parsedOptions']): HttpRule[] {
+  type Binding = Partial<Record<(typeof VERBS)[number] | 'body', string>> & {
+    additional_bindings?: Binding | Binding[];
+  };
+  const rule = parsedOptions?.find((o) => o['(google.api.http)'])?.['(google.api.http)'] as
+    Binding | undefined;
+  if (!rule) return [];
+  const bindings = [rule, ...([] as Binding[]).concat(rule.additional_bindings ?? [])];
+  return bindings.flatMap((b) => {
+    const verb = VERBS.find((v) => typeof b[v] === 'string');
+    if (!verb) return [];
+    const r: HttpRule = { method: verb.toUpperCase() as HttpRule['method'], path: b[verb]! };
+    if (b.body) r.body = b.body;
+    return [r];
+  });
+}
+
+/** A method's description from its reflection object. */
+export function methodInfo(m: PbMethod): MethodInfo {
+  const r = m.resolve();
+  return {
+    name: m.name,
+    requestType: plainName(r.resolvedRequestType!),
+    responseType: plainName(r.resolvedResponseType!),
+    requestStream: !!m.requestStream,
+    responseStream: !!m.responseStream,
+    http: httpRules(m.parsedOptions),
+  };
 }
 
 export interface ProtoDescriptor {
@@ -101,16 +149,7 @@ export function describeRoot(pb: ProtobufLight, root: PbNamespace, protoVersion:
         d.namespaces[plainName(o)] = o.options ?? null;
         walk(o);
       } else if (isService(o)) {
-        d.services[plainName(o)] = o.methodsArray.map((m) => {
-          const r = m.resolve();
-          return {
-            name: m.name,
-            requestType: plainName(r.resolvedRequestType!),
-            responseType: plainName(r.resolvedResponseType!),
-            requestStream: !!m.requestStream,
-            responseStream: !!m.responseStream,
-          };
-        });
+        d.services[plainName(o)] = o.methodsArray.map(methodInfo);
       } else if (isType(o) || isEnum(o)) {
         const name = plainName(o);
         const deps = new Set<string>();

@@ -1,4 +1,11 @@
-import { LazyRoot, type MethodInfo, type ProtoDescriptor, type ProtobufLight } from './descriptor';
+import {
+  LazyRoot,
+  methodInfo,
+  type MethodInfo,
+  type PbMethod,
+  type ProtoDescriptor,
+  type ProtobufLight,
+} from './descriptor';
 
 /**
  * The message definitions @temporalio/proto ships (and therefore the exact encoding the SDK's
@@ -16,16 +23,10 @@ export interface ProtoType {
   toObject(message: object, options: object): Record<string, unknown>;
   verify?(obj: object): string | null;
 }
-export type { MethodInfo } from './descriptor';
+export type { HttpRule, MethodInfo } from './descriptor';
 
-interface ProtoMethod {
-  name: string;
-  requestStream?: boolean;
-  responseStream?: boolean;
-  resolve(): { resolvedRequestType: ProtoType | null; resolvedResponseType: ProtoType | null };
-}
 interface FullRoot {
-  lookupService(name: string): { methodsArray: ProtoMethod[] };
+  lookupService(name: string): { methodsArray: PbMethod[] };
   lookupType(name: string): ProtoType;
 }
 interface Source {
@@ -48,17 +49,7 @@ function fullRoot(): FullRoot {
 function fullSource(): Source {
   const root = fullRoot();
   return {
-    methods: (serviceName) =>
-      root.lookupService(serviceName).methodsArray.map((m) => {
-        const r = m.resolve();
-        return {
-          name: m.name,
-          requestType: r.resolvedRequestType!.fullName.replace(/^\./, ''),
-          responseType: r.resolvedResponseType!.fullName.replace(/^\./, ''),
-          requestStream: !!m.requestStream,
-          responseStream: !!m.responseStream,
-        };
-      }),
+    methods: (serviceName) => root.lookupService(serviceName).methodsArray.map(methodInfo),
     lookupType: (name) => root.lookupType(name),
   };
 }

@@ -97,24 +97,12 @@ async function serve(
         `malformed ${reqType.fullName.slice(1)}: ${(err as Error).message}`,
       );
     }
-    // The request is the message the handler's type names: decoded with that method's type.
-    const res = await (handler as (req: object, ctx: CallContext) => Promise<object> | object)(req, {
-      signal: abort.signal,
-      method,
-      compressed: requestEncoding(call) !== 'identity',
-    });
-    const durable = beforeReply?.(method);
-    if (durable) {
-      try {
-        await durable;
-      } catch (err) {
-        // The change was made in memory but cannot be made durable: not acknowledged.
-        throw new RpcError(
-          status.UNAVAILABLE,
-          `the server cannot persist its state: ${(err as Error).message}`,
-        );
-      }
-    }
+    const res = await invokeHandler(
+      handler,
+      req,
+      { signal: abort.signal, method, compressed: requestEncoding(call) !== 'identity' },
+      beforeReply,
+    );
     callback(null, res);
   } catch (err) {
     if (err instanceof RpcError) {
@@ -128,6 +116,33 @@ async function serve(
   } finally {
     call.removeListener('cancelled', onCancel);
   }
+}
+
+/**
+ * Runs a handler and waits for what its reply must wait for (a persistent server: the change on
+ * disk). Shared by the gRPC server and the HTTP API, so both acknowledge the same way.
+ */
+export async function invokeHandler(
+  handler: Handler,
+  req: object,
+  ctx: CallContext,
+  beforeReply?: (method: string) => Promise<void> | undefined,
+): Promise<object> {
+  // The request is the message the handler's type names: decoded with that method's type.
+  const res = await (handler as (req: object, ctx: CallContext) => Promise<object> | object)(req, ctx);
+  const durable = beforeReply?.(ctx.method);
+  if (durable) {
+    try {
+      await durable;
+    } catch (err) {
+      // The change was made in memory but cannot be made durable: not acknowledged.
+      throw new RpcError(
+        status.UNAVAILABLE,
+        `the server cannot persist its state: ${(err as Error).message}`,
+      );
+    }
+  }
+  return res;
 }
 
 export async function bindServer(server: Server, host: string, port: number): Promise<number> {

@@ -136,7 +136,8 @@ export function startWorkflowTask(
         scheduledEventId: wft.scheduledEventId,
         identity,
         requestId: `${ref.dispatchId}`,
-        historySizeBytes: 0,
+        // What the SDK shows as workflowInfo().historySize (and weighs for continue-as-new).
+        historySizeBytes: s.history.byteLength,
       });
     } else {
       const scheduledId = s.history.length + 1;
@@ -152,6 +153,7 @@ export function startWorkflowTask(
           scheduledEventId: scheduledId,
           identity,
           requestId: `${ref.dispatchId}`,
+          historySizeBytes: s.history.byteLength,
         }),
       ]);
     }

@@ -271,6 +271,20 @@ test('a welcome for a product without an account says so instead of naming a log
   expect(html).toMatch(/<ul>\n<li>Nothing to set up/);
 });
 
+test("with the API's public address, the API calls and the order's address are written with it", () => {
+  const apiUrl = 'https://orders.example.com/api';
+  const withUrl = renderEmail('order_confirmation', { ...context, apiUrl }, { autoApprove: true });
+  const without = renderEmail('order_confirmation', context, { autoApprove: true });
+  for (const part of [withUrl.text, withUrl.html]) {
+    expect(part).toContain(`POST ${apiUrl}/orders/${ORDER}/actions/pay`);
+    expect(part).toContain(`GET ${apiUrl}/orders/${ORDER}`);
+  }
+  for (const part of [without.text, without.html]) {
+    expect(part).toContain(`POST /orders/${ORDER}/actions/pay`);
+    expect(part).not.toContain('GET ');
+  }
+});
+
 test('the HTML part escapes names; the text part shows them as written', () => {
   const mail = parsed.get('isv_new_service_order')!;
   expect(mail.text).toContain('Mo & Sons <Retail>');

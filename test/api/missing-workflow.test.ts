@@ -21,6 +21,10 @@ test('a projected order without its workflow is shown, refuses actions with 409,
   const k = { ...ids('lost'), clientId: client.subjectId };
   const view = checkoutView(k);
   await createProjectionActivities({ prisma: t.prisma }).projectOrder(view, view.transitions);
+  // A closed order (terminal status) without its workflow is history, not missing: not counted.
+  const closed = { ...ids('closed'), clientId: client.subjectId };
+  const closedView = checkoutView(closed, { status: 'cancelled' });
+  await createProjectionActivities({ prisma: t.prisma }).projectOrder(closedView, closedView.transitions);
   // And one order whose workflow runs, which is not counted.
   const product = await t.product();
   const running = (
@@ -53,4 +57,5 @@ test('a projected order without its workflow is shown, refuses actions with 409,
   const missing = await findMissingWorkflows(t.prisma, t.env.client);
   expect(missing.orders).toContain(k.orderId);
   expect(missing.orders).not.toContain(running);
+  expect(missing.orders).not.toContain(closed.orderId);
 });

@@ -102,10 +102,13 @@ beforeAll(async () => {
   const port = await freePort();
   let temporalPort = await freePort();
   while (temporalPort === port) temporalPort = await freePort();
+  let httpPort = await freePort();
+  while (httpPort === port || httpPort === temporalPort) httpPort = await freePort();
   database = await databaseForStart();
   env = {
     PORT: String(port),
     TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_HTTP_PORT: String(httpPort),
     DATA_DIR: dataDir,
     BOOTSTRAP_ADMIN_KEY,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
@@ -230,6 +233,28 @@ test('checkout: paid, approved, services active, welcome email in the outbox', a
   }, 'welcome email with the login');
   expect(text).toContain(`(order ${created.id})`);
   expect(text).toMatch(/^To: demo-client@example\.com/m);
+});
+
+test("the embedded server's HTTP API: the order's run found by OrderStatus, its status query", async () => {
+  const temporal = `http://127.0.0.1:${env.TEMPORAL_HTTP_PORT}/api/v1/namespaces/default`;
+  const query = encodeURIComponent(`OrderStatus = "active" AND WorkflowId = "order-${paidCheckout.id}"`);
+  type Payload = { data: string };
+  const list = (await (await fetch(`${temporal}/workflows?query=${query}`)).json()) as {
+    executions: {
+      execution: { workflowId: string };
+      searchAttributes: { indexedFields: Record<string, Payload> };
+    }[];
+  };
+  const decode = (p: Payload): unknown => JSON.parse(Buffer.from(p.data, 'base64').toString('utf8'));
+  expect(list.executions.map((e) => e.execution.workflowId)).toEqual([`order-${paidCheckout.id}`]);
+  expect(decode(list.executions[0]!.searchAttributes.indexedFields.OrderStatus!)).toBe('active');
+  const res = await fetch(`${temporal}/workflows/order-${paidCheckout.id}/query/status`, {
+    method: 'POST',
+    body: '{}',
+  });
+  expect(res.status).toBe(200);
+  const answer = (await res.json()) as { queryResult: { payloads: Payload[] } };
+  expect(decode(answer.queryResult.payloads[0]!)).toMatchObject({ status: paidCheckout.status });
 });
 
 test('sales order: customer approves, activation scheduled, time skipped, activated', async () => {

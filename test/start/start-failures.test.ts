@@ -30,24 +30,28 @@ test('bad configuration: one line naming the variable, exit 1', async () => {
   expect(stdout).toBe('');
 });
 
-test.each(['PORT', 'TEMPORAL_PORT'])('%s in use: one line naming it, exit 1', async (variable) => {
-  const busy = await freePort();
-  const server = await occupy(busy, variable === 'PORT' ? undefined : '127.0.0.1');
-  try {
-    const env = {
-      PORT: String(variable === 'PORT' ? busy : await freePort()),
-      TEMPORAL_PORT: String(variable === 'TEMPORAL_PORT' ? busy : await freePort()),
-      DATA_DIR: '/nonexistent-unused',
-    };
-    const { code, stderr } = await runToExit(env);
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toContain(`start: port ${busy} is already in use`);
-    expect(stderr).toContain(`set ${variable} to another port`);
-  } finally {
-    server.close();
-  }
-});
+test.each(['PORT', 'TEMPORAL_PORT', 'TEMPORAL_HTTP_PORT'])(
+  '%s in use: one line naming it, exit 1',
+  async (variable) => {
+    const busy = await freePort();
+    const server = await occupy(busy, variable === 'PORT' ? undefined : '127.0.0.1');
+    try {
+      const env = {
+        PORT: String(variable === 'PORT' ? busy : await freePort()),
+        TEMPORAL_PORT: String(variable === 'TEMPORAL_PORT' ? busy : await freePort()),
+        TEMPORAL_HTTP_PORT: String(variable === 'TEMPORAL_HTTP_PORT' ? busy : await freePort()),
+        DATA_DIR: '/nonexistent-unused',
+      };
+      const { code, stderr } = await runToExit(env);
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toContain(`start: port ${busy} is already in use`);
+      expect(stderr).toContain(`set ${variable} to another port`);
+    } finally {
+      server.close();
+    }
+  },
+);
 
 test('unreachable TEMPORAL_ADDRESS: one line naming the address, exit 1, data folder released', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'npm-start-fail-'));

@@ -21,6 +21,7 @@ const INHERITED_SETTINGS = [
   'OUTBOX_DIR',
   'PORT',
   'TEMPORAL_PORT',
+  'TEMPORAL_HTTP_PORT',
   'DATA_DIR',
   'BOOTSTRAP_ADMIN_KEY',
   'NODE_OPTIONS',
@@ -47,7 +48,8 @@ export function spawnStart(env: Record<string, string>): StartProcess {
   // --silent: npm prints nothing of its own, so stdout and stderr are the application's.
   const child = spawn('npm', ['start', '--silent'], {
     cwd: root,
-    env: { ...base, LOG_LEVEL: 'warn', ...env },
+    // The HTTP API on any free port unless a test names one (7243 may be taken by another run).
+    env: { ...base, LOG_LEVEL: 'warn', TEMPORAL_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

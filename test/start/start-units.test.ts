@@ -35,8 +35,14 @@ describe('formatBanner', () => {
   };
 
   test('embedded: URLs, docs and how to skip time; keys only when given', () => {
-    const text = formatBanner({ ...base, temporalEmbedded: true, outbox: '.data/outbox' });
+    const text = formatBanner({
+      ...base,
+      temporalEmbedded: true,
+      temporalHttpUrl: 'http://127.0.0.1:7243',
+      outbox: '.data/outbox',
+    });
     expect(text).toContain('http://localhost:3000/docs');
+    expect(text).toContain('Temporal HTTP    http://127.0.0.1:7243/api/v1/namespaces/default/workflows');
     expect(text).toContain('127.0.0.1:7233 (namespace default, embedded)');
     expect(text).toContain('npx tsx start/skip-time.ts 8d');
     expect(text).toContain('.data/outbox');

@@ -204,6 +204,19 @@ describe('loadConfig refusals', () => {
     }
   });
 
+  test("the API's public address: as given without a trailing slash, else from HOST and PORT", () => {
+    expect(loadConfig({ PUBLIC_API_URL: 'https://orders.example.com/api/' }).publicApiUrl).toBe(
+      'https://orders.example.com/api',
+    );
+    expect(loadConfig({}).publicApiUrl).toBe('http://127.0.0.1:3000');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).publicApiUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ HOST: '::1' }).publicApiUrl).toBe('http://[::1]:3000');
+    expect(loadConfig({ PORT: '0' }).publicApiUrl).toBeUndefined();
+    for (const bad of ['orders.example.com', 'ftp://orders.example.com']) {
+      expect(() => loadConfig({ PUBLIC_API_URL: bad })).toThrow(/PUBLIC_API_URL: must be an http/);
+    }
+  });
+
   test('the orders and provisioning task queues must differ', () => {
     expect(() => loadConfig({ ORDERS_TASK_QUEUE: 'jobs', PROVISIONING_TASK_QUEUE: 'jobs' })).toThrow(
       /PROVISIONING_TASK_QUEUE: must differ from ORDERS_TASK_QUEUE \(both are "jobs"\)/,

@@ -189,6 +189,18 @@ describe('CheckoutState', () => {
     expect(order.entries.filter((e) => e.outcome === 'refused')).toHaveLength(5);
   });
 
+  it('text Postgres cannot store (NUL, a lone surrogate) is refused in a raw signal, and not recorded', () => {
+    const order = new CheckoutState(input(), T0);
+    for (const reason of ['stolen\u0000card', 'half \ud800 pair']) {
+      const refused = order.signal('reject', { actor: admin, fields: { reason, outcome: 'fraud' } }, at(1));
+      expect(refused).toMatchObject({ ok: false, code: 'invalid_fields' });
+    }
+    const payment = { actor: webhook, fields: { amountCents: 1500, reference: 'pay\u0000' } };
+    expect(order.signal('pay', payment, at(1))).toMatchObject({ ok: false, code: 'invalid_fields' });
+    expect(order.status).toBe('pending');
+    expect(JSON.stringify(order.entries)).not.toMatch(/\\u0000|\\ud800/);
+  });
+
   it('provisioning: failure emails admins, admin retry puts failed services back, all active sends the welcome', () => {
     const order = new CheckoutState(input(), T0);
     order.signal('pay', pay(), at(1));

@@ -6,7 +6,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { ParsedMail } from 'mailparser';
 import type { Actor } from '../../domain';
 import { orderWorkflowId, type OrderItemInput, type OrderView } from '../../workflows/contract';
-import { DAY_MS, orderIdOf, status, statusWhen, useWorkflowTestEnv } from './support/environment';
+import {
+  DAY_MS,
+  orderIdOf,
+  PUBLIC_API_URL,
+  status,
+  statusWhen,
+  useWorkflowTestEnv,
+} from './support/environment';
 import { startCheckout, startSales } from './support/scenarios';
 
 const t = useWorkflowTestEnv();
@@ -106,7 +113,8 @@ describe('checkout emails', () => {
         'SSL Certificate',
         'EUR 25.00',
         due,
-        `POST /orders/${orderId}/actions/pay`,
+        `POST ${PUBLIC_API_URL}/orders/${orderId}/actions/pay`,
+        `GET ${PUBLIC_API_URL}/orders/${orderId}`,
       ],
     );
     expectMail(

@@ -19,6 +19,8 @@ import { testDatabaseUrl } from '../../setup/database';
 import { ActivityObserver, RecordingProvisioner } from './observer';
 import { installQuietRuntime } from './runtime';
 
+/** The API's public address the emails are written with (PUBLIC_API_URL). */
+export const PUBLIC_API_URL = 'https://orders.example.test';
 export { installQuietRuntime } from './runtime';
 export { statusWhen } from './wait';
 
@@ -94,7 +96,7 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
     prisma,
     mailer,
     provisioner,
-    config: { ADMIN_EMAIL: 'admins@example.test' },
+    config: { ADMIN_EMAIL: 'admins@example.test', publicApiUrl: PUBLIC_API_URL },
   });
   const observed = new ActivityObserver({
     prisma,
