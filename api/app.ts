@@ -4,6 +4,8 @@ import path from 'node:path';
 import express, { type Application, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { httpTelemetry } from '../telemetry/http';
+import { registerFailedProjectionsGauge } from '../telemetry/metrics';
 import { authenticate } from './auth/authenticate';
 import type { ApiDeps } from './deps';
 import { guardBody } from './body-guard';
@@ -37,6 +39,9 @@ export function createApp(deps: ApiDeps): Application {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
+  // First: the request's span and metrics cover everything below, refusals included.
+  app.use(httpTelemetry());
+  registerFailedProjectionsGauge(() => deps.prisma.projectionFailure.count());
   app.use(
     pinoHttp({
       logger: deps.logger,

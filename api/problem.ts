@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { refusals } from '../telemetry/metrics';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -74,6 +75,10 @@ export function parseWith<S extends z.ZodType>(
 }
 
 export function sendProblem(res: Response, req: Request, problem: HttpProblem): void {
+  if (problem.status < 500) {
+    const code = problem.extensions.code;
+    refusals.inc({ source: 'api', code: typeof code === 'string' ? code : `http_${problem.status}` });
+  }
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   res
     .status(problem.status)

@@ -86,6 +86,18 @@ const schema = z.object({
   /** Recipient of the admin notices (`{ admins: true }`). */
   ADMIN_EMAIL: z.email().default('admin@localhost.localdomain'),
   BOOTSTRAP_ADMIN_KEY: z.string().min(16).optional(),
+  /**
+   * The process's Prometheus endpoint (GET /metrics: the product's metrics); unset: none. Apart
+   * from PORT, so the API's port never exposes it.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Bind address of the metrics endpoints; HOST by default. */
+  METRICS_HOST: z.string().trim().min(1).optional(),
+  /**
+   * The Temporal worker runtime's own Prometheus exporter (task slots, pollers, sticky cache,
+   * latencies), in processes that run workers; METRICS_PORT + 1 by default when METRICS_PORT is set.
+   */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `pretty` (readable lines) or `json`; unset: pretty on a terminal, JSON otherwise. */
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
@@ -104,6 +116,18 @@ export function shutdownForceMs(c: {
   WORKER_SHUTDOWN_FORCE_MS?: number;
 }): number {
   return c.WORKER_SHUTDOWN_FORCE_MS ?? c.WORKER_SHUTDOWN_GRACE_MS + DEFAULT_SHUTDOWN_FORCE_AFTER_GRACE_MS;
+}
+
+/**
+ * The port of the worker runtime's Prometheus exporter: WORKER_METRICS_PORT, else the one after
+ * METRICS_PORT; none without either (or with METRICS_PORT=0, a port chosen at random).
+ */
+export function workerMetricsPort(c: {
+  METRICS_PORT?: number;
+  WORKER_METRICS_PORT?: number;
+}): number | undefined {
+  if (c.WORKER_METRICS_PORT !== undefined) return c.WORKER_METRICS_PORT;
+  return c.METRICS_PORT ? c.METRICS_PORT + 1 : undefined;
 }
 
 export type Config = z.infer<typeof schema> & {
@@ -172,6 +196,15 @@ function crossChecks(c: z.infer<typeof schema>): string[] {
         `TEMPORAL_TLS: is false but ${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} set: unset one or the other`,
       );
     }
+  }
+  const runtimeMetrics = workerMetricsPort(c);
+  if (c.METRICS_PORT !== undefined && c.METRICS_PORT !== 0 && c.METRICS_PORT === c.PORT) {
+    lines.push(`METRICS_PORT: must differ from PORT (both are ${c.PORT})`);
+  }
+  if (runtimeMetrics !== undefined && (runtimeMetrics === c.PORT || runtimeMetrics === c.METRICS_PORT)) {
+    lines.push(
+      `WORKER_METRICS_PORT: ${runtimeMetrics} is taken by PORT or METRICS_PORT: the worker runtime's exporter needs a port of its own`,
+    );
   }
   if (c.WORKER_SHUTDOWN_FORCE_MS !== undefined && c.WORKER_SHUTDOWN_FORCE_MS <= c.WORKER_SHUTDOWN_GRACE_MS) {
     lines.push(

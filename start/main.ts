@@ -27,8 +27,9 @@ import { openDatabase } from '../database/open-database';
 import { createPrismaClient, type PrismaClient } from '../database/prisma-client';
 import { migrate } from '../prisma/migrate';
 import { connectToTemporal, oneLine, temporalAddress } from '../worker/connection';
-import { bundlerLogger, installRuntime } from '../worker/runtime-logger';
-import { cachedWorkflowBundle } from '../worker/workflow-source';
+import { startProcessTelemetry } from '../telemetry/process-telemetry';
+import { bundlerLogger, installRuntime, runtimeMetricsAddress } from '../worker/runtime-logger';
+import { cachedWorkflowBundle, prebuiltWorkflowBundle } from '../worker/workflow-source';
 import { createWorkers } from '../worker/workers';
 import { formatBanner } from './banner';
 import { reportMissingWorkflows } from './missing-workflows';
@@ -158,6 +159,12 @@ async function startAll(
   const ui = embeddedTemporal && config.TEMPORAL_UI;
   if (ui) await assertPortFree(config.TEMPORAL_UI_PORT, config.HOST, 'TEMPORAL_UI_PORT');
 
+  // 0. telemetry: traces (OTLP variables) and the metrics endpoint (METRICS_PORT)
+  const telemetry = await step('cannot start telemetry', () =>
+    startProcessTelemetry(config, all ? 'order-orchestrator' : 'order-orchestrator-api', log),
+  );
+  stack.push('telemetry', () => telemetry.close());
+
   // 1. Temporal
   let endpoint: TemporalEndpoint;
   if (embeddedTemporal) {
@@ -267,18 +274,21 @@ async function startWorkers(
   stack: ShutdownStack,
   requestStop: (reason: StopReason) => void,
 ): Promise<void> {
-  installRuntime(log);
+  installRuntime(log, runtimeMetricsAddress(config));
   const connection = await step('cannot start the worker', () => connectToTemporal(config));
   stack.push('worker connection', () => connection.close());
   const { activities, mailer } = activitiesFromConfig(config, prisma, log);
   stack.push('mailer', () => mailer.close());
   const bundleStarted = Date.now();
-  const workflowBundle = await step('cannot bundle the workflows', () =>
-    cachedWorkflowBundle(path.join(config.DATA_DIR, 'cache'), bundlerLogger(log)),
-  );
+  // The compiled build's own bundle when there is one, else built (or cached) from the sources.
+  const workflows = prebuiltWorkflowBundle() ?? {
+    workflowBundle: await step('cannot bundle the workflows', () =>
+      cachedWorkflowBundle(path.join(config.DATA_DIR, 'cache'), bundlerLogger(log)),
+    ),
+  };
   log.info({ ms: Date.now() - bundleStarted }, 'workflow bundle ready');
   const workers = await step('cannot start the worker', () =>
-    createWorkers({ connection, config, activities, log, workflows: { workflowBundle } }),
+    createWorkers({ connection, config, activities, log, workflows }),
   );
   const running = Promise.allSettled(
     workers.map(({ worker }) =>

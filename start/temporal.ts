@@ -8,6 +8,7 @@ import { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { startDevServer } from '../devserver';
+import { clientInterceptors } from '../telemetry/temporal';
 import { searchAttributeNames } from '../workflows/contract';
 import { connectionOptions, oneLine } from '../worker/connection';
 
@@ -76,7 +77,12 @@ export async function connectClient(config: Config): Promise<Client> {
       tls: native.tls,
       apiKey: typeof native.apiKey === 'string' ? native.apiKey : undefined,
     });
-    return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    // The span of each start, signal and query, its context passed on to the workflow.
+    return new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      interceptors: { workflow: clientInterceptors() },
+    });
   } catch (error) {
     throw new TemporalClientError(
       `cannot connect to Temporal at ${native.address} (namespace ${config.TEMPORAL_NAMESPACE}): ${oneLine((error as Error).message)}`,

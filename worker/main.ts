@@ -17,7 +17,9 @@ import { openDatabase, type Database } from '../database/open-database';
 import { createPrismaClient } from '../database/prisma-client';
 import { migrate } from '../prisma/migrate';
 import { connectToTemporal, oneLine } from './connection';
-import { installRuntime } from './runtime-logger';
+import { startProcessTelemetry } from '../telemetry/process-telemetry';
+import { installRuntime, runtimeMetricsAddress } from './runtime-logger';
+import { PREBUILT_BUNDLE_FILE, prebuiltWorkflowBundle } from './workflow-source';
 import { createWorkers, type QueueWorker } from './workers';
 
 /** A failure to start, reported as one line on stderr. */
@@ -73,7 +75,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       if (stoppingSince !== undefined) throw new StoppedDuringStartup();
     };
     try {
-      installRuntime(log);
+      const telemetry = await startProcessTelemetry(config, 'order-orchestrator-worker', log).catch(
+        (error: unknown) => {
+          throw new StartupError((error as Error).message);
+        },
+      );
+      cleanups.push(() => telemetry.close());
+      installRuntime(log, runtimeMetricsAddress(config));
       const connection = await connectToTemporal(config).catch((error: unknown) => {
         throw new StartupError((error as Error).message);
       });
@@ -166,8 +174,14 @@ async function startWorkers(
   cleanups.push(() => mailer.close());
   // Not interrupted once begun (bundling the workflows): a stop requested meanwhile is honoured
   // by the caller once the workers run.
-  log.info('creating workers (the orders worker bundles the workflows first)');
-  const workers = await createWorkers({ connection, config, activities, log });
+  const prebuilt = prebuiltWorkflowBundle();
+  log.info(
+    prebuilt
+      ? { workflowBundle: PREBUILT_BUNDLE_FILE }
+      : { workflowBundle: 'bundled from the sources first' },
+    'creating workers',
+  );
+  const workers = await createWorkers({ connection, config, activities, log, workflows: prebuilt });
   log.info(
     {
       queues: workers.map((w) => w.taskQueue),

@@ -3,6 +3,7 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { workerMetricsPort, type Config } from '../config';
 
 type PinoLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 const pinoLevel: Record<LogLevel, PinoLevel> = {
@@ -60,11 +61,26 @@ export function bundlerLogger(log: Logger): TemporalLogger {
 /**
  * Installs the process's Temporal Runtime with the pino bridge. Once per process, before any
  * connection; shutdown signals are left to the caller (worker/main.ts) so it can log and clean up.
+ * With `metricsBindAddress` (host:port) the runtime serves its own metrics there for Prometheus
+ * (the SDK's exporter: worker task slots, pollers, sticky cache, task latencies), `temporal_`-prefixed.
  */
-export function installRuntime(log: Logger): Runtime {
+export function installRuntime(log: Logger, metricsBindAddress?: string): Runtime {
   return Runtime.install({
     logger: new PinoTemporalLogger(log),
     shutdownSignals: [],
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(metricsBindAddress ? { metrics: { prometheus: { bindAddress: metricsBindAddress } } } : {}),
+    },
   });
+}
+
+/** host:port of the runtime's exporter (an IPv6 host in brackets), or none (config: workerMetricsPort). */
+export function runtimeMetricsAddress(
+  config: Pick<Config, 'HOST' | 'METRICS_HOST' | 'METRICS_PORT' | 'WORKER_METRICS_PORT'>,
+): string | undefined {
+  const port = workerMetricsPort(config);
+  if (port === undefined) return undefined;
+  const host = config.METRICS_HOST ?? config.HOST;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

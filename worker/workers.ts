@@ -6,7 +6,8 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { Logger } from 'pino';
 import type { Activities } from '../activities';
 import { ConfigError, shutdownForceMs, type Config } from '../config';
-import { defaultWorkflowSource, type WorkflowSource } from './workflow-source';
+import { activityInterceptors, workflowSpanSinks } from '../telemetry/temporal';
+import { defaultWorkflowSource, workflowInterceptorModules, type WorkflowSource } from './workflow-source';
 
 export type QueueRole = 'orders' | 'provisioning';
 
@@ -105,6 +106,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Queu
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     ...shutdownTimes(config),
+    // Traces and the product's metrics (telemetry/); the workflow half is in the bundle.
+    interceptors: { activity: activityInterceptors(), workflowModules: workflowInterceptorModules },
+    sinks: workflowSpanSinks(),
   };
   const workers: QueueWorker[] = [];
   for (const role of selectQueueRoles(config)) {

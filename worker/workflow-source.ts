@@ -1,5 +1,6 @@
 // Where the `orders` worker's workflow code comes from: the workflows folder, bundled by the SDK.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -18,6 +19,13 @@ const workflowsPath = require.resolve('../workflows');
  * starting an order's workflow (shared-libraries.ts says how they are made safe to freeze).
  */
 const preloadModules = [require.resolve('../workflows/shared-libraries')];
+
+/**
+ * The OpenTelemetry interceptors' workflow half, in every bundle whether tracing is on or not
+ * (telemetry/temporal.ts): the workflows' spans, with the context the client's headers carry.
+ * In workflows/, so the bundle's cache key covers it.
+ */
+export const workflowInterceptorModules = [require.resolve('../workflows/tracing-interceptors')];
 
 /** Workflow code: the workflows folder by default; tests pass a bundle built once. */
 export type WorkflowSource =
@@ -38,13 +46,36 @@ const webpackConfigHook: NonNullable<BundleOptions['webpackConfigHook']> = (conf
   return config;
 };
 
+/**
+ * The bundle built once with the compiled code (`npm run build:dist`, the image's build stage):
+ * dist/workflow-bundle.js. Looked for only when this file runs compiled, so a run from the
+ * TypeScript sources never picks up a bundle of other sources.
+ */
+export const PREBUILT_BUNDLE_FILE = path.resolve(__dirname, '..', 'workflow-bundle.js');
+
+export function prebuiltWorkflowBundle(
+  file = PREBUILT_BUNDLE_FILE,
+): Pick<WorkerOptions, 'workflowBundle'> | undefined {
+  const compiled = __filename.endsWith('.js');
+  return compiled && existsSync(file) ? { workflowBundle: { codePath: file } } : undefined;
+}
+
 export function defaultWorkflowSource(): WorkflowSource {
+  const prebuilt = prebuiltWorkflowBundle();
+  if (prebuilt) return prebuilt;
   return { workflowsPath, bundlerOptions: { preloadModules, webpackConfigHook } };
+  // (Worker.create bundles them with the worker's interceptors.workflowModules: workers.ts.)
 }
 
 /** The same code as one bundle, for tests and replays that start several workers from it. */
 export function bundleOrderWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, preloadModules, webpackConfigHook, logger });
+  return bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules,
+    preloadModules,
+    webpackConfigHook,
+    logger,
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import { canSee, lifecycleOf, orderResource } from '../orders/order-model';
 import { decodeCursor, encodeCursor, findProjectedOrder, summaryOf } from '../orders/projection';
 import { badRequest, HttpProblem, notFound, parseWith } from '../problem';
 import { createOrderBody, idParams, listOrdersQuery } from '../schemas';
+import { ordersCreated } from '../../telemetry/metrics';
 
 /** How long POST /orders waits for the new workflow to answer its first `status` query. */
 const START_WAIT_MS = 5_000;
@@ -76,6 +77,7 @@ export function ordersRouter(deps: ApiDeps): Router {
           taskQueue,
           input: plan.input(orderId),
         });
+        ordersCreated.inc({ kind: body.kind });
         const view = await viewWhen(deps.temporal, workflowId, () => true, START_WAIT_MS);
         if (!view) return { status: 202, body: { id: orderId, kind: body.kind, status: 'starting' } };
         return { status: 201, body: orderResource(view, actor, new Date()) };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SearchAttributeType } from '@temporalio/common';
+import { clientInterceptors } from '../../telemetry/temporal';
 
 /** The project's own Temporal-compatible server (devserver/), launched by the official testing API. */
 export const DEVSERVER_BIN = path.resolve(__dirname, '../../bin/temporal-devserver');
@@ -25,6 +26,8 @@ export interface TestEnvOptions {
  * SDK's Runtime is a per-process singleton that every environment shares.
  */
 export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestWorkflowEnvironment> {
+  // As the product's client (start/temporal.ts): a span per start, signal and query.
+  const client = { interceptors: { workflow: clientInterceptors() } };
   const executable = useOfficialServer()
     ? undefined
     : { type: 'existing-path' as const, path: DEVSERVER_BIN };
@@ -35,7 +38,8 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestWork
         namespace: opts.namespace,
         searchAttributes: opts.searchAttributes,
       },
+      client,
     });
   }
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable }, client });
 }

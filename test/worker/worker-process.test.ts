@@ -155,7 +155,7 @@ test('SIGTERM during startup stops once the workers exist, closing the embedded 
   try {
     // The embedded Postgres (no DATABASE_URL), so an unclean end would leave its lock behind.
     const worker = startWorker({ DATABASE_URL: '', DATA_DIR: dataDir });
-    await logged(worker, 'creating workers (the orders worker bundles the workflows first)');
+    await logged(worker, 'creating workers');
     expect(existsSync(lock)).toBe(true);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });

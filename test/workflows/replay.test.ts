@@ -6,6 +6,7 @@ import { installQuietRuntime } from './support/runtime';
 import { historyFromObject } from './support/history-json';
 import { orderWorkflowBundle } from '../helpers/workflow-bundle';
 import { workflowPatches } from '../../workflows/patches';
+import { workflowSpanSinks } from '../../telemetry/temporal';
 
 /**
  * Replays recorded histories of representative runs (test/histories, recorded by
@@ -105,7 +106,11 @@ describe('workflow replay', () => {
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
-    await Worker.runReplayHistory({ workflowBundle }, historyFromObject(load(file)), file);
+    await Worker.runReplayHistory(
+      { workflowBundle, sinks: workflowSpanSinks() },
+      historyFromObject(load(file)),
+      file,
+    );
   });
 
   it('notices a history the code would not produce', async () => {
