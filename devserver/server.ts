@@ -8,7 +8,8 @@ import type { CommandAttributes, WorkflowExecution } from './grpc/messages';
 import type { EventAttributes } from './history/events';
 import type { ContinuedAsNewAttributes } from './state/close';
 import { Execution, type ExecutionHost, type StartParams } from './state/execution';
-import { ExecutionStatus } from './state/enums';
+import { ExecutionStatus, IdConflictPolicy, StartChildFailedCause } from './state/enums';
+import { normalizePolicies, resolveWorkflowId } from './state/workflowIdPolicy';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
 import { TaskQueues } from './taskqueues/taskQueue';
 import { testServiceHandlers } from './testservice/testService';
@@ -350,8 +351,16 @@ export class DevServer implements ExecutionHost {
   ): { runId: string } | { error: number } {
     // validateCommand checked the workflow id and type.
     const workflowId = a.workflowId!;
-    const existing = this.currentRun(parent.namespace, workflowId);
-    if (existing?.isRunning) return { error: 1 };
+    // A child never replaces a running workflow; a closed one is judged by the child's reuse policy.
+    const policies = {
+      ...normalizePolicies(a.workflowIdReusePolicy, null, IdConflictPolicy.Fail),
+      conflict: IdConflictPolicy.Fail,
+    };
+    try {
+      resolveWorkflowId(this.currentRun(parent.namespace, workflowId), policies);
+    } catch {
+      return { error: StartChildFailedCause.WorkflowAlreadyExists };
+    }
     const exec = this.createExecution({
       namespace: parent.namespace,
       workflowId,

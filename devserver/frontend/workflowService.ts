@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { RpcError, invalidArgument, requireString, workflowAlreadyStarted } from '../grpc/errors';
+import { RpcError, invalidArgument, requireString } from '../grpc/errors';
 import type { CallContext } from '../grpc/server';
 import type {
   Payload,
@@ -11,7 +11,8 @@ import type {
 } from '../grpc/messages';
 import { durationMs } from '../history/events';
 import type { DevServer } from '../server';
-import { ExecutionStatus, IdConflictPolicy, IdReusePolicy } from '../state/enums';
+import { IdConflictPolicy } from '../state/enums';
+import { normalizePolicies, resolveWorkflowId, terminateForNewRun } from '../state/workflowIdPolicy';
 import type { Execution, PendingQuery } from '../state/execution';
 import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
@@ -44,35 +45,22 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     }
     const requestId: string = req.requestId || randomUUID();
     const existing = server.currentRun(namespace, workflowId);
-    if (existing?.isRunning) {
-      if (existing.requestId && existing.requestId === requestId) return { exec: existing, started: true };
-      let conflict = req.workflowIdConflictPolicy || IdConflictPolicy.Fail;
-      if (req.workflowIdReusePolicy === IdReusePolicy.TerminateIfRunning)
-        conflict = IdConflictPolicy.TerminateExisting;
-      if (conflict === IdConflictPolicy.UseExisting) return { exec: existing, started: false };
-      if (conflict === IdConflictPolicy.TerminateExisting) {
-        existing.terminate(
-          'terminated by a new start (workflow id conflict policy)',
-          null,
-          req.identity ?? '',
-        );
-      } else {
-        throw workflowAlreadyStarted(existing.requestId, existing.runId);
-      }
-    } else if (existing) {
-      const reuse = req.workflowIdReusePolicy || IdReusePolicy.AllowDuplicate;
-      const failedOnly = reuse === IdReusePolicy.AllowDuplicateFailedOnly;
-      if (
-        reuse === IdReusePolicy.RejectDuplicate ||
-        (failedOnly && existing.status === ExecutionStatus.Completed)
-      ) {
-        throw workflowAlreadyStarted(existing.requestId, existing.runId);
-      }
-    }
+    if (existing?.isRunning && existing.requestId && existing.requestId === requestId)
+      return { exec: existing, started: true };
+    // A signal-with-start signals the running workflow unless told otherwise.
+    const policies = normalizePolicies(
+      req.workflowIdReusePolicy,
+      req.workflowIdConflictPolicy,
+      initialEvents ? IdConflictPolicy.UseExisting : IdConflictPolicy.Fail,
+    );
+    const resolution = resolveWorkflowId(existing, policies);
+    if (resolution.action === 'use-existing') return { exec: resolution.run, started: false };
+    const runId = server.newRunId();
+    if (resolution.action === 'terminate-existing') terminateForNewRun(resolution.run, runId);
     const exec = server.createExecution({
       namespace,
       workflowId,
-      runId: server.newRunId(),
+      runId,
       workflowType,
       taskQueue,
       input: req.input,
@@ -135,20 +123,8 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     },
 
     SignalWithStartWorkflowExecution: (req) => {
-      const ns = server.checkNamespace(req.namespace);
+      server.checkNamespace(req.namespace);
       const signalName = requireString(req.signalName, 'SignalName');
-      const workflowId = requireString(req.workflowId, 'WorkflowId');
-      const current = server.currentRun(ns, workflowId);
-      if (current?.isRunning) {
-        current.signal(
-          signalName,
-          req.signalInput,
-          req.identity ?? '',
-          req.header,
-          req.requestId ?? undefined,
-        );
-        return { runId: current.runId, started: false };
-      }
       const signaled = {
         type: 'WorkflowExecutionSignaled' as const,
         attributes: {
@@ -158,9 +134,11 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
           header: req.header ?? undefined,
         },
       };
-      // A signal-with-start never fails on a running workflow: it signals it (handled above).
-      const { exec } = start({ ...req, workflowIdConflictPolicy: IdConflictPolicy.UseExisting }, [signaled]);
-      return { runId: exec.runId, started: true };
+      const { exec, started } = start(req, [signaled]);
+      // USE_EXISTING (the default here): the running workflow gets the signal.
+      if (!started)
+        exec.signal(signalName, req.signalInput, req.identity ?? '', req.header, req.requestId ?? undefined);
+      return { runId: exec.runId, started };
     },
 
     TerminateWorkflowExecution: (req) => {

@@ -1,4 +1,4 @@
-import { executionNotFound } from '../grpc/errors';
+import { executionNotFound, workflowCompleted } from '../grpc/errors';
 import type { ClockTimer } from '../clock/virtualClock';
 import type {
   CommandAttributes,
@@ -195,10 +195,12 @@ function armHeartbeatTimer(run: Execution, act: ActivityInfo): void {
 
 /** The started attempt a task token names, or NOT_FOUND (completed, timed out, retried...). */
 function startedActivity(run: Execution, token: ActivityToken): ActivityInfo {
-  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  if (!run.isRunning) throw workflowCompleted();
   const act = run.state.activities?.get(token.s ?? -1);
   if (!act || act.state !== 'started' || act.dispatchId !== token.d) {
-    throw executionNotFound('Activity task not found.');
+    throw executionNotFound(
+      'invalid activityID or activity already timed out or invoking workflow is completed',
+    );
   }
   return act;
 }

@@ -1,4 +1,4 @@
-import { executionNotFound } from '../grpc/errors';
+import { executionNotFound, workflowCompleted } from '../grpc/errors';
 import type { Command, CommandAttributes } from '../grpc/messages';
 import { duration, type EventAttributes, type EventTypeName } from '../history/events';
 import { dropAllActivities } from './activities';
@@ -48,7 +48,7 @@ export function closeWith<N extends EventTypeName>(
   attributes: EventAttributes<N>,
   newStatus: number,
 ): void {
-  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  if (!run.isRunning) throw workflowCompleted();
   run.touch(() => {
     append(run, type, attributes);
     close(run, newStatus);

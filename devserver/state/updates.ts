@@ -1,4 +1,4 @@
-import { executionNotFound, invalidArgument } from '../grpc/errors';
+import { workflowCompleted, invalidArgument } from '../grpc/errors';
 import { decodeMessage } from '../grpc/proto';
 import type {
   ProtocolMessage,
@@ -90,7 +90,7 @@ export class WorkflowUpdate {
 export function admitUpdate(run: Execution, update: WorkflowUpdate): WorkflowUpdate {
   const existing = run.updateMap?.get(update.id);
   if (existing) return existing;
-  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  if (!run.isRunning) throw workflowCompleted();
   run.touch(() => {
     (run.updateMap ??= new Map()).set(update.id, update);
     scheduleWorkflowTask(run);

@@ -18,6 +18,7 @@ import {
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
+  startChild,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 
@@ -201,4 +202,46 @@ export async function slowFirstTask(holdMs: number): Promise<string[]> {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, holdMs);
   await condition(() => done);
   return items;
+}
+
+// ------------------------------------------------------------------ fidelity (fidelity.test.ts)
+
+export const argsSignal = defineSignal<[number, string]>('argsSignal');
+
+/** Waits forever for signals (the SDK's signalTarget / conflictId). */
+export async function signalTarget(): Promise<void> {
+  setHandler(argsSignal, () => undefined);
+  await condition(() => false);
+}
+
+export async function successString(): Promise<string> {
+  return 'success';
+}
+
+/**
+ * The SDK's childWorkflowStartFail: a child started with REJECT_DUPLICATE completes, and a second
+ * child with its id is refused (WorkflowExecutionAlreadyStartedError in the workflow).
+ */
+export async function childWorkflowStartFail(): Promise<string> {
+  const first = await startChild(successString, { workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+  await first.result();
+  try {
+    await startChild(successString, {
+      workflowId: first.workflowId,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    return 'started a duplicate';
+  } catch (err) {
+    // The workflow sandbox's error classes match by name (SymbolBasedInstanceOfError).
+    return (err as Error).name === 'WorkflowExecutionAlreadyStartedError'
+      ? 'already started'
+      : `unexpected ${String(err)}`;
+  }
+}
+
+/** The SDK's `parent`: a second child with the id of one still running fails the workflow. */
+export async function twoChildrenOneId(): Promise<void> {
+  const id = `${workflowInfo().workflowId}-child`;
+  await startChild(waitForCancel, { workflowId: id });
+  await startChild(waitForCancel, { workflowId: id });
 }

@@ -1,0 +1,98 @@
+/**
+ * Fidelity with Temporal's server where the official SDK can tell (issue 18): each behaviour as
+ * the SDK's own integration tests (sdk-typescript packages/test) assert it, through
+ * `createTimeSkipping` with our executable, with the worker cache on and off where it matters.
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { CACHE_MODES, startWorker, uid, useConformanceEnv, type RunningWorker } from './support';
+
+const EventType = temporal.api.enums.v1.EventType;
+const t = useConformanceEnv();
+
+describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
+  let w: RunningWorker;
+  const opts = (prefix: string) => ({ taskQueue: w.taskQueue, workflowId: uid(prefix) });
+
+  beforeAll(async () => {
+    w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+
+  // test-integration-workflow-start.ts: 'Start of workflow with signal respects conflict id policy'
+  test('signal-with-start honours the workflow id conflict policy', async () => {
+    const client = t.env.client;
+    const o = opts('sws-conflict');
+    const handle = await client.workflow.start('signalTarget', o);
+    const first = client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    const signal = { signal: 'argsSignal', signalArgs: [123, 'kid'] as [number, string] };
+
+    // USE_EXISTING is signal-with-start's default: the running run is signalled.
+    const same = await client.workflow.signalWithStart('signalTarget', { ...o, ...signal });
+    expect(same.signaledRunId).toBe(handle.firstExecutionRunId);
+    expect((await first.describe()).status.name).toBe('RUNNING');
+
+    // FAIL refuses a running workflow.
+    await expect(
+      client.workflow.signalWithStart('signalTarget', { ...o, ...signal, workflowIdConflictPolicy: 'FAIL' }),
+    ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+
+    // TERMINATE_EXISTING terminates the running run and starts a new one with the signal.
+    const replaced = await client.workflow.signalWithStart('signalTarget', {
+      ...o,
+      ...signal,
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+    });
+    expect(replaced.signaledRunId).not.toBe(handle.firstExecutionRunId);
+    const old = await first.describe();
+    expect(old.status.name).toBe('TERMINATED');
+    expect((await client.workflow.getHandle(o.workflowId).describe()).status.name).toBe('RUNNING');
+    const terminated = (await first.fetchHistory()).events?.at(
+      -1,
+    )?.workflowExecutionTerminatedEventAttributes;
+    expect(terminated?.reason).toBe('TerminateIfRunning WorkflowIdReusePolicy');
+    const types = (await replaced.fetchHistory()).events?.map((e) => e.eventType);
+    expect(types?.slice(0, 2)).toEqual([
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+    ]);
+    await replaced.terminate('done');
+  });
+
+  // test-integration-split-two.ts: 'WorkflowClient.signalWithStart fails with WorkflowExecutionAlreadyStartedError'
+  test('signal-with-start honours REJECT_DUPLICATE against a closed run', async () => {
+    const o = opts('sws-reject');
+    const handle = await t.env.client.workflow.start('echo', { ...o, args: ['x'] });
+    await handle.result();
+    const err = await t.env.client.workflow
+      .signalWithStart('signalTarget', {
+        ...o,
+        signal: 'argsSignal',
+        signalArgs: [1, 'a'],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    expect((err as Error).message).toBe('Workflow execution already started');
+  });
+
+  // test-integration-split-one.ts: 'child-workflow-start-fail'
+  test('a child start honours REJECT_DUPLICATE against a closed run', async () => {
+    await expect(t.env.client.workflow.execute('childWorkflowStartFail', opts('child-reject'))).resolves.toBe(
+      'already started',
+    );
+  });
+
+  // test-integration-workflow-start.ts: 'Workflow fails if it tries to start a child with an existing workflow ID'
+  test('a child start with the id of a running workflow fails the start', async () => {
+    const err = await t.env.client.workflow
+      .execute('twoChildrenOneId', opts('child-dup'))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause;
+    expect(cause?.name).toBe('TemporalFailure');
+    expect(cause?.message).toBe('Workflow execution already started');
+  });
+});
