@@ -4,7 +4,7 @@ import { VirtualClock } from './clock/virtualClock';
 import { workflowServiceHandlers } from './frontend/workflowService';
 import { RpcError, invalidArgument, notFound } from './grpc/errors';
 import { addProtoService, bindServer } from './grpc/server';
-import type { CommandAttributes, WorkflowExecution } from './grpc/messages';
+import type { CommandAttributes, Payload, WorkflowExecution } from './grpc/messages';
 import type { EventAttributes } from './history/events';
 import type { ContinuedAsNewAttributes } from './state/close';
 import { Execution, type ExecutionHost, type StartParams } from './state/execution';
@@ -335,7 +335,8 @@ export class DevServer implements ExecutionHost {
       input: a.input,
       header: a.header,
       memo: a.memo?.fields ?? exec.memo,
-      searchAttributes: a.searchAttributes?.indexedFields ?? exec.searchAttributes,
+      searchAttributes:
+        this.typedSearchAttributes(a.searchAttributes?.indexedFields) ?? exec.searchAttributes,
       runTimeout: a.workflowRunTimeout,
       taskTimeout: a.workflowTaskTimeout,
       startDelay: a.backoffStartInterval,
@@ -370,7 +371,7 @@ export class DevServer implements ExecutionHost {
       input: a.input,
       header: a.header,
       memo: a.memo?.fields,
-      searchAttributes: a.searchAttributes?.indexedFields,
+      searchAttributes: this.typedSearchAttributes(a.searchAttributes?.indexedFields),
       executionTimeout: a.workflowExecutionTimeout,
       runTimeout: a.workflowRunTimeout,
       taskTimeout: a.workflowTaskTimeout,
@@ -423,6 +424,10 @@ export class DevServer implements ExecutionHost {
     if (!workflowId) return undefined;
     const exec = runId ? this.runs.get(runId) : this.currentRun(ns, workflowId);
     return exec?.workflowId === workflowId ? exec : undefined;
+  }
+
+  typedSearchAttributes<F extends Record<string, Payload> | null | undefined>(fields: F): F {
+    return fields ? (this.searchAttributes.withTypeMetadata(fields) as F) : fields;
   }
 
   newRunId(): string {

@@ -352,7 +352,7 @@ function checkSearchAttributes(
   } catch (err) {
     throw invalidArgument((err as Error).message);
   }
-  return fields;
+  return server.searchAttributes.withTypeMetadata(fields);
 }
 
 function systemInfo(): WorkflowServiceResponse<'GetSystemInfo'> {

@@ -78,6 +78,8 @@ export interface ExecutionHost {
     attrs: CommandAttributes<'requestCancelExternalWorkflowExecutionCommandAttributes'>,
   ): boolean;
   newRunId(): string;
+  /** Search attribute payloads with their registered type in the `type` metadata. */
+  typedSearchAttributes<F extends Record<string, Payload> | null | undefined>(fields: F): F;
 }
 
 export interface StartParams {

@@ -165,8 +165,9 @@ function applyCommand(run: Execution, c: Command, completedId: number, deferred:
       );
       return;
     case 13: {
-      const fields: Record<string, Payload> =
-        c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {};
+      const fields: Record<string, Payload> = run.host.typedSearchAttributes(
+        c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {},
+      );
       s.searchAttributes = upserted(s.searchAttributes, fields);
       append(run, 'UpsertWorkflowSearchAttributes', {
         searchAttributes: { indexedFields: fields },

@@ -4,6 +4,7 @@
  * `createTimeSkipping` with our executable, with the worker cache on and off where it matters.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { CACHE_MODES, startWorker, uid, useConformanceEnv, type RunningWorker } from './support';
 
@@ -76,6 +77,81 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     expect((err as Error).message).toBe('Workflow execution already started');
+  });
+
+  // test-typed-search-attributes.ts: 'upsert works with various search attribute mutations'
+  test('search attributes sent untyped come back typed: describe, workflowInfo, list, history', async () => {
+    await t.env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: {
+        FidelityKeywords: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+      },
+    });
+    const date = new Date('2026-03-04T05:06:07.089Z');
+    const later = new Date(date.getTime() + 1000);
+    const handle = await t.env.client.workflow.start('changeSearchAttributes', {
+      ...opts('typed-sa'),
+      // Untyped (legacy) payloads: no `type` metadata, every value in a list.
+      searchAttributes: {
+        CustomIntField: [1],
+        CustomDoubleField: [1.23],
+        CustomBoolField: [true],
+        CustomDatetimeField: [date],
+        CustomKeywordField: ['one'],
+        FidelityKeywords: ['one', 'two'],
+      },
+    });
+    const typed = (pairs: SearchAttributePair[]) =>
+      pairs
+        .map(({ key, value }) => ({ name: key.name, type: key.type, value }))
+        .filter((p) => p.name !== 'BuildIds')
+        .sort((a, b) => a.name.localeCompare(b.name));
+    const initial = [
+      { name: 'CustomBoolField', type: SearchAttributeType.BOOL, value: true },
+      { name: 'CustomDatetimeField', type: SearchAttributeType.DATETIME, value: date },
+      { name: 'CustomDoubleField', type: SearchAttributeType.DOUBLE, value: 1.23 },
+      { name: 'CustomIntField', type: SearchAttributeType.INT, value: 1 },
+      { name: 'CustomKeywordField', type: SearchAttributeType.KEYWORD, value: 'one' },
+      { name: 'FidelityKeywords', type: SearchAttributeType.KEYWORD_LIST, value: ['one', 'two'] },
+    ];
+    expect(typed((await handle.describe()).typedSearchAttributes.getAll())).toEqual(initial);
+    // workflowInfo() is built from the started event (a query result: dates as ISO strings).
+    const info = await handle.query<{ typedSearchAttributes: SearchAttributePair[] }>('getWorkflowInfo');
+    expect(typed(info.typedSearchAttributes)).toEqual(
+      initial.map((p) => (p.value instanceof Date ? { ...p, value: p.value.toISOString() } : p)),
+    );
+    const listed: SearchAttributePair[][] = [];
+    for await (const e of t.env.client.workflow.list({ query: `WorkflowId = "${handle.workflowId}"` }))
+      listed.push(e.typedSearchAttributes.getAll());
+    expect(listed.map(typed)).toEqual([initial]);
+
+    // An untyped upsert from the workflow: a Datetime sent as a string decodes to a Date.
+    await handle.signal('mutateSearchAttributes', {
+      CustomIntField: [2],
+      CustomDatetimeField: [later],
+      FidelityKeywords: ['three'],
+      CustomBoolField: [],
+    });
+    await handle.query('getWorkflowInfo');
+    expect(typed((await handle.describe()).typedSearchAttributes.getAll())).toEqual([
+      { name: 'CustomDatetimeField', type: SearchAttributeType.DATETIME, value: later },
+      { name: 'CustomDoubleField', type: SearchAttributeType.DOUBLE, value: 1.23 },
+      { name: 'CustomIntField', type: SearchAttributeType.INT, value: 2 },
+      { name: 'CustomKeywordField', type: SearchAttributeType.KEYWORD, value: 'one' },
+      { name: 'FidelityKeywords', type: SearchAttributeType.KEYWORD_LIST, value: ['three'] },
+    ]);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const typeOf = (
+      fields: Record<string, temporal.api.common.v1.IPayload> | null | undefined,
+      name: string,
+    ) => Buffer.from(fields?.[name]?.metadata?.type ?? []).toString();
+    const started = events[0]?.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields;
+    expect(typeOf(started, 'CustomIntField')).toBe('Int');
+    const upsert = events.find((e) => e.upsertWorkflowSearchAttributesEventAttributes)
+      ?.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    expect(typeOf(upsert, 'CustomDatetimeField')).toBe('Datetime');
+    await handle.signal('finish');
+    await handle.result();
   });
 
   // test-integration-split-one.ts: 'child-workflow-start-fail'

@@ -41,6 +41,9 @@ class FakeHost implements ExecutionHost {
   newRunId() {
     return 'next-run';
   }
+  typedSearchAttributes<F>(fields: F): F {
+    return fields;
+  }
 }
 
 let host: FakeHost;

@@ -19,7 +19,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   startChild,
+  type WorkflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributes } from '@temporalio/common';
 import type * as activities from '../activities';
 
 export const addItem = defineSignal<[string]>('addItem');
@@ -244,4 +246,16 @@ export async function twoChildrenOneId(): Promise<void> {
   const id = `${workflowInfo().workflowId}-child`;
   await startChild(waitForCancel, { workflowId: id });
   await startChild(waitForCancel, { workflowId: id });
+}
+
+export const getWorkflowInfo = defineQuery<WorkflowInfo>('getWorkflowInfo');
+export const mutateSearchAttributes = defineSignal<[SearchAttributes]>('mutateSearchAttributes');
+
+/** The SDK's changeSearchAttributes (test-typed-search-attributes.ts): upserts what it is sent. */
+export async function changeSearchAttributes(): Promise<void> {
+  let isComplete = false;
+  setHandler(getWorkflowInfo, () => workflowInfo());
+  setHandler(finish, () => void (isComplete = true));
+  setHandler(mutateSearchAttributes, (attrs) => upsertSearchAttributes(attrs));
+  await condition(() => isComplete);
 }
