@@ -1,4 +1,4 @@
-import { executionNotFound, workflowCompleted } from '../grpc/errors';
+import { workflowCompleted } from '../grpc/errors';
 import type { Command, CommandAttributes } from '../grpc/messages';
 import { duration, type EventAttributes, type EventTypeName } from '../history/events';
 import { dropAllActivities } from './activities';
@@ -8,7 +8,7 @@ import { append } from './historyBuilder';
 import { dispatchWaitingQueries, requeueQueries } from './queries';
 import { RetryState } from './retry';
 import { cancelAllTimers } from './timers';
-import { UpdateStage } from './updates';
+import { abortUpdates } from './updates';
 
 /**
  * Closing a run: the closing commands (complete, fail, cancel, continue-as-new), termination and
@@ -31,11 +31,7 @@ export function close(run: Execution, newStatus: number): void {
   }
   s.buffered = undefined;
   s.sticky = null;
-  for (const u of run.updateMap?.values() ?? []) {
-    if (u.stage !== UpdateStage.Completed) {
-      u.fail(executionNotFound('Workflow execution completed before the update completed.'));
-    }
-  }
+  abortUpdates(run);
   run.host.closed(run);
   // Queries still get answers after the close (from a worker replaying the full history).
   queueMicrotask(() => dispatchWaitingQueries(run));

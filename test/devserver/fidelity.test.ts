@@ -3,8 +3,19 @@
  * the SDK's own integration tests (sdk-typescript packages/test) assert it, through
  * `createTimeSkipping` with our executable, with the worker cache on and off where it matters.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
-import { SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+} from '@temporalio/client';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  SearchAttributeType,
+  type SearchAttributePair,
+} from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { CACHE_MODES, startWorker, uid, useConformanceEnv, type RunningWorker } from './support';
 
@@ -152,6 +163,41 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     expect(typeOf(upsert, 'CustomDatetimeField')).toBe('Datetime');
     await handle.signal('finish');
     await handle.result();
+  });
+
+  // test-integration-update.ts: 'update caller gets update failed error on workflow cancellation'
+  test('an accepted update still running when the workflow is cancelled fails with its cancellation', async () => {
+    const handle = await t.env.client.workflow.start('holdsUpdates', opts('upd-cancel'));
+    const update = await handle.startUpdate('neverReturningUpdate', {
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    await handle.cancel();
+    const err = await update.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((err as WorkflowUpdateFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((err as WorkflowUpdateFailedError).cause?.message).toBe('Workflow cancelled');
+  });
+
+  test('an accepted update still running when the workflow closes completes with a failure outcome', async () => {
+    const handle = await t.env.client.workflow.start('holdsUpdates', opts('upd-close'));
+    const update = await handle.startUpdate('neverReturningUpdate', {
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    const waiting = update.result().catch((e: unknown) => e);
+    await handle.terminate('closing with an update in flight');
+    for (const err of [await waiting, await update.result().catch((e: unknown) => e)]) {
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      const cause = (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect(cause.type).toBe('AcceptedUpdateCompletedWorkflow');
+      expect(cause.message).toBe(
+        'Workflow Update failed because the Workflow completed before the Update completed.',
+      );
+    }
+    // An update sent after the close: NOT_FOUND with Temporal's wording.
+    const late = await handle.executeUpdate('neverReturningUpdate').catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(WorkflowNotFoundError);
+    expect((late as Error).message).toBe('workflow execution already completed');
   });
 
   // test-integration-split-one.ts: 'child-workflow-start-fail'

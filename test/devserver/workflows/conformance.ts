@@ -259,3 +259,13 @@ export async function changeSearchAttributes(): Promise<void> {
   setHandler(mutateSearchAttributes, (attrs) => upsertSearchAttributes(attrs));
   await condition(() => isComplete);
 }
+
+export const neverReturningUpdate = defineUpdate<void, []>('neverReturningUpdate');
+
+/** An update handler that waits forever (the SDK's updateThatShouldFail / never-returning update). */
+export async function holdsUpdates(): Promise<void> {
+  setHandler(neverReturningUpdate, async () => {
+    await condition(() => false);
+  });
+  await condition(() => false);
+}
