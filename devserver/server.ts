@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Server } from '@grpc/grpc-js';
 import { VirtualClock } from './clock/virtualClock';
 import { workflowServiceHandlers } from './frontend/workflowService';
-import { RpcError, invalidArgument, notFound } from './grpc/errors';
+import { RpcError, invalidArgument, namespaceNotFound } from './grpc/errors';
 import { addProtoService, bindServer } from './grpc/server';
 import type { CommandAttributes, Payload, WorkflowExecution } from './grpc/messages';
 import type { EventAttributes } from './history/events';
@@ -142,12 +142,19 @@ export class DevServer implements ExecutionHost {
       this.log(`internal error in ${method}: ${(err as Error)?.stack ?? String(err)}`);
     // A persistent server replies to a request that changed something once the change is on disk.
     const durable = (method: string) => this.persistence?.durableBefore(method);
+    // Every call naming a namespace the server does not know is refused first, as Temporal's
+    // namespace validator does (activity completions before their task token is read).
+    const knownNamespace = (method: string, req: { namespace?: unknown }) => {
+      if (method !== 'RegisterNamespace' && typeof req.namespace === 'string' && req.namespace)
+        this.checkNamespace(req.namespace);
+    };
     addProtoService(
       server,
       'temporal.api.workflowservice.v1.WorkflowService',
       workflowServiceHandlers(this),
       onError,
       durable,
+      knownNamespace,
     );
     addProtoService(
       server,
@@ -162,6 +169,7 @@ export class DevServer implements ExecutionHost {
       operatorServiceHandlers(this),
       onError,
       durable,
+      knownNamespace,
     );
     addProtoService(server, 'grpc.health.v1.Health', healthHandlers(), onError);
     const host = this.options.host ?? '127.0.0.1';
@@ -203,7 +211,7 @@ export class DevServer implements ExecutionHost {
 
   checkNamespace(ns: unknown): string {
     if (typeof ns !== 'string' || !ns) throw invalidArgument('Namespace not set on request.');
-    if (!this.namespaces.has(ns)) throw notFound(`Namespace ${ns} is not found.`);
+    if (!this.namespaces.has(ns)) throw namespaceNotFound(ns);
     return ns;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { RpcError, invalidArgument, requireString } from '../grpc/errors';
+import { RpcError, invalidArgument, namespaceNotFound, requireString } from '../grpc/errors';
 import type { CallContext } from '../grpc/server';
 import type {
   Payload,
@@ -102,8 +102,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     }),
     DescribeNamespace: (req) => {
       const name = req.namespace || 'default';
-      if (!server.namespaces.has(name))
-        throw new RpcError(status.NOT_FOUND, `Namespace ${name} is not found.`);
+      if (!server.namespaces.has(name)) throw namespaceNotFound(name);
       return describeNamespace(name);
     },
     ListNamespaces: () => ({ namespaces: [...server.namespaces].map(describeNamespace) }),

@@ -4,6 +4,8 @@
  * `createTimeSkipping` with our executable, with the worker cache on and off where it matters.
  */
 import {
+  Client,
+  NamespaceNotFoundError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -216,5 +218,38 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     const cause = (err as WorkflowFailedError).cause;
     expect(cause?.name).toBe('TemporalFailure');
     expect(cause?.message).toBe('Workflow execution already started');
+  });
+});
+
+// test-client-errors.ts: '... - namespace not found'
+describe('an unknown namespace', () => {
+  const notFound = { name: 'NamespaceNotFoundError', message: "Namespace not found: 'non-existent'" };
+
+  test('is NOT_FOUND with NamespaceNotFoundFailure on every method (the SDK raises NamespaceNotFoundError)', async () => {
+    const client = new Client({ connection: t.env.connection, namespace: 'non-existent' });
+    const start = { workflowId: uid('no-ns'), taskQueue: 'test' };
+    await expect(client.workflow.start('echo', start)).rejects.toMatchObject(notFound);
+    await expect(
+      client.workflow.signalWithStart('signalTarget', {
+        ...start,
+        signal: 'argsSignal',
+        signalArgs: [1, 'a'],
+      }),
+    ).rejects.toMatchObject(notFound);
+    await expect(client.workflow.list()[Symbol.asyncIterator]().next()).rejects.toMatchObject(notFound);
+    // Schedules are not served, yet the namespace is checked first, as Temporal's validator does.
+    await expect(client.schedule.list()[Symbol.asyncIterator]().next()).rejects.toMatchObject(notFound);
+    const err = await client.workflow
+      .getHandle('anything')
+      .describe()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NamespaceNotFoundError);
+  });
+
+  test('activity completion checks the namespace before the task token', async () => {
+    const client = new Client({ connection: t.env.connection, namespace: 'non-existent' });
+    const err = await client.activity.complete(new Uint8Array([1]), 'result').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NamespaceNotFoundError);
+    expect((err as Error).message).toBe("Namespace not found: 'non-existent'");
   });
 });
