@@ -202,6 +202,22 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     expect((late as Error).message).toBe('workflow execution already completed');
   });
 
+  // test-integration-split-two.ts: 'Handle from WorkflowClient.getHandle does not terminate run after continue as new if given runId'
+  test("a closed run answers in Temporal's words", async () => {
+    const handle = await t.env.client.workflow.start('chain', { ...opts('closed-words'), args: [1] });
+    await handle.result();
+    const firstRun = t.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    for (const call of [
+      () => firstRun.terminate(),
+      () => firstRun.signal('finish'),
+      () => firstRun.cancel(),
+    ]) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowNotFoundError);
+      expect((err as Error).message).toBe('workflow execution already completed');
+    }
+  });
+
   // test-integration-split-one.ts: 'child-workflow-start-fail'
   test('a child start honours REJECT_DUPLICATE against a closed run', async () => {
     await expect(t.env.client.workflow.execute('childWorkflowStartFail', opts('child-reject'))).resolves.toBe(
