@@ -43,5 +43,9 @@ export function executionInfo(exec: Execution): Plain<temporal.api.workflow.v1.I
     parentNamespaceId: exec.parent ? `ns-${exec.parent.namespace}` : undefined,
     executionDuration: exec.closeTime ? duration(exec.closeTime - exec.executionTime) : undefined,
     stateTransitionCount: exec.history.length,
+    autoResetPoints: exec.state.resetPoints
+      ? { points: exec.state.resetPoints.map((p) => ({ ...p, createTime: timestamp(p.createTime) })) }
+      : undefined,
+    mostRecentWorkerVersionStamp: exec.state.workerVersion,
   };
 }

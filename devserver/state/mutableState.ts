@@ -16,6 +16,7 @@ import type { Failure, Header, Payload, Payloads } from '../grpc/messages';
 import type { PendingEvent } from '../history/events';
 import type { EncodedHistory } from '../history/encodedHistory';
 import type { FullRetryPolicy } from './retry';
+import type { ResetPoint, WorkerVersionStamp } from './workerVersions';
 
 export interface ParentInfo {
   namespace: string;
@@ -132,6 +133,10 @@ export interface MutableState {
   timers: TimerInfo[] | undefined;
   buffered: HeldBackEvent[] | undefined;
   nextWftAttempt: number;
+  /** The first workflow task each worker build completed (workerVersions.ts). */
+  resetPoints?: ResetPoint[];
+  /** The last version stamp a worker completed a task with. */
+  workerVersion?: WorkerVersionStamp;
 }
 
 /** Shared stand-in for memo and search attributes of runs that have none. */

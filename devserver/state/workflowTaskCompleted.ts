@@ -21,6 +21,7 @@ import { upserted } from './mutableState';
 import { answerQueries, dispatchWaitingQueries } from './queries';
 import { cancelTimer, startTimer } from './timers';
 import { applyProtocolMessage, decodeProtocolMessages, hasUndeliveredUpdates, rejectUpdate } from './updates';
+import { recordWorkerVersion } from './workerVersions';
 import { currentStartedTask, keepTransientEvents, scheduleWorkflowTask } from './workflowTask';
 
 /**
@@ -76,9 +77,12 @@ export function completeWorkflowTask(
       scheduledEventId: wft.scheduledEventId,
       startedEventId: wft.startedEventId,
       identity: req.identity ?? '',
+      binaryChecksum: req.binaryChecksum ?? undefined,
+      workerVersion: req.workerVersionStamp ?? undefined,
       sdkMetadata: req.sdkMetadata ?? undefined,
       meteringMetadata: req.meteringMetadata ?? undefined,
     });
+    recordWorkerVersion(run, req, completedId);
     s.previousStartedEventId = wft.startedEventId;
     s.nextWftAttempt = 1;
     run.completing = true;

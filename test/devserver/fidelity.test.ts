@@ -218,6 +218,32 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     }
   });
 
+  // test-integration-split-one.ts: 'Worker default ServerOptions are generated correctly',
+  // 'WorkflowHandle.describe result is wrapped'
+  test("the worker's build (binary checksum) is on WorkflowTaskCompleted and in describe", async () => {
+    const handle = await t.env.client.workflow.start('echo', { ...opts('build-id'), args: ['x'] });
+    await handle.result();
+    const completed = (await handle.fetchHistory()).events?.filter(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    );
+    expect(completed).toHaveLength(1);
+    const attrs = completed![0]!.workflowTaskCompletedEventAttributes!;
+    expect(attrs.identity).toMatch(/\d+@.+/);
+    expect(attrs.binaryChecksum).toMatch(/@temporalio\/worker@\d+\.\d+\.\d+/);
+    expect(attrs.binaryChecksum).toBe(w.worker.options.buildId);
+    const described = await handle.describe();
+    expect(described.searchAttributes.BinaryChecksums).toEqual([attrs.binaryChecksum]);
+    expect(described.searchAttributes.BuildIds).toEqual(['unversioned']);
+    expect(described.raw.workflowExecutionInfo?.autoResetPoints?.points).toMatchObject([
+      {
+        binaryChecksum: attrs.binaryChecksum,
+        runId: handle.firstExecutionRunId,
+        firstWorkflowTaskCompletedId: completed![0]!.eventId,
+        resettable: true,
+      },
+    ]);
+  });
+
   // test-integration-split-one.ts: 'child-workflow-start-fail'
   test('a child start honours REJECT_DUPLICATE against a closed run', async () => {
     await expect(t.env.client.workflow.execute('childWorkflowStartFail', opts('child-reject'))).resolves.toBe(
