@@ -349,6 +349,7 @@ export class DevServer implements ExecutionHost {
       taskTimeout: a.workflowTaskTimeout,
       startDelay: a.backoffStartInterval,
       parent: exec.parent,
+      root: exec.state.root,
       continuedFrom: { runId: exec.runId, attrs: a },
     });
   }
@@ -391,6 +392,7 @@ export class DevServer implements ExecutionHost {
         initiatedEventId,
         closePolicy: a.parentClosePolicy || 1,
       },
+      root: parent.state.root ?? { workflowId: parent.workflowId, runId: parent.runId },
     });
     return { runId: exec.runId };
   }

@@ -41,6 +41,7 @@ export function executionInfo(exec: Execution): Plain<temporal.api.workflow.v1.I
       ? { workflowId: exec.parent.workflowId, runId: exec.parent.runId }
       : undefined,
     parentNamespaceId: exec.parent ? `ns-${exec.parent.namespace}` : undefined,
+    rootExecution: exec.state.root ?? { workflowId: exec.workflowId, runId: exec.runId },
     executionDuration: exec.closeTime ? duration(exec.closeTime - exec.executionTime) : undefined,
     stateTransitionCount: exec.history.length,
     autoResetPoints: exec.state.resetPoints

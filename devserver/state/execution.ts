@@ -101,6 +101,8 @@ export interface StartParams {
   requestId?: string;
   startDelay?: DurationMessage | null;
   parent?: ParentInfo;
+  /** A child's root workflow execution (its parent's root). */
+  root?: { workflowId: string; runId: string };
   continuedFrom?: { runId: string; attrs: ContinuedAsNewAttributes };
   /** Events written right after WorkflowExecutionStarted (signal-with-start). */
   initialEvents?: NewEvent[];
@@ -174,6 +176,7 @@ export class Execution {
       startTime: now,
       executionTime: now + delayMs,
       parent: p.parent,
+      root: p.root,
       runTimeoutMs: durationMs(p.runTimeout) || executionTimeoutMs,
       executionTimeoutMs,
       taskTimeoutMs: durationMs(p.taskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
@@ -214,6 +217,7 @@ export class Execution {
       startedAttrs.parentWorkflowNamespace = p.parent.namespace;
       startedAttrs.parentWorkflowExecution = { workflowId: p.parent.workflowId, runId: p.parent.runId };
       startedAttrs.parentInitiatedEventId = p.parent.initiatedEventId;
+      startedAttrs.rootWorkflowExecution = p.root;
     }
     if (p.continuedFrom) {
       const c = p.continuedFrom.attrs;

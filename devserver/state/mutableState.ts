@@ -111,6 +111,8 @@ export interface MutableState {
   readonly startTime: number;
   readonly executionTime: number;
   readonly parent?: ParentInfo;
+  /** The top of a child's tree of parents (a run without a parent is its own root). */
+  readonly root?: { workflowId: string; runId: string };
   readonly runTimeoutMs: number;
   readonly executionTimeoutMs: number;
   readonly taskTimeoutMs: number;

@@ -19,6 +19,7 @@ import {
   type SearchAttributePair,
 } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { eventually } from '../helpers/eventually';
 import { CACHE_MODES, startWorker, uid, useConformanceEnv, type RunningWorker } from './support';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -242,6 +243,35 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
         resettable: true,
       },
     ]);
+  });
+
+  // test-integration-workflow-info.ts: 'root execution is exposed', 'Workflow can return root workflow'
+  test('the root workflow execution: started event, workflowInfo and describe', async () => {
+    const childId = uid('root-child');
+    const handle = await t.env.client.workflow.start('withChildWorkflow', {
+      ...opts('root'),
+      args: [childId],
+    });
+    const child = t.env.client.workflow.getHandle(childId);
+    await eventually(
+      () =>
+        child.describe().then(
+          (d) => d.status.name,
+          () => 'not started',
+        ),
+      (status) => status === 'RUNNING',
+    );
+    const [childDesc, parentDesc] = await Promise.all([child.describe(), handle.describe()]);
+    expect(childDesc.rootExecution).toEqual({ workflowId: parentDesc.workflowId, runId: parentDesc.runId });
+    expect(parentDesc.rootExecution).toEqual({ workflowId: parentDesc.workflowId, runId: parentDesc.runId });
+    expect(childDesc.parentExecution).toEqual({ workflowId: parentDesc.workflowId, runId: parentDesc.runId });
+    await child.signal('finish');
+    await expect(handle.result()).resolves.toEqual({
+      workflowId: parentDesc.workflowId,
+      runId: parentDesc.runId,
+    });
+    const o = opts('root-length');
+    await expect(t.env.client.workflow.execute('rootWorkflow', o)).resolves.toBe(`empty ${o.workflowId}`);
   });
 
   // test-integration-split-one.ts: 'child-workflow-start-fail'

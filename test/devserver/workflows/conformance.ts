@@ -19,6 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   startChild,
+  type RootWorkflowInfo,
   type WorkflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributes } from '@temporalio/common';
@@ -268,4 +269,24 @@ export async function holdsUpdates(): Promise<void> {
     await condition(() => false);
   });
   await condition(() => false);
+}
+
+/** The SDK's ChildWorkflowInfo: reports its root once `finish` arrives. */
+export async function childReportingRoot(): Promise<RootWorkflowInfo | undefined> {
+  let go = false;
+  setHandler(finish, () => void (go = true));
+  await condition(() => go);
+  return workflowInfo().root;
+}
+
+/** The SDK's WithChildWorkflow. */
+export async function withChildWorkflow(childId: string): Promise<RootWorkflowInfo | undefined> {
+  return executeChild(childReportingRoot, { workflowId: childId });
+}
+
+/** The SDK's rootWorkflow: a run without a parent has no root; its child names it. */
+export async function rootWorkflow(): Promise<string> {
+  let result = workflowInfo().root ? workflowInfo().root!.workflowId : 'empty';
+  if (!workflowInfo().parent) result += ` ${await executeChild(rootWorkflow)}`;
+  return result;
 }
