@@ -4,7 +4,7 @@ import { VirtualClock } from './clock/virtualClock';
 import { workflowServiceHandlers } from './frontend/workflowService';
 import { RpcError, invalidArgument, namespaceNotFound } from './grpc/errors';
 import { addProtoService, bindServer } from './grpc/server';
-import type { CommandAttributes, Payload, WorkflowExecution } from './grpc/messages';
+import type { CommandAttributes, Payload, UserMetadata, WorkflowExecution } from './grpc/messages';
 import type { EventAttributes } from './history/events';
 import type { ContinuedAsNewAttributes } from './state/close';
 import { Execution, type ExecutionHost, type StartParams } from './state/execution';
@@ -358,6 +358,7 @@ export class DevServer implements ExecutionHost {
     parent: Execution,
     initiatedEventId: number,
     a: EventAttributes<'StartChildWorkflowExecutionInitiated'>,
+    userMetadata?: UserMetadata | null,
   ): { runId: string } | { error: number } {
     // validateCommand checked the workflow id and type.
     const workflowId = a.workflowId!;
@@ -393,6 +394,7 @@ export class DevServer implements ExecutionHost {
         closePolicy: a.parentClosePolicy || 1,
       },
       root: parent.state.root ?? { workflowId: parent.workflowId, runId: parent.runId },
+      userMetadata,
     });
     return { runId: exec.runId };
   }

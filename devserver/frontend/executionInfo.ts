@@ -11,6 +11,7 @@ export function describeExecution(exec: Execution): WorkflowServiceResponse<'Des
       workflowExecutionTimeout: exec.executionTimeoutMs ? duration(exec.executionTimeoutMs) : undefined,
       workflowRunTimeout: exec.runTimeoutMs ? duration(exec.runTimeoutMs) : undefined,
       defaultWorkflowTaskTimeout: duration(exec.taskTimeoutMs),
+      userMetadata: exec.state.userMetadata,
     },
     workflowExecutionInfo: executionInfo(exec),
     pendingActivities: exec.pendingActivities(),

@@ -74,6 +74,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       identity: req.identity ?? undefined,
       requestId,
       startDelay: req.workflowStartDelay,
+      userMetadata: req.userMetadata,
       initialEvents,
     });
     return { exec, started: true };

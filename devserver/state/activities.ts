@@ -9,7 +9,7 @@ import type {
 } from '../grpc/messages';
 import { duration, durationMs, timestamp } from '../history/events';
 import { ActivityTimeoutType, TaskQueueKind } from './enums';
-import type { EventAttributes } from '../history/events';
+import type { EventAttributes, EventExtras } from '../history/events';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
 import type { ActivityInfo } from './mutableState';
@@ -44,6 +44,7 @@ export function scheduleActivity(
   run: Execution,
   a: CommandAttributes<'scheduleActivityTaskCommandAttributes'>,
   completedId: number,
+  extras?: EventExtras,
 ): void {
   const s = run.state;
   const s2c = durationMs(a.scheduleToCloseTimeout) || s.runTimeoutMs;
@@ -55,19 +56,24 @@ export function scheduleActivity(
   // validateCommand checked both.
   const activityId = a.activityId!;
   const activityType = a.activityType!.name!;
-  const scheduledEventId = append(run, 'ActivityTaskScheduled', {
-    activityId,
-    activityType: a.activityType,
-    taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
-    header: a.header ?? undefined,
-    input: a.input ?? undefined,
-    scheduleToCloseTimeout: duration(s2c),
-    scheduleToStartTimeout: duration(s2s),
-    startToCloseTimeout: duration(st2c),
-    heartbeatTimeout: a.heartbeatTimeout ?? undefined,
-    workflowTaskCompletedEventId: completedId,
-    retryPolicy: retry,
-  });
+  const scheduledEventId = append(
+    run,
+    'ActivityTaskScheduled',
+    {
+      activityId,
+      activityType: a.activityType,
+      taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
+      header: a.header ?? undefined,
+      input: a.input ?? undefined,
+      scheduleToCloseTimeout: duration(s2c),
+      scheduleToStartTimeout: duration(s2s),
+      startToCloseTimeout: duration(st2c),
+      heartbeatTimeout: a.heartbeatTimeout ?? undefined,
+      workflowTaskCompletedEventId: completedId,
+      retryPolicy: retry,
+    },
+    extras,
+  );
   const act: ActivityInfo = {
     scheduledEventId,
     activityId,

@@ -15,6 +15,7 @@ import type {
   RespondWorkflowTaskCompletedResponse,
   RespondWorkflowTaskFailedRequest,
   RetryPolicyMessage,
+  UserMetadata,
   WorkflowExecution,
 } from '../grpc/messages';
 import {
@@ -68,6 +69,7 @@ export interface ExecutionHost {
     parent: Execution,
     initiatedEventId: number,
     attrs: EventAttributes<'StartChildWorkflowExecutionInitiated'>,
+    userMetadata?: UserMetadata | null,
   ): { runId: string } | { error: number };
   signalExternal(
     from: Execution,
@@ -104,6 +106,8 @@ export interface StartParams {
   /** A child's root workflow execution (its parent's root). */
   root?: { workflowId: string; runId: string };
   continuedFrom?: { runId: string; attrs: ContinuedAsNewAttributes };
+  /** The static summary and details (the started event's user metadata). */
+  userMetadata?: UserMetadata | null;
   /** Events written right after WorkflowExecutionStarted (signal-with-start). */
   initialEvents?: NewEvent[];
 }
@@ -177,6 +181,7 @@ export class Execution {
       executionTime: now + delayMs,
       parent: p.parent,
       root: p.root,
+      userMetadata: p.userMetadata ?? undefined,
       runTimeoutMs: durationMs(p.runTimeout) || executionTimeoutMs,
       executionTimeoutMs,
       taskTimeoutMs: durationMs(p.taskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
@@ -226,7 +231,7 @@ export class Execution {
       startedAttrs.continuedFailure = c.failure;
       startedAttrs.lastCompletionResult = c.lastCompletionResult;
     }
-    append(this, 'WorkflowExecutionStarted', startedAttrs);
+    append(this, 'WorkflowExecutionStarted', startedAttrs, { userMetadata: p.userMetadata });
     for (const e of p.initialEvents ?? []) append<EventTypeName>(this, e.type, e.attributes);
     if (s.runTimeoutMs) {
       (this.runTimers ??= []).push(host.clock.at(s.startTime + s.runTimeoutMs, () => runTimedOut(this)));

@@ -12,7 +12,7 @@
  * from the deadlines recorded here), pending queries and their promises, updates and their waiters,
  * history watchers (long polls), and the flags of a completion being applied.
  */
-import type { Failure, Header, Payload, Payloads } from '../grpc/messages';
+import type { Failure, Header, Payload, Payloads, UserMetadata } from '../grpc/messages';
 import type { PendingEvent } from '../history/events';
 import type { EncodedHistory } from '../history/encodedHistory';
 import type { FullRetryPolicy } from './retry';
@@ -113,6 +113,8 @@ export interface MutableState {
   readonly parent?: ParentInfo;
   /** The top of a child's tree of parents (a run without a parent is its own root). */
   readonly root?: { workflowId: string; runId: string };
+  /** The static summary and details given at start (describe's executionConfig.userMetadata). */
+  readonly userMetadata?: UserMetadata;
   readonly runTimeoutMs: number;
   readonly executionTimeoutMs: number;
   readonly taskTimeoutMs: number;

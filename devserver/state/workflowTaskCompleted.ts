@@ -125,14 +125,16 @@ export function completeWorkflowTask(
  */
 function applyCommand(run: Execution, c: Command, completedId: number, deferred: (() => void)[]): void {
   const s = run.state;
+  // The summary (and a child's details) a command carries go on its event.
+  const extras = c.userMetadata ? { userMetadata: c.userMetadata } : undefined;
   switch (c.commandType) {
     case 1:
-      return scheduleActivity(run, c.scheduleActivityTaskCommandAttributes!, completedId);
+      return scheduleActivity(run, c.scheduleActivityTaskCommandAttributes!, completedId, extras);
     case 2:
       return requestCancelActivity(run, c.requestCancelActivityTaskCommandAttributes!, completedId);
     case 3: {
       const a = c.startTimerCommandAttributes!;
-      return startTimer(run, a.timerId!, a.startToFireTimeout!, completedId);
+      return startTimer(run, a.timerId!, a.startToFireTimeout!, completedId, extras);
     }
     case 6:
       return cancelTimer(run, c.cancelTimerCommandAttributes!.timerId!, completedId);
@@ -152,7 +154,9 @@ function applyCommand(run: Execution, c: Command, completedId: number, deferred:
       });
       return;
     case 11:
-      deferred.push(startChildWorkflow(run, c.startChildWorkflowExecutionCommandAttributes!, completedId));
+      deferred.push(
+        startChildWorkflow(run, c.startChildWorkflowExecutionCommandAttributes!, completedId, extras),
+      );
       return;
     case 12:
       deferred.push(

@@ -18,6 +18,7 @@ import {
   SearchAttributeType,
   type SearchAttributePair,
 } from '@temporalio/common';
+import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import { eventually } from '../helpers/eventually';
 import { CACHE_MODES, startWorker, uid, useConformanceEnv, type RunningWorker } from './support';
@@ -272,6 +273,48 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     });
     const o = opts('root-length');
     await expect(t.env.client.workflow.execute('rootWorkflow', o)).resolves.toBe(`empty ${o.workflowId}`);
+  });
+
+  // test-integration-split-two.ts: 'User metadata on workflow, timer, activity, child'
+  test('user metadata: static summary and details, timer and activity summaries', async () => {
+    const handle = await t.env.client.workflow.start('userMetadataWorkflow', {
+      ...opts('metadata'),
+      staticSummary: 'wf static summary',
+      staticDetails: 'wf static details',
+    });
+    const desc = await handle.describe();
+    expect(await desc.staticSummary()).toBe('wf static summary');
+    expect(await desc.staticDetails()).toBe('wf static details');
+    await handle.signal('done');
+    const res = await handle.result();
+    const child = t.env.client.workflow.getHandle(res.childWorkflowId, res.childRunId);
+    const childDesc = await child.describe();
+    expect(await childDesc.staticSummary()).toBe('child summary');
+    expect(await childDesc.staticDetails()).toBe('child details');
+    const converter = t.env.client.options.loadedDataConverter;
+    const metadata = async (events: temporal.api.history.v1.IHistoryEvent[], type: number) => {
+      const e = events.find((ev) => ev.eventType === type);
+      return {
+        summary: await decodeOptionalSinglePayload(converter, e?.userMetadata?.summary),
+        details: await decodeOptionalSinglePayload(converter, e?.userMetadata?.details),
+      };
+    };
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(await metadata(events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)).toEqual({
+      summary: 'wf static summary',
+      details: 'wf static details',
+    });
+    expect((await metadata(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).summary).toBe(
+      'activity summary',
+    );
+    expect((await metadata(events, EventType.EVENT_TYPE_TIMER_STARTED)).summary).toBe('timer summary');
+    const childEvents = (await child.fetchHistory()).events ?? [];
+    expect(await metadata(childEvents, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)).toEqual({
+      summary: 'child summary',
+      details: 'child details',
+    });
+    // The parent's close terminated the child (parent close policy TERMINATE).
+    expect(childDesc.status.name).toBe('TERMINATED');
   });
 
   // test-integration-split-one.ts: 'child-workflow-start-fail'

@@ -290,3 +290,20 @@ export async function rootWorkflow(): Promise<string> {
   if (!workflowInfo().parent) result += ` ${await executeChild(rootWorkflow)}`;
   return result;
 }
+
+export const done = defineSignal('done');
+
+/** The SDK's userMetadataWorkflow: an activity and a timer with summaries, a child with static metadata. */
+export async function userMetadataWorkflow(): Promise<{ childWorkflowId: string; childRunId: string }> {
+  let isDone = false;
+  setHandler(done, () => void (isDone = true));
+  const { greet } = proxyActivities<typeof activities>({ scheduleToCloseTimeout: '10s' });
+  await greet.executeWithOptions({ summary: 'activity summary', scheduleToCloseTimeout: '10s' }, ['x']);
+  await sleep(5, { summary: 'timer summary' });
+  const child = await startChild(signalTarget, {
+    staticSummary: 'child summary',
+    staticDetails: 'child details',
+  });
+  await condition(() => isDone);
+  return { childWorkflowId: child.workflowId, childRunId: child.firstExecutionRunId };
+}
