@@ -10,6 +10,7 @@ import type { ContinuedAsNewAttributes } from './state/close';
 import { Execution, type ExecutionHost, type StartParams } from './state/execution';
 import { ExecutionStatus, IdConflictPolicy, StartChildFailedCause } from './state/enums';
 import { normalizePolicies, resolveWorkflowId } from './state/workflowIdPolicy';
+import { mergePriority } from './state/priorities';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
 import { TaskQueues } from './taskqueues/taskQueue';
 import { testServiceHandlers } from './testservice/testService';
@@ -350,6 +351,7 @@ export class DevServer implements ExecutionHost {
       startDelay: a.backoffStartInterval,
       parent: exec.parent,
       root: exec.state.root,
+      priority: exec.state.priority,
       continuedFrom: { runId: exec.runId, attrs: a },
     });
   }
@@ -395,6 +397,7 @@ export class DevServer implements ExecutionHost {
       },
       root: parent.state.root ?? { workflowId: parent.workflowId, runId: parent.runId },
       userMetadata,
+      priority: mergePriority(parent.state.priority, a.priority),
     });
     return { runId: exec.runId };
   }

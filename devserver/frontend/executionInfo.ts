@@ -49,5 +49,6 @@ export function executionInfo(exec: Execution): Plain<temporal.api.workflow.v1.I
       ? { points: exec.state.resetPoints.map((p) => ({ ...p, createTime: timestamp(p.createTime) })) }
       : undefined,
     mostRecentWorkerVersionStamp: exec.state.workerVersion,
+    priority: exec.state.priority,
   };
 }

@@ -75,6 +75,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       requestId,
       startDelay: req.workflowStartDelay,
       userMetadata: req.userMetadata,
+      priority: req.priority,
       initialEvents,
     });
     return { exec, started: true };

@@ -10,6 +10,7 @@ import type {
 import { duration, durationMs, timestamp } from '../history/events';
 import { ActivityTimeoutType, TaskQueueKind } from './enums';
 import type { EventAttributes, EventExtras } from '../history/events';
+import { mergePriority } from './priorities';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
 import type { ActivityInfo } from './mutableState';
@@ -71,6 +72,7 @@ export function scheduleActivity(
       heartbeatTimeout: a.heartbeatTimeout ?? undefined,
       workflowTaskCompletedEventId: completedId,
       retryPolicy: retry,
+      priority: a.priority ?? undefined,
     },
     extras,
   );
@@ -96,6 +98,7 @@ export function scheduleActivity(
     cancelRequestedEventId: 0,
     dispatchId: 0,
   };
+  if (a.priority) act.priority = a.priority;
   (s.activities ??= new Map()).set(scheduledEventId, act);
   if (act.expiresAt) {
     timersOf(run, act).close = run.host.clock.at(act.expiresAt, () =>
@@ -183,6 +186,7 @@ export function startActivityTask(
       startToCloseTimeout: duration(act.startToCloseMs),
       heartbeatTimeout: duration(act.heartbeatMs),
       retryPolicy: act.retry,
+      priority: mergePriority(s.priority, act.priority),
     };
   });
 }

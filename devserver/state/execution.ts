@@ -14,6 +14,7 @@ import type {
   RespondWorkflowTaskCompletedRequest,
   RespondWorkflowTaskCompletedResponse,
   RespondWorkflowTaskFailedRequest,
+  Priority,
   RetryPolicyMessage,
   UserMetadata,
   WorkflowExecution,
@@ -108,6 +109,7 @@ export interface StartParams {
   continuedFrom?: { runId: string; attrs: ContinuedAsNewAttributes };
   /** The static summary and details (the started event's user metadata). */
   userMetadata?: UserMetadata | null;
+  priority?: Priority | null;
   /** Events written right after WorkflowExecutionStarted (signal-with-start). */
   initialEvents?: NewEvent[];
 }
@@ -182,6 +184,7 @@ export class Execution {
       parent: p.parent,
       root: p.root,
       userMetadata: p.userMetadata ?? undefined,
+      priority: p.priority ?? undefined,
       runTimeoutMs: durationMs(p.runTimeout) || executionTimeoutMs,
       executionTimeoutMs,
       taskTimeoutMs: durationMs(p.taskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
@@ -217,6 +220,7 @@ export class Execution {
       retryPolicy: p.retryPolicy ?? undefined,
       workflowId: p.workflowId,
       firstWorkflowTaskBackoff: delayMs ? duration(delayMs) : undefined,
+      priority: p.priority ?? undefined,
     };
     if (p.parent) {
       startedAttrs.parentWorkflowNamespace = p.parent.namespace;

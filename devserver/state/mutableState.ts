@@ -12,7 +12,7 @@
  * from the deadlines recorded here), pending queries and their promises, updates and their waiters,
  * history watchers (long polls), and the flags of a completion being applied.
  */
-import type { Failure, Header, Payload, Payloads, UserMetadata } from '../grpc/messages';
+import type { Failure, Header, Payload, Payloads, Priority, UserMetadata } from '../grpc/messages';
 import type { PendingEvent } from '../history/events';
 import type { EncodedHistory } from '../history/encodedHistory';
 import type { FullRetryPolicy } from './retry';
@@ -78,6 +78,8 @@ export interface ActivityInfo {
   dispatchId: number;
   /** In backoff: when the next attempt is dispatched. */
   retryAt?: number;
+  /** The activity's own priority (its task gets it merged over the workflow's). */
+  priority?: Priority;
 }
 
 /** A user timer started and not fired or cancelled (its clock handle is runtime-only). */
@@ -115,6 +117,8 @@ export interface MutableState {
   readonly root?: { workflowId: string; runId: string };
   /** The static summary and details given at start (describe's executionConfig.userMetadata). */
   readonly userMetadata?: UserMetadata;
+  /** The workflow's task priority (priorities.ts). */
+  readonly priority?: Priority;
   readonly runTimeoutMs: number;
   readonly executionTimeoutMs: number;
   readonly taskTimeoutMs: number;

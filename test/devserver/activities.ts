@@ -49,3 +49,8 @@ export async function slow(ms: number, heartbeat = false): Promise<string> {
   }
   return 'done';
 }
+
+/** The priority the activity's task carried. */
+export async function reportPriority(): Promise<unknown> {
+  return Context.current().info.priority ?? null;
+}

@@ -317,6 +317,41 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     expect(childDesc.status.name).toBe('TERMINATED');
   });
 
+  // test-integration-split-three.ts: 'priorities can be specified and propagated across child
+  // workflows and activities', 'workflow start without priorities sees undefined for the key'
+  test('priority is recorded on start and propagated to children and activities', async () => {
+    const handle = await t.env.client.workflow.start('priorityWorkflow', {
+      ...opts('priority'),
+      args: [false, 1],
+      priority: { priorityKey: 1, fairnessKey: 'main-workflow', fairnessWeight: 3.0 },
+    });
+    const seen = (await handle.result()) as Record<string, Record<string, unknown>>;
+    expect(seen.own).toMatchObject({ priorityKey: 5, fairnessKey: 'fair-activity' });
+    expect(seen.own!.fairnessWeight).toBeCloseTo(4.2);
+    expect(seen.inherited).toMatchObject({ priorityKey: 1, fairnessKey: 'main-workflow', fairnessWeight: 3 });
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events[0]?.workflowExecutionStartedEventAttributes?.priority).toMatchObject({
+      priorityKey: 1,
+      fairnessKey: 'main-workflow',
+      fairnessWeight: 3,
+    });
+    const children = events.flatMap(
+      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.priority ?? [],
+    );
+    expect(children.slice(0, 2)).toMatchObject([
+      { priorityKey: 4, fairnessKey: 'child-workflow-1', fairnessWeight: 2.5 },
+      { priorityKey: 2, fairnessKey: 'child-workflow-2', fairnessWeight: 1 },
+    ]);
+    const scheduled = events.find(
+      (e) => e.activityTaskScheduledEventAttributes,
+    )?.activityTaskScheduledEventAttributes;
+    expect(scheduled?.priority).toMatchObject({ priorityKey: 5, fairnessKey: 'fair-activity' });
+    expect((await handle.describe()).raw.workflowExecutionInfo?.priority).toMatchObject({ priorityKey: 1 });
+    await expect(
+      t.env.client.workflow.execute('priorityWorkflow', { ...opts('no-priority'), args: [true, undefined] }),
+    ).resolves.toBeNull();
+  });
+
   // test-integration-split-one.ts: 'child-workflow-start-fail'
   test('a child start honours REJECT_DUPLICATE against a closed run', async () => {
     await expect(t.env.client.workflow.execute('childWorkflowStartFail', opts('child-reject'))).resolves.toBe(

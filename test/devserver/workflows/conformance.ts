@@ -307,3 +307,32 @@ export async function userMetadataWorkflow(): Promise<{ childWorkflowId: string;
   await condition(() => isDone);
   return { childWorkflowId: child.workflowId, childRunId: child.firstExecutionRunId };
 }
+
+/**
+ * The SDK's priorityWorkflow: checks its own priority, starts two children with theirs and runs
+ * an activity with its own; returns what the activities saw.
+ */
+export async function priorityWorkflow(stopAfterCheck: boolean, expected?: number): Promise<unknown> {
+  const info = workflowInfo();
+  if (!info.priority) throw new Error('undefined priority');
+  if (info.priority.priorityKey !== expected)
+    throw ApplicationFailure.nonRetryable(`priority ${info.priority.priorityKey}, expected ${expected}`);
+  if (stopAfterCheck) return null;
+  await executeChild(priorityWorkflow, {
+    args: [true, 4],
+    priority: { priorityKey: 4, fairnessKey: 'child-workflow-1', fairnessWeight: 2.5 },
+  });
+  const child = await startChild(priorityWorkflow, {
+    args: [true, 2],
+    priority: { priorityKey: 2, fairnessKey: 'child-workflow-2', fairnessWeight: 1.0 },
+  });
+  await child.result();
+  // A child without its own priority inherits the workflow's.
+  await executeChild(priorityWorkflow, { args: [true, info.priority.priorityKey] });
+  const { reportPriority } = proxyActivities<typeof activities>({
+    startToCloseTimeout: '5s',
+    priority: { priorityKey: 5, fairnessKey: 'fair-activity', fairnessWeight: 4.2 },
+  });
+  const { reportPriority: inherited } = proxyActivities<typeof activities>({ startToCloseTimeout: '5s' });
+  return { own: await reportPriority(), inherited: await inherited() };
+}
