@@ -13,6 +13,7 @@ import { normalizePolicies, resolveWorkflowId } from './state/workflowIdPolicy';
 import { mergePriority } from './state/priorities';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
 import { TaskQueues } from './taskqueues/taskQueue';
+import { ShutdownWorkers } from './taskqueues/workerShutdown';
 import { testServiceHandlers } from './testservice/testService';
 import { operatorServiceHandlers, healthHandlers } from './frontend/operatorService';
 import { SearchAttributeRegistry } from './visibility/searchAttributes';
@@ -66,6 +67,7 @@ export class DevServer implements ExecutionHost {
   readonly searchAttributes: SearchAttributeRegistry;
   readonly workflowQueues = new TaskQueues<WorkflowTaskRef | QueryTaskRef>();
   readonly activityQueues = new TaskQueues<ActivityTaskRef>();
+  readonly shutdownWorkers = new ShutdownWorkers();
   readonly pollTimeoutMs: number;
   readonly historyLongPollMs: number;
   readonly queryTimeoutMs: number;

@@ -210,10 +210,12 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       server.checkNamespace(req.namespace);
       const name = requireString(req.taskQueue?.name, 'TaskQueue');
       const sticky = req.taskQueue?.kind === 2;
+      const worker = req.workerInstanceKey || undefined;
+      if (server.shutdownWorkers.has(worker)) return {};
       const deadline = Date.now() + server.pollTimeoutMs;
       const queue = server.workflowQueues.get(name);
       for (;;) {
-        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()));
+        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()), worker);
         if (!ref) return {};
         const task =
           ref.kind === 'workflow'
@@ -243,10 +245,12 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     PollActivityTaskQueue: async (req, ctx) => {
       server.checkNamespace(req.namespace);
       const name = requireString(req.taskQueue?.name, 'TaskQueue');
+      const worker = req.workerInstanceKey || undefined;
+      if (server.shutdownWorkers.has(worker)) return {};
       const deadline = Date.now() + server.pollTimeoutMs;
       const queue = server.activityQueues.get(name);
       for (;;) {
-        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()));
+        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()), worker);
         if (!ref) return {};
         const task = ref.exec.startActivityTask(ref, req.identity ?? '');
         if (task) return task;
@@ -281,6 +285,16 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       if (queue) {
         for (const exec of server.allRuns()) if (exec.isRunning) exec.stickyQueueGone(queue);
         server.workflowQueues.peek(queue)?.releasePollers();
+      }
+      // Its polls still waiting end now, with no task (worker_poll_complete_on_shutdown).
+      const worker: string = req.workerInstanceKey ?? '';
+      if (worker) {
+        server.shutdownWorkers.add(worker);
+        const taskQueue: string = req.taskQueue ?? '';
+        if (taskQueue) {
+          server.workflowQueues.peek(taskQueue)?.releasePollers(worker);
+          server.activityQueues.peek(taskQueue)?.releasePollers(worker);
+        }
       }
       return {};
     },
@@ -377,7 +391,12 @@ function describeNamespace(name: string): WorkflowServiceResponse<'DescribeNames
       name,
       state: 1,
       id: `ns-${name}`,
-      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true },
+      capabilities: {
+        eagerWorkflowStart: false,
+        syncUpdate: true,
+        asyncUpdate: true,
+        workerPollCompleteOnShutdown: true,
+      },
     },
     config: { workflowExecutionRetentionTtl: { seconds: 86400 } },
     isGlobalNamespace: false,

@@ -21,7 +21,15 @@ import {
 import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import { eventually } from '../helpers/eventually';
-import { CACHE_MODES, startWorker, uid, useConformanceEnv, type RunningWorker } from './support';
+import {
+  CACHE_MODES,
+  startWorker,
+  takeTask,
+  uid,
+  useConformanceEnv,
+  withWorker,
+  type RunningWorker,
+} from './support';
 
 const EventType = temporal.api.enums.v1.EventType;
 const t = useConformanceEnv();
@@ -401,5 +409,53 @@ describe('an unknown namespace', () => {
     const err = await client.activity.complete(new Uint8Array([1]), 'result').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NamespaceNotFoundError);
     expect((err as Error).message).toBe("Namespace not found: 'non-existent'");
+  });
+});
+
+describe('a worker that is shutting down', () => {
+  test('is told the namespace completes polls on shutdown', async () => {
+    const ns = await t.env.client.workflowService.describeNamespace({ namespace: 'default' });
+    expect(ns.namespaceInfo?.capabilities?.workerPollCompleteOnShutdown).toBe(true);
+  });
+
+  test('has its polls completed at ShutdownWorker and gets no new task; the next worker does', async () => {
+    const first = await startWorker(t.env, t.bundle);
+    await t.env.client.workflow.execute('echo', { taskQueue: first.taskQueue, workflowId: uid('before') });
+    // The core keeps its polls open through shutdown (graceful): only the server's answer ends them.
+    const began = Date.now();
+    await first.stop();
+    expect(Date.now() - began).toBeLessThan(10_000);
+    // A task queued now waits for the next worker rather than going to the one that left.
+    const handle = await t.env.client.workflow.start('echo', {
+      taskQueue: first.taskQueue,
+      workflowId: uid('after'),
+      args: ['next'],
+    });
+    await withWorker(t.env, t.bundle, { taskQueue: first.taskQueue }, async () => {
+      await expect(handle.result()).resolves.toBe('next');
+    });
+    const types = ((await handle.fetchHistory()).events ?? []).map((e) => e.eventType);
+    expect(types).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
+  });
+
+  test('a poll from a worker instance that shut down is answered empty at once', async () => {
+    const taskQueue = uid('gone');
+    const workerInstanceKey = uid('instance');
+    await t.env.client.workflowService.shutdownWorker({
+      namespace: 'default',
+      taskQueue,
+      workerInstanceKey,
+      identity: 'test',
+    });
+    await t.env.client.workflow.start('echo', { taskQueue, workflowId: uid('not-for-gone') });
+    const poll = await t.env.client.workflowService.pollWorkflowTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: taskQueue },
+      identity: 'test',
+      workerInstanceKey,
+    });
+    expect(poll.taskToken?.length ?? 0).toBe(0);
+    // Another worker still gets the task.
+    await expect(takeTask(t.env, taskQueue)).resolves.toMatchObject({ workflowType: { name: 'echo' } });
   });
 });
