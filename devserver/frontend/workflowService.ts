@@ -17,6 +17,7 @@ import type { Execution, PendingQuery } from '../state/execution';
 import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
 import { visibilityHandlers } from './visibility';
+import { executeMultiOperation } from './multiOperation';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
 
@@ -38,6 +39,8 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
   ): { exec: Execution; started: boolean } => {
     const namespace = server.checkNamespace(req.namespace);
     const workflowId = requireString(req.workflowId, 'WorkflowId');
+    // Temporal's frontend limit (limit.maxIDLength).
+    if (workflowId.length > 1000) throw invalidArgument('WorkflowId length exceeds limit.');
     const workflowType = requireString(req.workflowType?.name, 'WorkflowType');
     const taskQueue = requireString(req.taskQueue?.name, 'TaskQueue');
     for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout'] as const) {
@@ -316,6 +319,8 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       return awaitUpdate(server, exec, update, req.waitPolicy?.lifecycleStage, ctx);
     },
 
+    ExecuteMultiOperation: (req, ctx) => executeMultiOperation(server, req, ctx, start),
+
     PollWorkflowExecutionUpdate: async (req, ctx) => {
       const ns = server.checkNamespace(req.namespace);
       const exec = server.findExecution(ns, req.updateRef?.workflowExecution, 'updateRef.workflowExecution');
@@ -330,7 +335,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
 }
 
 /** Waits (at most one long-poll period) for an update to reach the stage the caller asked for. */
-async function awaitUpdate(
+export async function awaitUpdate(
   server: DevServer,
   exec: Execution,
   update: WorkflowUpdate,

@@ -3,9 +3,12 @@
  * the SDK's own integration tests (sdk-typescript packages/test) assert it, through
  * `createTimeSkipping` with our executable, with the worker cache on and off where it matters.
  */
+import { status as grpcStatus } from '@grpc/grpc-js';
 import {
   Client,
+  isGrpcServiceError,
   NamespaceNotFoundError,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -457,5 +460,82 @@ describe('a worker that is shutting down', () => {
     expect(poll.taskToken?.length ?? 0).toBe(0);
     // Another worker still gets the task.
     await expect(takeTask(t.env, taskQueue)).resolves.toMatchObject({ workflowType: { name: 'echo' } });
+  });
+});
+
+// test-integration-update.ts: 'updateWithStart ...'
+describe('update-with-start (ExecuteMultiOperation)', () => {
+  let w: RunningWorker;
+  beforeAll(async () => {
+    w = await startWorker(t.env, t.bundle);
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+  const startOp = (workflowIdConflictPolicy: 'USE_EXISTING' | 'FAIL', workflowId = uid('uws')) =>
+    new WithStartWorkflowOperation('workflowWithUpdates', {
+      workflowId,
+      taskQueue: w.taskQueue,
+      workflowIdConflictPolicy,
+    });
+
+  test('happy path: the update starts the workflow, then reaches the running one', async () => {
+    const op = startOp('USE_EXISTING');
+    const updHandle = await t.env.client.workflow.startUpdateWithStart('update', {
+      args: ['1'],
+      waitForStage: 'ACCEPTED',
+      startWorkflowOperation: op,
+    });
+    await expect(updHandle.result()).resolves.toEqual(['1']);
+    const wfHandle = await op.workflowHandle();
+    await expect(wfHandle.executeUpdate('update', { args: ['2'] })).resolves.toEqual(['1', '2']);
+    // USE_EXISTING: a second update-with-start goes to the same run.
+    const again = startOp('USE_EXISTING', op.options.workflowId);
+    await expect(
+      t.env.client.workflow.executeUpdateWithStart('update', { args: ['3'], startWorkflowOperation: again }),
+    ).resolves.toEqual(['1', '2', '3']);
+    const [a, b] = await Promise.all([(await again.workflowHandle()).describe(), wfHandle.describe()]);
+    expect(a.runId).toBe(b.runId);
+    await wfHandle.executeUpdate('done-update');
+    await expect(wfHandle.result()).resolves.toEqual(['1', '2', '3', 'done', '$']);
+  });
+
+  test('workflow already exists (FAIL): WorkflowExecutionAlreadyStartedError for both handles', async () => {
+    const first = startOp('FAIL');
+    await t.env.client.workflow.startUpdateWithStart('update', {
+      args: ['1'],
+      waitForStage: 'ACCEPTED',
+      startWorkflowOperation: first,
+    });
+    const second = startOp('FAIL', first.options.workflowId);
+    const started = t.env.client.workflow.startUpdateWithStart('update', {
+      args: ['1'],
+      waitForStage: 'ACCEPTED',
+      startWorkflowOperation: second,
+    });
+    for (const promise of [started, second.workflowHandle()]) {
+      const err = await promise.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+      expect((err as Error).message).toBe('Workflow execution already started');
+    }
+    await (await first.workflowHandle()).terminate('done');
+  });
+
+  test('invalid argument: INVALID_ARGUMENT for both handles', async () => {
+    const op = new WithStartWorkflowOperation('workflowWithUpdates', {
+      workflowId: uid('x').repeat(77),
+      taskQueue: 'does-not-exist',
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    const started = t.env.client.workflow.startUpdateWithStart('update', {
+      args: ['1'],
+      waitForStage: 'ACCEPTED',
+      startWorkflowOperation: op,
+    });
+    for (const promise of [started, op.workflowHandle()]) {
+      const err = await promise.catch((e: unknown) => e);
+      expect(isGrpcServiceError(err) && err.code === grpcStatus.INVALID_ARGUMENT).toBe(true);
+      expect((err as Error).message).toMatch(/workflowid.*length/i);
+    }
   });
 });

@@ -336,3 +336,19 @@ export async function priorityWorkflow(stopAfterCheck: boolean, expected?: numbe
   const { reportPriority: inherited } = proxyActivities<typeof activities>({ startToCloseTimeout: '5s' });
   return { own: await reportPriority(), inherited: await inherited() };
 }
+
+export const update = defineUpdate<string[], [string]>('update');
+export const doneUpdate = defineUpdate<void, []>('done-update');
+
+/** The SDK's workflowWithUpdates (test-integration-update.ts). */
+export async function workflowWithUpdates(): Promise<string[]> {
+  const state: string[] = [];
+  setHandler(update, async (arg: string) => {
+    state.push(arg);
+    return state;
+  });
+  setHandler(doneUpdate, () => void state.push('done'));
+  await condition(() => state.includes('done'));
+  state.push('$');
+  return state;
+}
