@@ -18,6 +18,7 @@ import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
 import { visibilityHandlers } from './visibility';
 import { executeMultiOperation } from './multiOperation';
+import { activityByIdHandlers } from './activityById';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
 
@@ -282,6 +283,8 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       execOf(t).cancelActivity(t, req.details, req.identity ?? '');
       return {};
     },
+
+    ...activityByIdHandlers(server),
 
     ShutdownWorker: (req) => {
       const queue: string = req.stickyTaskQueue ?? '';

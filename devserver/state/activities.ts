@@ -203,6 +203,33 @@ function armHeartbeatTimer(run: Execution, act: ActivityInfo): void {
   t.attempt.push(timer);
 }
 
+/**
+ * The ...ById calls (async completion by workflow and activity id): the token of the activity's
+ * current attempt. Completing, failing or cancelling an attempt no worker has picked up yet starts
+ * it first, as Temporal's history service does for these calls; a heartbeat needs a started one.
+ */
+export function activityTokenById(
+  run: Execution,
+  activityId: string,
+  identity: string,
+  startIfWaiting: boolean,
+): ActivityToken {
+  if (!run.isRunning) throw workflowCompleted();
+  const act = [...(run.state.activities?.values() ?? [])].find((a) => a.activityId === activityId);
+  if (!act || (act.state !== 'started' && !startIfWaiting)) {
+    throw executionNotFound(
+      'invalid activityID or activity already timed out or invoking workflow is completed',
+    );
+  }
+  if (act.state !== 'started') {
+    clearActivityTimers(run, act, false);
+    act.state = 'started';
+    act.startedTime = run.host.clock.now();
+    act.identity = identity;
+  }
+  return { s: act.scheduledEventId, a: act.attempt, d: act.dispatchId };
+}
+
 /** The started attempt a task token names, or NOT_FOUND (completed, timed out, retried...). */
 function startedActivity(run: Execution, token: ActivityToken): ActivityInfo {
   if (!run.isRunning) throw workflowCompleted();

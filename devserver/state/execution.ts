@@ -418,6 +418,15 @@ export class Execution {
   cancelActivity(token: TaskToken, details: Payloads | null | undefined, identity: string): void {
     activities.cancelActivity(this, token, details, identity);
   }
+  activityTokenById(activityId: string, identity: string, startIfWaiting: boolean): TaskToken {
+    return {
+      k: 'a',
+      n: this.namespace,
+      w: this.workflowId,
+      r: this.runId,
+      ...activities.activityTokenById(this, activityId, identity, startIfWaiting),
+    };
+  }
   pendingActivities(): PendingActivityInfo[] {
     return activities.pendingActivities(this);
   }

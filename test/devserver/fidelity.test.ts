@@ -5,6 +5,8 @@
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
 import {
+  ActivityCancelledError,
+  ActivityNotFoundError,
   Client,
   isGrpcServiceError,
   NamespaceNotFoundError,
@@ -17,6 +19,7 @@ import {
 } from '@temporalio/client';
 import {
   ApplicationFailure,
+  ActivityFailure,
   CancelledFailure,
   SearchAttributeType,
   type SearchAttributePair,
@@ -24,6 +27,7 @@ import {
 import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import { eventually } from '../helpers/eventually';
+import { asyncActivities } from './activities';
 import {
   CACHE_MODES,
   startWorker,
@@ -537,5 +541,72 @@ describe('update-with-start (ExecuteMultiOperation)', () => {
       expect(isGrpcServiceError(err) && err.code === grpcStatus.INVALID_ARGUMENT).toBe(true);
       expect((err as Error).message).toMatch(/workflowid.*length/i);
     }
+  });
+});
+
+// test-async-completion.ts: '... by ID ...'
+describe('activity completion, failure, cancellation and heartbeat by id', () => {
+  let w: RunningWorker;
+  beforeAll(async () => {
+    w = await startWorker(t.env, t.bundle);
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+  const started = async (cancel = false) => {
+    const workflowId = uid('async');
+    const handle = await t.env.client.workflow.start('runAnAsyncActivity', {
+      taskQueue: w.taskQueue,
+      workflowId,
+      args: [cancel],
+    });
+    const info = await eventually(
+      async () => asyncActivities.get(workflowId),
+      (i) => i !== undefined,
+    );
+    return { handle, id: { workflowId, activityId: info!.activityId } };
+  };
+
+  test('complete by id', async () => {
+    const { handle, id } = await started();
+    await t.env.client.activity.complete(id, 'success');
+    await expect(handle.result()).resolves.toBe('success');
+  });
+
+  test('fail by id', async () => {
+    const { handle, id } = await started();
+    await t.env.client.activity.fail(id, new Error('failed'));
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause?.cause).toMatchObject({ message: 'failed' });
+  });
+
+  test('heartbeat by id until cancelled, then report the cancellation by id', async () => {
+    const { handle, id } = await started(true);
+    const heartbeating = async () => {
+      for (;;) {
+        await t.env.client.activity.heartbeat(id, 'details');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    await expect(heartbeating()).rejects.toBeInstanceOf(ActivityCancelledError);
+    await t.env.client.activity.reportCancellation(id, 'cancelled');
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ActivityFailure);
+    expect(cause?.cause).toBeInstanceOf(CancelledFailure);
+  });
+
+  test('an activity that does not exist: ActivityNotFoundError', async () => {
+    const id = { workflowId: uid('none'), activityId: '1' };
+    await expect(t.env.client.activity.complete(id, 'success')).rejects.toBeInstanceOf(ActivityNotFoundError);
+    await expect(t.env.client.activity.fail(id, new Error('x'))).rejects.toBeInstanceOf(
+      ActivityNotFoundError,
+    );
+    await expect(t.env.client.activity.reportCancellation(id, 'x')).rejects.toBeInstanceOf(
+      ActivityNotFoundError,
+    );
+    await expect(t.env.client.activity.heartbeat(id, 'x')).rejects.toBeInstanceOf(ActivityNotFoundError);
   });
 });

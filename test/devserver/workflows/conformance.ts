@@ -352,3 +352,19 @@ export async function workflowWithUpdates(): Promise<string[]> {
   state.push('$');
   return state;
 }
+
+/** The SDK's runAnAsyncActivity: an activity completed from outside; cancelled after a moment if asked. */
+export async function runAnAsyncActivity(cancel = false): Promise<string> {
+  const { completeAsync } = proxyActivities<typeof activities>({
+    startToCloseTimeout: '5m',
+    heartbeatTimeout: '1m',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { maximumAttempts: 1 },
+  });
+  if (!cancel) return completeAsync();
+  const scope = new CancellationScope();
+  const result = scope.run(() => completeAsync());
+  await sleep(100);
+  scope.cancel();
+  return result;
+}
