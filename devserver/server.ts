@@ -4,11 +4,11 @@ import { VirtualClock } from './clock/virtualClock';
 import { workflowServiceHandlers } from './frontend/workflowService';
 import { RpcError, invalidArgument, namespaceNotFound } from './grpc/errors';
 import { addProtoService, bindServer } from './grpc/server';
-import type { CommandAttributes, Payload, UserMetadata, WorkflowExecution } from './grpc/messages';
+import type { CommandAttributes, Failure, Payload, UserMetadata, WorkflowExecution } from './grpc/messages';
 import type { EventAttributes } from './history/events';
 import type { ContinuedAsNewAttributes } from './state/close';
 import { Execution, type ExecutionHost, type StartParams } from './state/execution';
-import { ExecutionStatus, IdConflictPolicy, StartChildFailedCause } from './state/enums';
+import { IdConflictPolicy, StartChildFailedCause } from './state/enums';
 import { normalizePolicies, resolveWorkflowId } from './state/workflowIdPolicy';
 import { mergePriority } from './state/priorities';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
@@ -321,7 +321,8 @@ export class DevServer implements ExecutionHost {
     this.keepForRetention(exec);
     const children = [...exec.children.values()];
     queueMicrotask(() => {
-      if (exec.parent && exec.status !== ExecutionStatus.ContinuedAsNew) {
+      // A run followed by another (continue-as-new, a retry) leaves the parent waiting for the last.
+      if (exec.parent && !exec.nextRunId) {
         this.runs.get(exec.parent.runId)?.childClosed(exec.parent.initiatedEventId, exec);
       }
       // Parent close policy: TERMINATE (default) or REQUEST_CANCEL the children still running.
@@ -355,6 +356,37 @@ export class DevServer implements ExecutionHost {
       root: exec.state.root,
       priority: exec.state.priority,
       continuedFrom: { runId: exec.runId, attrs: a },
+    });
+  }
+
+  retryRun(exec: Execution, newRunId: string, delayMs: number, failure: Failure | null | undefined): void {
+    const s = exec.state;
+    const started = exec.history.events(1, 1)[0]?.workflowExecutionStartedEventAttributes;
+    this.createExecution({
+      namespace: exec.namespace,
+      workflowId: exec.workflowId,
+      runId: newRunId,
+      firstRunId: exec.firstRunId,
+      workflowType: exec.workflowType,
+      taskQueue: exec.taskQueue,
+      input: started?.input,
+      header: started?.header,
+      memo: exec.memo,
+      searchAttributes: exec.searchAttributes,
+      executionTimeout: started?.workflowExecutionTimeout,
+      runTimeout: started?.workflowRunTimeout,
+      taskTimeout: started?.workflowTaskTimeout,
+      retryPolicy: s.retryPolicy,
+      attempt: (s.attempt ?? 1) + 1,
+      startDelay: delayMs
+        ? { seconds: Math.floor(delayMs / 1000), nanos: (delayMs % 1000) * 1e6 }
+        : undefined,
+      parent: exec.parent,
+      root: s.root,
+      priority: s.priority,
+      userMetadata: s.userMetadata,
+      // ContinueAsNewInitiator RETRY.
+      continuedFrom: { runId: exec.runId, attrs: { initiator: 2, failure } },
     });
   }
 

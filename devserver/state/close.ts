@@ -6,7 +6,7 @@ import { ExecutionStatus, TaskQueueKind } from './enums';
 import type { Execution } from './execution';
 import { append } from './historyBuilder';
 import { dispatchWaitingQueries, requeueQueries } from './queries';
-import { RetryState } from './retry';
+import { RetryState, nextRetry, withDefaults } from './retry';
 import { cancelAllTimers } from './timers';
 import { abortUpdates } from './updates';
 
@@ -69,17 +69,43 @@ export function completeWorkflow(
   close(run, ExecutionStatus.Completed);
 }
 
+/**
+ * Fails the run. Under a retry policy of its own the failure is retried as Temporal does: the
+ * failed event names the next run, which starts after the backoff with attempt + 1 (returned, to
+ * run after the completion); otherwise the retry state says why not.
+ */
 export function failWorkflow(
   run: Execution,
   a: Command['failWorkflowExecutionCommandAttributes'],
   completedId: number,
-): void {
+): (() => void) | undefined {
+  const s = run.state;
+  const failure = a?.failure ?? undefined;
+  let retryState: number = RetryState.RetryPolicyNotSet;
+  let next: { runId: string; delayMs: number } | undefined;
+  if (s.retryPolicy) {
+    const now = run.host.clock.now();
+    const info = failure?.applicationFailureInfo;
+    const expiresAt = s.executionTimeoutMs ? s.startTime + s.executionTimeoutMs : 0;
+    const decision = nextRetry(
+      withDefaults(s.retryPolicy),
+      s.attempt ?? 1,
+      { type: info?.type, nonRetryable: !!info?.nonRetryable },
+      now,
+      expiresAt,
+    );
+    retryState = decision.state;
+    if (decision.retry) next = { runId: run.host.newRunId(), delayMs: decision.delayMs };
+  }
   append(run, 'WorkflowExecutionFailed', {
-    failure: a?.failure ?? undefined,
-    retryState: RetryState.RetryPolicyNotSet,
+    failure,
+    retryState,
     workflowTaskCompletedEventId: completedId,
+    newExecutionRunId: next?.runId,
   });
+  if (next) s.nextRunId = next.runId;
   close(run, ExecutionStatus.Failed);
+  return next && (() => run.host.retryRun(run, next.runId, next.delayMs, failure));
 }
 
 export function cancelWorkflow(

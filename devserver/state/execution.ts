@@ -65,6 +65,8 @@ export interface ExecutionHost {
   changed(exec: Execution): void;
   closed(exec: Execution): void;
   continueAsNew(exec: Execution, attrs: ContinuedAsNewAttributes, newRunId: string): void;
+  /** Starts the next attempt of a run that failed under its retry policy. */
+  retryRun(exec: Execution, newRunId: string, delayMs: number, failure: Failure | null | undefined): void;
   runById(runId: string): Execution | undefined;
   startChild(
     parent: Execution,
@@ -110,6 +112,8 @@ export interface StartParams {
   /** The static summary and details (the started event's user metadata). */
   userMetadata?: UserMetadata | null;
   priority?: Priority | null;
+  /** The run's attempt under the workflow's retry policy (1 unless a retry). */
+  attempt?: number;
   /** Events written right after WorkflowExecutionStarted (signal-with-start). */
   initialEvents?: NewEvent[];
 }
@@ -185,6 +189,8 @@ export class Execution {
       root: p.root,
       userMetadata: p.userMetadata ?? undefined,
       priority: p.priority ?? undefined,
+      retryPolicy: p.retryPolicy ?? undefined,
+      attempt: p.attempt ?? 1,
       runTimeoutMs: durationMs(p.runTimeout) || executionTimeoutMs,
       executionTimeoutMs,
       taskTimeoutMs: durationMs(p.taskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
@@ -213,7 +219,7 @@ export class Execution {
       originalExecutionRunId: s.runId,
       firstExecutionRunId: s.firstRunId,
       identity: p.identity ?? '',
-      attempt: 1,
+      attempt: p.attempt ?? 1,
       header: p.header ?? undefined,
       memo: memo !== NO_FIELDS ? { fields: memo } : undefined,
       searchAttributes: searchAttributes !== NO_FIELDS ? { indexedFields: searchAttributes } : undefined,

@@ -12,7 +12,15 @@
  * from the deadlines recorded here), pending queries and their promises, updates and their waiters,
  * history watchers (long polls), and the flags of a completion being applied.
  */
-import type { Failure, Header, Payload, Payloads, Priority, UserMetadata } from '../grpc/messages';
+import type {
+  Failure,
+  Header,
+  Payload,
+  Payloads,
+  Priority,
+  RetryPolicyMessage,
+  UserMetadata,
+} from '../grpc/messages';
 import type { PendingEvent } from '../history/events';
 import type { EncodedHistory } from '../history/encodedHistory';
 import type { FullRetryPolicy } from './retry';
@@ -119,6 +127,9 @@ export interface MutableState {
   readonly userMetadata?: UserMetadata;
   /** The workflow's task priority (priorities.ts). */
   readonly priority?: Priority;
+  /** The workflow's own retry policy, when it was given one, and this run's attempt (from 1). */
+  readonly retryPolicy?: RetryPolicyMessage;
+  readonly attempt?: number;
   readonly runTimeoutMs: number;
   readonly executionTimeoutMs: number;
   readonly taskTimeoutMs: number;

@@ -140,8 +140,11 @@ function applyCommand(run: Execution, c: Command, completedId: number, deferred:
       return cancelTimer(run, c.cancelTimerCommandAttributes!.timerId!, completedId);
     case 4:
       return completeWorkflow(run, c.completeWorkflowExecutionCommandAttributes, completedId);
-    case 5:
-      return failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId);
+    case 5: {
+      const retry = failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId);
+      if (retry) deferred.push(retry);
+      return;
+    }
     case 7:
       return cancelWorkflow(run, c.cancelWorkflowExecutionCommandAttributes, completedId);
     case 10:

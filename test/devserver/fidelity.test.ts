@@ -134,7 +134,8 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     const typed = (pairs: SearchAttributePair[]) =>
       pairs
         .map(({ key, value }) => ({ name: key.name, type: key.type, value }))
-        .filter((p) => p.name !== 'BuildIds')
+        // The worker's build (BinaryChecksums, BuildIds) is added by the server as tasks complete.
+        .filter((p) => p.name !== 'BuildIds' && p.name !== 'BinaryChecksums')
         .sort((a, b) => a.name.localeCompare(b.name));
     const initial = [
       { name: 'CustomBoolField', type: SearchAttributeType.BOOL, value: true },
@@ -608,5 +609,50 @@ describe('activity completion, failure, cancellation and heartbeat by id', () =>
       ActivityNotFoundError,
     );
     await expect(t.env.client.activity.heartbeat(id, 'x')).rejects.toBeInstanceOf(ActivityNotFoundError);
+  });
+});
+
+describe('workflow retry policy', () => {
+  let w: RunningWorker;
+  beforeAll(async () => {
+    w = await startWorker(t.env, t.bundle);
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+  const retry = { initialInterval: '1 minute', maximumAttempts: 5 };
+
+  test('a failed run is retried as a new run with the next attempt; result() follows', async () => {
+    const handle = await t.env.client.workflow.start('failsUntilAttempt', {
+      taskQueue: w.taskQueue,
+      workflowId: uid('wf-retry'),
+      args: [3],
+      retry,
+    });
+    await expect(handle.result()).resolves.toBe(3);
+    const first = t.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    const failed = (await first.fetchHistory()).events?.at(-1)?.workflowExecutionFailedEventAttributes;
+    expect(failed?.retryState).toBe(temporal.api.enums.v1.RetryState.RETRY_STATE_IN_PROGRESS);
+    expect(failed?.newExecutionRunId).toBeTruthy();
+    const last = await t.env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+    const started = last.events?.[0]?.workflowExecutionStartedEventAttributes;
+    expect(started?.attempt).toBe(3);
+    expect(started?.initiator).toBe(
+      temporal.api.enums.v1.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_RETRY,
+    );
+    expect(started?.firstExecutionRunId).toBe(handle.firstExecutionRunId);
+  });
+
+  test('maximum attempts and non-retryable failures end the chain', async () => {
+    const o = { taskQueue: w.taskQueue, retry: { ...retry, maximumAttempts: 2 } };
+    const exhausted = await t.env.client.workflow
+      .execute('failsUntilAttempt', { ...o, workflowId: uid('wf-max'), args: [5] })
+      .catch((e: unknown) => e);
+    expect(exhausted).toBeInstanceOf(WorkflowFailedError);
+    expect((exhausted as WorkflowFailedError).cause?.message).toBe('attempt 2 failed');
+    const fatal = await t.env.client.workflow
+      .execute('failsUntilAttempt', { ...o, workflowId: uid('wf-fatal'), args: [5, true] })
+      .catch((e: unknown) => e);
+    expect((fatal as WorkflowFailedError).cause?.message).toBe('attempt 1 failed');
   });
 });

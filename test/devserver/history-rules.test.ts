@@ -26,6 +26,7 @@ class FakeHost implements ExecutionHost {
   changed() {}
   closed() {}
   continueAsNew() {}
+  retryRun() {}
   runById() {
     return undefined;
   }

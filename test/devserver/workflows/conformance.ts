@@ -368,3 +368,12 @@ export async function runAnAsyncActivity(cancel = false): Promise<string> {
   scope.cancel();
   return result;
 }
+
+/** Fails (retryably, or not) until its attempt under the workflow retry policy reaches `succeedOn`. */
+export async function failsUntilAttempt(succeedOn: number, nonRetryable = false): Promise<number> {
+  const { attempt } = workflowInfo();
+  if (attempt < succeedOn) {
+    throw ApplicationFailure.create({ message: `attempt ${attempt} failed`, nonRetryable });
+  }
+  return attempt;
+}
