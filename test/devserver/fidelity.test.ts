@@ -455,7 +455,7 @@ describe('a worker that is shutting down', () => {
       workerInstanceKey,
       identity: 'test',
     });
-    await t.env.client.workflow.start('echo', { taskQueue, workflowId: uid('not-for-gone') });
+    const handle = await t.env.client.workflow.start('echo', { taskQueue, workflowId: uid('not-for-gone') });
     const poll = await t.env.client.workflowService.pollWorkflowTaskQueue({
       namespace: 'default',
       taskQueue: { name: taskQueue },
@@ -465,6 +465,8 @@ describe('a worker that is shutting down', () => {
     expect(poll.taskToken?.length ?? 0).toBe(0);
     // Another worker still gets the task.
     await expect(takeTask(t.env, taskQueue)).resolves.toMatchObject({ workflowType: { name: 'echo' } });
+    // Its task is never completed: closed, so that it does not hold time skipping for later tests.
+    await handle.terminate('done');
   });
 });
 
