@@ -2,6 +2,7 @@ import type { temporal } from '@temporalio/proto';
 import type { Plain, WorkflowServiceResponse } from '../grpc/messages';
 import { duration, timestamp } from '../history/events';
 import type { Execution } from '../state/execution';
+import { searchAttributesWithBuilds } from '../state/workerVersions';
 
 /** DescribeWorkflowExecutionResponse of a run. */
 export function describeExecution(exec: Execution): WorkflowServiceResponse<'DescribeWorkflowExecution'> {
@@ -35,7 +36,7 @@ export function executionInfo(exec: Execution): Plain<temporal.api.workflow.v1.I
     historyLength: exec.history.length,
     executionTime: timestamp(exec.executionTime),
     memo: { fields: exec.memo },
-    searchAttributes: { indexedFields: exec.searchAttributes },
+    searchAttributes: { indexedFields: searchAttributesWithBuilds(exec) },
     taskQueue: exec.taskQueue,
     firstRunId: exec.firstRunId,
     parentExecution: exec.parent

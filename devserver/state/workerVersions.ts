@@ -1,12 +1,14 @@
 import type { Payload, RespondWorkflowTaskCompletedRequest } from '../grpc/messages';
 import type { Execution } from './execution';
+import { interned } from './interned';
 import { upserted } from './mutableState';
 
 /**
  * Which worker builds completed a run's workflow tasks, as Temporal's history service records
  * them at each completion: the binary checksum and version stamp on the WorkflowTaskCompleted
  * event (the caller writes those), a reset point for the first task each build completed (what
- * `temporal workflow reset` offers), and the BinaryChecksums and BuildIds search attributes.
+ * `temporal workflow reset` offers), from which the BinaryChecksums and BuildIds search
+ * attributes are derived.
  */
 
 /** ResetPointInfo as the run keeps it (times in ms). */
@@ -37,39 +39,49 @@ export function recordWorkerVersion(
 ): void {
   const s = run.state;
   const stamp = req.workerVersionStamp?.buildId
-    ? { buildId: req.workerVersionStamp.buildId, useVersioning: !!req.workerVersionStamp.useVersioning }
+    ? {
+        buildId: interned(req.workerVersionStamp.buildId),
+        useVersioning: !!req.workerVersionStamp.useVersioning,
+      }
     : undefined;
   if (stamp) s.workerVersion = stamp;
-  const binaryChecksum: string = req.binaryChecksum ?? '';
+  const binaryChecksum = interned(req.binaryChecksum ?? '');
   const buildId = stamp?.buildId ?? '';
-  const fields: Record<string, Payload> = {};
   const points = s.resetPoints ?? [];
-  if (
-    (binaryChecksum || buildId) &&
-    !points.some((p) => p.binaryChecksum === binaryChecksum && p.buildId === buildId)
-  ) {
-    s.resetPoints = [
-      ...points,
-      {
-        binaryChecksum,
-        buildId,
-        runId: s.runId,
-        firstWorkflowTaskCompletedId: completedId,
-        createTime: run.host.clock.now(),
-        resettable: true,
-      },
-    ].slice(-MAX_RESET_POINTS);
-    if (binaryChecksum) {
-      fields.BinaryChecksums = keywordList(s.resetPoints.map((p) => p.binaryChecksum).filter(Boolean));
-    }
-  }
-  // BuildIds: "unversioned" for a run no versioned worker took, then each build as unversioned:ID.
-  const current = readKeywordList(s.searchAttributes.BuildIds);
-  const next = [...(stamp?.useVersioning ? [] : [UNVERSIONED]), ...current.filter((v) => v !== UNVERSIONED)];
-  const entry = stamp ? `${stamp.useVersioning ? 'versioned' : UNVERSIONED}:${stamp.buildId}` : '';
-  if (entry && !next.includes(entry)) next.push(entry);
-  if (next.join('\u0000') !== current.join('\u0000')) fields.BuildIds = keywordList(next);
-  if (Object.keys(fields).length) s.searchAttributes = upserted(s.searchAttributes, fields);
+  if (!binaryChecksum && !buildId) return;
+  if (points.some((p) => p.binaryChecksum === binaryChecksum && p.buildId === buildId)) return;
+  s.resetPoints = [
+    ...points,
+    {
+      binaryChecksum,
+      buildId,
+      runId: s.runId,
+      firstWorkflowTaskCompletedId: completedId,
+      createTime: run.host.clock.now(),
+      resettable: true,
+    },
+  ].slice(-MAX_RESET_POINTS);
+}
+
+/**
+ * The run's search attributes with the BinaryChecksums and BuildIds the server keeps for it:
+ * derived from the reset points when read (describe, list, visibility) rather than stored with
+ * every change of the run, which a persistent server writes out each time.
+ */
+export function searchAttributesWithBuilds(run: Execution): Record<string, Payload> {
+  const points = run.state.resetPoints;
+  if (!points?.length) return run.state.searchAttributes;
+  const checksums = points.map((p) => p.binaryChecksum).filter(Boolean);
+  const stamp = run.state.workerVersion;
+  const builds = [
+    ...(stamp?.useVersioning ? [] : [UNVERSIONED]),
+    ...points
+      .filter((p) => p.buildId)
+      .map((p) => `${stamp?.useVersioning ? 'versioned' : UNVERSIONED}:${p.buildId}`),
+  ];
+  const fields: Record<string, Payload> = { BuildIds: keywordList(builds) };
+  if (checksums.length) fields.BinaryChecksums = keywordList(checksums);
+  return upserted(run.state.searchAttributes, fields);
 }
 
 function keywordList(values: string[]): Payload {
@@ -77,14 +89,4 @@ function keywordList(values: string[]): Payload {
     metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('KeywordList') },
     data: Buffer.from(JSON.stringify(values)),
   };
-}
-
-function readKeywordList(p: Payload | undefined): string[] {
-  if (!p?.data) return [];
-  try {
-    const value: unknown = JSON.parse(Buffer.from(p.data).toString());
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    return [];
-  }
 }
