@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Server } from '@grpc/grpc-js';
 import { VirtualClock } from './clock/virtualClock';
 import { workflowServiceHandlers } from './frontend/workflowService';
-import { RpcError, invalidArgument, notFound } from './grpc/errors';
-import { addProtoService, bindServer, type Handlers } from './grpc/server';
+import { RpcError, invalidArgument, namespaceNotFound } from './grpc/errors';
+import { addProtoService, bindServer, type Handlers, type ServiceHandlers } from './grpc/server';
 import { HttpApi } from './http/httpApi';
-import type { CommandAttributes, WorkflowExecution } from './grpc/messages';
+import type { CommandAttributes, Failure, Payload, UserMetadata, WorkflowExecution } from './grpc/messages';
 import type { EventAttributes } from './history/events';
 import type { ContinuedAsNewAttributes } from './state/close';
 import { Execution, type ExecutionHost, type StartParams } from './state/execution';
-import { ExecutionStatus } from './state/enums';
+import { IdConflictPolicy, StartChildFailedCause } from './state/enums';
+import { normalizePolicies, resolveWorkflowId } from './state/workflowIdPolicy';
+import { mergePriority } from './state/priorities';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from './state/taskRefs';
 import { TaskQueues } from './taskqueues/taskQueue';
 import { PollerHistory } from './taskqueues/pollers';
+import { ShutdownWorkers } from './taskqueues/workerShutdown';
 import { testServiceHandlers } from './testservice/testService';
 import { operatorServiceHandlers, healthHandlers } from './frontend/operatorService';
 import { SearchAttributeRegistry } from './visibility/searchAttributes';
@@ -76,6 +79,7 @@ export class DevServer implements ExecutionHost {
   readonly activityQueues = new TaskQueues<ActivityTaskRef>();
   /** Pollers seen lately, by task queue and type (DescribeTaskQueue). */
   readonly pollers = new PollerHistory();
+  readonly shutdownWorkers = new ShutdownWorkers();
   readonly pollTimeoutMs: number;
   readonly historyLongPollMs: number;
   readonly queryTimeoutMs: number;
@@ -86,7 +90,7 @@ export class DevServer implements ExecutionHost {
   private grpc: Server | undefined;
   private http: HttpApi | undefined;
   /** The services' handlers, made once: gRPC and HTTP share them (and their visibility store). */
-  private services: { name: string; handlers: Handlers }[] | undefined;
+  private services: ServiceHandlers[] | undefined;
   private readonly log: (line: string) => void;
   /** Listeners told about every change (visibility). */
   readonly onChange: ((exec: Execution) => void)[] = [];
@@ -156,12 +160,26 @@ export class DevServer implements ExecutionHost {
       this.log(`internal error in ${method}: ${(err as Error)?.stack ?? String(err)}`);
     // A persistent server replies to a request that changed something once the change is on disk.
     const durable = (method: string) => this.persistence?.durableBefore(method);
+    // Every call naming a namespace the server does not know is refused first, as Temporal's
+    // namespace validator does (activity completions before their task token is read).
+    const knownNamespace = (method: string, req: { namespace?: unknown }) => {
+      if (method !== 'RegisterNamespace' && typeof req.namespace === 'string' && req.namespace)
+        this.checkNamespace(req.namespace);
+    };
     this.services ??= [
-      { name: WORKFLOW_SERVICE, handlers: workflowServiceHandlers(this) as Handlers },
+      {
+        name: WORKFLOW_SERVICE,
+        handlers: workflowServiceHandlers(this) as Handlers,
+        validate: knownNamespace,
+      },
       { name: 'temporal.api.testservice.v1.TestService', handlers: testServiceHandlers(this) as Handlers },
-      { name: OPERATOR_SERVICE, handlers: operatorServiceHandlers(this) as Handlers },
+      {
+        name: OPERATOR_SERVICE,
+        handlers: operatorServiceHandlers(this) as Handlers,
+        validate: knownNamespace,
+      },
     ];
-    for (const s of this.services) addProtoService(server, s.name, s.handlers, onError, durable);
+    for (const s of this.services) addProtoService(server, s.name, s.handlers, onError, durable, s.validate);
     addProtoService(server, 'grpc.health.v1.Health', healthHandlers(), onError);
     const host = this.options.host ?? '127.0.0.1';
     const port = await bindServer(server, host, this.options.port ?? 0);
@@ -219,7 +237,7 @@ export class DevServer implements ExecutionHost {
 
   checkNamespace(ns: unknown): string {
     if (typeof ns !== 'string' || !ns) throw invalidArgument('Namespace not set on request.');
-    if (!this.namespaces.has(ns)) throw notFound(`Namespace ${ns} is not found.`);
+    if (!this.namespaces.has(ns)) throw namespaceNotFound(ns);
     return ns;
   }
 
@@ -331,7 +349,8 @@ export class DevServer implements ExecutionHost {
     this.keepForRetention(exec);
     const children = [...exec.children.values()];
     queueMicrotask(() => {
-      if (exec.parent && exec.status !== ExecutionStatus.ContinuedAsNew) {
+      // A run followed by another (continue-as-new, a retry) leaves the parent waiting for the last.
+      if (exec.parent && !exec.nextRunId) {
         this.runs.get(exec.parent.runId)?.childClosed(exec.parent.initiatedEventId, exec);
       }
       // Parent close policy: TERMINATE (default) or REQUEST_CANCEL the children still running.
@@ -356,12 +375,46 @@ export class DevServer implements ExecutionHost {
       input: a.input,
       header: a.header,
       memo: a.memo?.fields ?? exec.memo,
-      searchAttributes: a.searchAttributes?.indexedFields ?? exec.searchAttributes,
+      searchAttributes:
+        this.typedSearchAttributes(a.searchAttributes?.indexedFields) ?? exec.searchAttributes,
       runTimeout: a.workflowRunTimeout,
       taskTimeout: a.workflowTaskTimeout,
       startDelay: a.backoffStartInterval,
       parent: exec.parent,
+      root: exec.state.root,
+      priority: exec.state.priority,
       continuedFrom: { runId: exec.runId, attrs: a },
+    });
+  }
+
+  retryRun(exec: Execution, newRunId: string, delayMs: number, failure: Failure | null | undefined): void {
+    const s = exec.state;
+    const started = exec.history.events(1, 1)[0]?.workflowExecutionStartedEventAttributes;
+    this.createExecution({
+      namespace: exec.namespace,
+      workflowId: exec.workflowId,
+      runId: newRunId,
+      firstRunId: exec.firstRunId,
+      workflowType: exec.workflowType,
+      taskQueue: exec.taskQueue,
+      input: started?.input,
+      header: started?.header,
+      memo: exec.memo,
+      searchAttributes: exec.searchAttributes,
+      executionTimeout: started?.workflowExecutionTimeout,
+      runTimeout: started?.workflowRunTimeout,
+      taskTimeout: started?.workflowTaskTimeout,
+      retryPolicy: s.retryPolicy,
+      attempt: (s.attempt ?? 1) + 1,
+      startDelay: delayMs
+        ? { seconds: Math.floor(delayMs / 1000), nanos: (delayMs % 1000) * 1e6 }
+        : undefined,
+      parent: exec.parent,
+      root: s.root,
+      priority: s.priority,
+      userMetadata: s.userMetadata,
+      // ContinueAsNewInitiator RETRY.
+      continuedFrom: { runId: exec.runId, attrs: { initiator: 2, failure } },
     });
   }
 
@@ -369,11 +422,20 @@ export class DevServer implements ExecutionHost {
     parent: Execution,
     initiatedEventId: number,
     a: EventAttributes<'StartChildWorkflowExecutionInitiated'>,
+    userMetadata?: UserMetadata | null,
   ): { runId: string } | { error: number } {
     // validateCommand checked the workflow id and type.
     const workflowId = a.workflowId!;
-    const existing = this.currentRun(parent.namespace, workflowId);
-    if (existing?.isRunning) return { error: 1 };
+    // A child never replaces a running workflow; a closed one is judged by the child's reuse policy.
+    const policies = {
+      ...normalizePolicies(a.workflowIdReusePolicy, null, IdConflictPolicy.Fail),
+      conflict: IdConflictPolicy.Fail,
+    };
+    try {
+      resolveWorkflowId(this.currentRun(parent.namespace, workflowId), policies);
+    } catch {
+      return { error: StartChildFailedCause.WorkflowAlreadyExists };
+    }
     const exec = this.createExecution({
       namespace: parent.namespace,
       workflowId,
@@ -383,7 +445,7 @@ export class DevServer implements ExecutionHost {
       input: a.input,
       header: a.header,
       memo: a.memo?.fields,
-      searchAttributes: a.searchAttributes?.indexedFields,
+      searchAttributes: this.typedSearchAttributes(a.searchAttributes?.indexedFields),
       executionTimeout: a.workflowExecutionTimeout,
       runTimeout: a.workflowRunTimeout,
       taskTimeout: a.workflowTaskTimeout,
@@ -395,6 +457,9 @@ export class DevServer implements ExecutionHost {
         initiatedEventId,
         closePolicy: a.parentClosePolicy || 1,
       },
+      root: parent.state.root ?? { workflowId: parent.workflowId, runId: parent.runId },
+      userMetadata,
+      priority: mergePriority(parent.state.priority, a.priority),
     });
     return { runId: exec.runId };
   }
@@ -436,6 +501,10 @@ export class DevServer implements ExecutionHost {
     if (!workflowId) return undefined;
     const exec = runId ? this.runs.get(runId) : this.currentRun(ns, workflowId);
     return exec?.workflowId === workflowId ? exec : undefined;
+  }
+
+  typedSearchAttributes<F extends Record<string, Payload> | null | undefined>(fields: F): F {
+    return fields ? (this.searchAttributes.withTypeMetadata(fields) as F) : fields;
   }
 
   newRunId(): string {

@@ -2,6 +2,7 @@ import type { temporal } from '@temporalio/proto';
 import type { Plain, WorkflowServiceResponse } from '../grpc/messages';
 import { duration, timestamp } from '../history/events';
 import type { Execution } from '../state/execution';
+import { searchAttributesWithBuilds } from '../state/workerVersions';
 
 /** DescribeWorkflowExecutionResponse of a run. */
 export function describeExecution(exec: Execution): WorkflowServiceResponse<'DescribeWorkflowExecution'> {
@@ -11,6 +12,7 @@ export function describeExecution(exec: Execution): WorkflowServiceResponse<'Des
       workflowExecutionTimeout: exec.executionTimeoutMs ? duration(exec.executionTimeoutMs) : undefined,
       workflowRunTimeout: exec.runTimeoutMs ? duration(exec.runTimeoutMs) : undefined,
       defaultWorkflowTaskTimeout: duration(exec.taskTimeoutMs),
+      userMetadata: exec.state.userMetadata,
     },
     workflowExecutionInfo: executionInfo(exec),
     pendingActivities: exec.pendingActivities(),
@@ -35,14 +37,20 @@ export function executionInfo(exec: Execution): Plain<temporal.api.workflow.v1.I
     historySizeBytes: exec.history.byteLength,
     executionTime: timestamp(exec.executionTime),
     memo: { fields: exec.memo },
-    searchAttributes: { indexedFields: exec.searchAttributes },
+    searchAttributes: { indexedFields: searchAttributesWithBuilds(exec) },
     taskQueue: exec.taskQueue,
     firstRunId: exec.firstRunId,
     parentExecution: exec.parent
       ? { workflowId: exec.parent.workflowId, runId: exec.parent.runId }
       : undefined,
     parentNamespaceId: exec.parent ? `ns-${exec.parent.namespace}` : undefined,
+    rootExecution: exec.state.root ?? { workflowId: exec.workflowId, runId: exec.runId },
     executionDuration: exec.closeTime ? duration(exec.closeTime - exec.executionTime) : undefined,
     stateTransitionCount: exec.history.length,
+    autoResetPoints: exec.state.resetPoints
+      ? { points: exec.state.resetPoints.map((p) => ({ ...p, createTime: timestamp(p.createTime) })) }
+      : undefined,
+    mostRecentWorkerVersionStamp: exec.state.workerVersion,
+    priority: exec.state.priority,
   };
 }

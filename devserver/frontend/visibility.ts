@@ -2,6 +2,7 @@ import { invalidArgument } from '../grpc/errors';
 import type { WorkflowServiceHandlers, WorkflowServiceRequest } from '../grpc/messages';
 import type { DevServer } from '../server';
 import type { Execution } from '../state/execution';
+import { searchAttributesWithBuilds } from '../state/workerVersions';
 import { VisibilityError, VisibilityStore, type VisibilityRecord } from '../visibility';
 import { executionInfo } from './executionInfo';
 
@@ -70,7 +71,7 @@ export function visibilityHandlers(server: DevServer): WorkflowServiceHandlers {
 function toRecord(server: DevServer, exec: Execution): VisibilityRecord {
   let searchAttributes = {};
   try {
-    searchAttributes = server.searchAttributes.decodeValues(exec.searchAttributes);
+    searchAttributes = server.searchAttributes.decodeValues(searchAttributesWithBuilds(exec));
   } catch {
     // Attributes were validated on the way in; a later registry change must not break listing.
   }

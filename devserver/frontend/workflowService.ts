@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { RpcError, invalidArgument, requireString, workflowAlreadyStarted } from '../grpc/errors';
+import { RpcError, invalidArgument, namespaceNotFound, requireString } from '../grpc/errors';
 import type { CallContext } from '../grpc/server';
 import type {
   Payload,
@@ -12,11 +12,14 @@ import type {
 import { durationMs, timestamp } from '../history/events';
 import { TaskQueueType } from '../taskqueues/pollers';
 import type { DevServer } from '../server';
-import { ExecutionStatus, IdConflictPolicy, IdReusePolicy } from '../state/enums';
+import { IdConflictPolicy } from '../state/enums';
+import { normalizePolicies, resolveWorkflowId, terminateForNewRun } from '../state/workflowIdPolicy';
 import type { Execution, PendingQuery } from '../state/execution';
 import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
 import { visibilityHandlers } from './visibility';
+import { executeMultiOperation } from './multiOperation';
+import { activityByIdHandlers } from './activityById';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
 
@@ -38,6 +41,8 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
   ): { exec: Execution; started: boolean } => {
     const namespace = server.checkNamespace(req.namespace);
     const workflowId = requireString(req.workflowId, 'WorkflowId');
+    // Temporal's frontend limit (limit.maxIDLength).
+    if (workflowId.length > 1000) throw invalidArgument('WorkflowId length exceeds limit.');
     const workflowType = requireString(req.workflowType?.name, 'WorkflowType');
     const taskQueue = requireString(req.taskQueue?.name, 'TaskQueue');
     for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout'] as const) {
@@ -45,35 +50,22 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     }
     const requestId: string = req.requestId || randomUUID();
     const existing = server.currentRun(namespace, workflowId);
-    if (existing?.isRunning) {
-      if (existing.requestId && existing.requestId === requestId) return { exec: existing, started: true };
-      let conflict = req.workflowIdConflictPolicy || IdConflictPolicy.Fail;
-      if (req.workflowIdReusePolicy === IdReusePolicy.TerminateIfRunning)
-        conflict = IdConflictPolicy.TerminateExisting;
-      if (conflict === IdConflictPolicy.UseExisting) return { exec: existing, started: false };
-      if (conflict === IdConflictPolicy.TerminateExisting) {
-        existing.terminate(
-          'terminated by a new start (workflow id conflict policy)',
-          null,
-          req.identity ?? '',
-        );
-      } else {
-        throw workflowAlreadyStarted(existing.requestId, existing.runId);
-      }
-    } else if (existing) {
-      const reuse = req.workflowIdReusePolicy || IdReusePolicy.AllowDuplicate;
-      const failedOnly = reuse === IdReusePolicy.AllowDuplicateFailedOnly;
-      if (
-        reuse === IdReusePolicy.RejectDuplicate ||
-        (failedOnly && existing.status === ExecutionStatus.Completed)
-      ) {
-        throw workflowAlreadyStarted(existing.requestId, existing.runId);
-      }
-    }
+    if (existing?.isRunning && existing.requestId && existing.requestId === requestId)
+      return { exec: existing, started: true };
+    // A signal-with-start signals the running workflow unless told otherwise.
+    const policies = normalizePolicies(
+      req.workflowIdReusePolicy,
+      req.workflowIdConflictPolicy,
+      initialEvents ? IdConflictPolicy.UseExisting : IdConflictPolicy.Fail,
+    );
+    const resolution = resolveWorkflowId(existing, policies);
+    if (resolution.action === 'use-existing') return { exec: resolution.run, started: false };
+    const runId = server.newRunId();
+    if (resolution.action === 'terminate-existing') terminateForNewRun(resolution.run, runId);
     const exec = server.createExecution({
       namespace,
       workflowId,
-      runId: server.newRunId(),
+      runId,
       workflowType,
       taskQueue,
       input: req.input,
@@ -87,6 +79,8 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       identity: req.identity ?? undefined,
       requestId,
       startDelay: req.workflowStartDelay,
+      userMetadata: req.userMetadata,
+      priority: req.priority,
       initialEvents,
     });
     return { exec, started: true };
@@ -115,8 +109,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     }),
     DescribeNamespace: (req) => {
       const name = req.namespace || 'default';
-      if (!server.namespaces.has(name))
-        throw new RpcError(status.NOT_FOUND, `Namespace ${name} is not found.`);
+      if (!server.namespaces.has(name)) throw namespaceNotFound(name);
       return describeNamespace(name);
     },
     ListNamespaces: () => ({ namespaces: [...server.namespaces].map(describeNamespace) }),
@@ -136,20 +129,8 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     },
 
     SignalWithStartWorkflowExecution: (req) => {
-      const ns = server.checkNamespace(req.namespace);
+      server.checkNamespace(req.namespace);
       const signalName = requireString(req.signalName, 'SignalName');
-      const workflowId = requireString(req.workflowId, 'WorkflowId');
-      const current = server.currentRun(ns, workflowId);
-      if (current?.isRunning) {
-        current.signal(
-          signalName,
-          req.signalInput,
-          req.identity ?? '',
-          req.header,
-          req.requestId ?? undefined,
-        );
-        return { runId: current.runId, started: false };
-      }
       const signaled = {
         type: 'WorkflowExecutionSignaled' as const,
         attributes: {
@@ -159,9 +140,11 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
           header: req.header ?? undefined,
         },
       };
-      // A signal-with-start never fails on a running workflow: it signals it (handled above).
-      const { exec } = start({ ...req, workflowIdConflictPolicy: IdConflictPolicy.UseExisting }, [signaled]);
-      return { runId: exec.runId, started: true };
+      const { exec, started } = start(req, [signaled]);
+      // USE_EXISTING (the default here): the running workflow gets the signal.
+      if (!started)
+        exec.signal(signalName, req.signalInput, req.identity ?? '', req.header, req.requestId ?? undefined);
+      return { runId: exec.runId, started };
     },
 
     TerminateWorkflowExecution: (req) => {
@@ -253,10 +236,12 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       const name = requireString(req.taskQueue?.name, 'TaskQueue');
       server.pollers.polled(ns, name, TaskQueueType.Workflow, req.identity ?? '');
       const sticky = req.taskQueue?.kind === 2;
+      const worker = req.workerInstanceKey || undefined;
+      if (server.shutdownWorkers.has(worker)) return {};
       const deadline = Date.now() + server.pollTimeoutMs;
       const queue = server.workflowQueues.get(name);
       for (;;) {
-        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()));
+        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()), worker);
         if (!ref) return {};
         const task =
           ref.kind === 'workflow'
@@ -287,10 +272,12 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       const ns = server.checkNamespace(req.namespace);
       const name = requireString(req.taskQueue?.name, 'TaskQueue');
       server.pollers.polled(ns, name, TaskQueueType.Activity, req.identity ?? '');
+      const worker = req.workerInstanceKey || undefined;
+      if (server.shutdownWorkers.has(worker)) return {};
       const deadline = Date.now() + server.pollTimeoutMs;
       const queue = server.activityQueues.get(name);
       for (;;) {
-        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()));
+        const ref = await queue.poll(ctx.signal, Math.max(0, deadline - Date.now()), worker);
         if (!ref) return {};
         const task = ref.exec.startActivityTask(ref, req.identity ?? '');
         if (task) return task;
@@ -320,11 +307,23 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       return {};
     },
 
+    ...activityByIdHandlers(server),
+
     ShutdownWorker: (req) => {
       const queue: string = req.stickyTaskQueue ?? '';
       if (queue) {
         for (const exec of server.allRuns()) if (exec.isRunning) exec.stickyQueueGone(queue);
         server.workflowQueues.peek(queue)?.releasePollers();
+      }
+      // Its polls still waiting end now, with no task (worker_poll_complete_on_shutdown).
+      const worker: string = req.workerInstanceKey ?? '';
+      if (worker) {
+        server.shutdownWorkers.add(worker);
+        const taskQueue: string = req.taskQueue ?? '';
+        if (taskQueue) {
+          server.workflowQueues.peek(taskQueue)?.releasePollers(worker);
+          server.activityQueues.peek(taskQueue)?.releasePollers(worker);
+        }
       }
       return {};
     },
@@ -346,6 +345,8 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       return awaitUpdate(server, exec, update, req.waitPolicy?.lifecycleStage, ctx);
     },
 
+    ExecuteMultiOperation: (req, ctx) => executeMultiOperation(server, req, ctx, start),
+
     PollWorkflowExecutionUpdate: async (req, ctx) => {
       const ns = server.checkNamespace(req.namespace);
       const exec = server.findExecution(ns, req.updateRef?.workflowExecution, 'updateRef.workflowExecution');
@@ -360,7 +361,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
 }
 
 /** Waits (at most one long-poll period) for an update to reach the stage the caller asked for. */
-async function awaitUpdate(
+export async function awaitUpdate(
   server: DevServer,
   exec: Execution,
   update: WorkflowUpdate,
@@ -397,7 +398,7 @@ function checkSearchAttributes(
   } catch (err) {
     throw invalidArgument((err as Error).message);
   }
-  return fields;
+  return server.searchAttributes.withTypeMetadata(fields);
 }
 
 function systemInfo(): WorkflowServiceResponse<'GetSystemInfo'> {
@@ -421,7 +422,12 @@ function describeNamespace(name: string): WorkflowServiceResponse<'DescribeNames
       name,
       state: 1,
       id: `ns-${name}`,
-      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true },
+      capabilities: {
+        eagerWorkflowStart: false,
+        syncUpdate: true,
+        asyncUpdate: true,
+        workerPollCompleteOnShutdown: true,
+      },
     },
     config: { workflowExecutionRetentionTtl: { seconds: 86400 } },
     isGlobalNamespace: false,

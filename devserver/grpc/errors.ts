@@ -29,12 +29,32 @@ export function executionNotFound(message: string): RpcError {
   return notFound(message, [{ typeName: 'temporal.api.errordetails.v1.NotFoundFailure', value: {} }]);
 }
 
-export function workflowAlreadyStarted(startRequestId: string, runId: string): RpcError {
-  return new RpcError(status.ALREADY_EXISTS, 'Workflow execution is already running', [
+/** Temporal's consts.ErrWorkflowCompleted: clients compare this wording. */
+export const WORKFLOW_COMPLETED = 'workflow execution already completed';
+
+export function workflowCompleted(): RpcError {
+  return executionNotFound(WORKFLOW_COMPLETED);
+}
+
+/** ALREADY_EXISTS with the detail the SDKs turn into WorkflowExecutionAlreadyStartedError. */
+export function workflowAlreadyStarted(
+  startRequestId: string,
+  runId: string,
+  message = 'Workflow execution is already running',
+  firstExecutionRunId = runId,
+): RpcError {
+  return new RpcError(status.ALREADY_EXISTS, message, [
     {
       typeName: 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
-      value: { startRequestId, runId },
+      value: { startRequestId, runId, firstExecutionRunId },
     },
+  ]);
+}
+
+/** An unknown namespace, as Temporal's namespace validator answers it (the SDK raises NamespaceNotFoundError). */
+export function namespaceNotFound(namespace: string): RpcError {
+  return notFound(`Namespace ${namespace} is not found.`, [
+    { typeName: 'temporal.api.errordetails.v1.NamespaceNotFoundFailure', value: { namespace } },
   ]);
 }
 

@@ -41,6 +41,8 @@ export type UpdateRejection = Plain<temporal.api.update.v1.IRejection>;
 export type UpdateResponse = Plain<temporal.api.update.v1.IResponse>;
 export type QueryMessage = Plain<temporal.api.query.v1.IWorkflowQuery>;
 export type QueryResult = Plain<temporal.api.query.v1.IWorkflowQueryResult>;
+export type UserMetadata = Plain<temporal.api.sdk.v1.IUserMetadata>;
+export type Priority = Plain<temporal.api.common.v1.IPriority>;
 
 // WorkflowService requests and responses the state modules take and give.
 export type PollWorkflowTaskQueueResponse =

@@ -25,6 +25,14 @@ export interface CallContext {
 }
 export type Handlers = { [method: string]: Handler | undefined };
 
+/** A service as the gRPC server and the HTTP API serve it: its handlers and the check every request passes first. */
+export interface ServiceHandlers {
+  name: string;
+  handlers: Handlers;
+  /** Checks every decoded request first, unimplemented methods' too (Temporal's namespace validator). */
+  validate?: (method: string, req: object) => void;
+}
+
 /**
  * Registers every method of a protobufjs service on a grpc-js server. Methods without a handler
  * answer UNIMPLEMENTED at once, with the "unknown method" wording the SDK's core accepts.
@@ -37,6 +45,8 @@ export function addProtoService(
   onError?: (method: string, err: unknown) => void,
   /** What a reply waits for after its handler (a persistent server: the changes on disk). */
   beforeReply?: (method: string) => Promise<void> | undefined,
+  /** Checks every decoded request first, unimplemented methods' too (Temporal's namespace validator). */
+  validate?: (method: string, req: object) => void,
 ): void {
   // grpc-js's ServiceDefinition is generic per method; this one is built from reflection at run time.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -64,12 +74,15 @@ export function addProtoService(
       continue;
     }
     const handler = handlers[m.name];
+    const unimplemented = () => {
+      throw new RpcError(status.UNIMPLEMENTED, `unknown method ${m.name}`);
+    };
     impl[m.name] = (call: ServerUnaryCall<Buffer, object>, callback: sendUnaryData<object>) => {
-      if (!handler) {
+      if (!handler && !validate) {
         callback({ code: status.UNIMPLEMENTED, details: `unknown method ${m.name}` });
         return;
       }
-      void serve(m.name, reqType(), handler, call, callback, onError, beforeReply);
+      void serve(m.name, reqType(), handler ?? unimplemented, call, callback, onError, beforeReply, validate);
     };
   }
   server.addService(definition, impl);
@@ -83,6 +96,7 @@ async function serve(
   callback: sendUnaryData<object>,
   onError?: (method: string, err: unknown) => void,
   beforeReply?: (method: string) => Promise<void> | undefined,
+  validate?: (method: string, req: object) => void,
 ): Promise<void> {
   const abort = new AbortController();
   const onCancel = () => abort.abort();
@@ -97,6 +111,7 @@ async function serve(
         `malformed ${reqType.fullName.slice(1)}: ${(err as Error).message}`,
       );
     }
+    validate?.(method, req);
     const res = await invokeHandler(
       handler,
       req,

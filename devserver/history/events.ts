@@ -100,19 +100,25 @@ export type PendingEvent<T extends EventTypeName = EventTypeName> = {
   [N in T]: { type: N; attributes: EventAttributes<N>; time: number };
 }[T];
 
+/** What an event carries beside its attributes (user metadata: a summary and details). */
+export type EventExtras = Pick<ProtoHistoryEvent, 'userMetadata'>;
+
 export function makeEvent<N extends EventTypeName>(
   eventId: number,
   timeMs: number,
   type: N,
   attributes: EventAttributes<N>,
+  extras?: EventExtras,
 ): HistoryEvent {
-  return {
+  const event: HistoryEvent = {
     eventId,
     eventTime: timestamp(timeMs),
     eventType: EventType[type],
     taskId: eventId,
     [attributesField(type)]: attributes,
   };
+  if (extras?.userMetadata) event.userMetadata = extras.userMetadata;
+  return event;
 }
 
 export function timestamp(ms: number): Timestamp {

@@ -13,12 +13,12 @@ import type { AddressInfo } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { RpcError, invalidArgument } from '../grpc/errors';
 import { TO_OBJECT_OPTIONS, lookupType, serviceMethods, type ProtoType } from '../grpc/proto';
-import { invokeHandler, type Handler, type Handlers } from '../grpc/server';
+import { invokeHandler, type Handler, type Handlers, type ServiceHandlers } from '../grpc/server';
 import { fromProtoJson, reflected, setFieldFromText, toProtoJson, type JsonObject } from './protojson';
 import { RouteTable, type Route } from './routes';
 
 export interface HttpApiOptions {
-  services: { name: string; handlers: Handlers }[];
+  services: ServiceHandlers[];
   /** What a reply waits for after its handler (as the gRPC server: the change on disk). */
   beforeReply?: (method: string) => Promise<void> | undefined;
   onError?: (method: string, err: unknown) => void;
@@ -54,13 +54,17 @@ const MAX_BODY_BYTES = 128 * 1024 * 1024;
 export class HttpApi {
   private readonly routes: RouteTable;
   private readonly handlers = new Map<string, Handlers>();
+  private readonly validators = new Map<string, NonNullable<ServiceHandlers['validate']>>();
   private server: Server | undefined;
 
   constructor(private readonly options: HttpApiOptions) {
     this.routes = new RouteTable(
       options.services.map((s) => ({ name: s.name, methods: serviceMethods(s.name) })),
     );
-    for (const s of options.services) this.handlers.set(s.name, s.handlers);
+    for (const s of options.services) {
+      this.handlers.set(s.name, s.handlers);
+      if (s.validate) this.validators.set(s.name, s.validate);
+    }
   }
 
   async listen(host: string, port: number): Promise<number> {
@@ -107,6 +111,7 @@ export class HttpApi {
       // Through the wire form, as the gRPC server decodes: the handler sees the same request.
       const message = fromProtoJson(reqType, json);
       const request = reqType.toObject(reqType.decode(reqType.encode(message).finish()), TO_OBJECT_OPTIONS);
+      this.validators.get(route.service)?.(method, request);
       const handler = this.handlers.get(route.service)?.[method] as Handler | undefined;
       if (!handler) throw new RpcError(status.UNIMPLEMENTED, `unknown method ${method}`);
       const reply = await invokeHandler(

@@ -1,4 +1,4 @@
-import { executionNotFound } from '../grpc/errors';
+import { executionNotFound, workflowCompleted } from '../grpc/errors';
 import type { ClockTimer } from '../clock/virtualClock';
 import type {
   CommandAttributes,
@@ -9,7 +9,8 @@ import type {
 } from '../grpc/messages';
 import { duration, durationMs, timestamp } from '../history/events';
 import { ActivityTimeoutType, TaskQueueKind } from './enums';
-import type { EventAttributes } from '../history/events';
+import type { EventAttributes, EventExtras } from '../history/events';
+import { mergePriority } from './priorities';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
 import type { ActivityInfo } from './mutableState';
@@ -44,6 +45,7 @@ export function scheduleActivity(
   run: Execution,
   a: CommandAttributes<'scheduleActivityTaskCommandAttributes'>,
   completedId: number,
+  extras?: EventExtras,
 ): void {
   const s = run.state;
   const s2c = durationMs(a.scheduleToCloseTimeout) || s.runTimeoutMs;
@@ -55,19 +57,25 @@ export function scheduleActivity(
   // validateCommand checked both.
   const activityId = a.activityId!;
   const activityType = a.activityType!.name!;
-  const scheduledEventId = append(run, 'ActivityTaskScheduled', {
-    activityId,
-    activityType: a.activityType,
-    taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
-    header: a.header ?? undefined,
-    input: a.input ?? undefined,
-    scheduleToCloseTimeout: duration(s2c),
-    scheduleToStartTimeout: duration(s2s),
-    startToCloseTimeout: duration(st2c),
-    heartbeatTimeout: a.heartbeatTimeout ?? undefined,
-    workflowTaskCompletedEventId: completedId,
-    retryPolicy: retry,
-  });
+  const scheduledEventId = append(
+    run,
+    'ActivityTaskScheduled',
+    {
+      activityId,
+      activityType: a.activityType,
+      taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
+      header: a.header ?? undefined,
+      input: a.input ?? undefined,
+      scheduleToCloseTimeout: duration(s2c),
+      scheduleToStartTimeout: duration(s2s),
+      startToCloseTimeout: duration(st2c),
+      heartbeatTimeout: a.heartbeatTimeout ?? undefined,
+      workflowTaskCompletedEventId: completedId,
+      retryPolicy: retry,
+      priority: a.priority ?? undefined,
+    },
+    extras,
+  );
   const act: ActivityInfo = {
     scheduledEventId,
     activityId,
@@ -90,6 +98,7 @@ export function scheduleActivity(
     cancelRequestedEventId: 0,
     dispatchId: 0,
   };
+  if (a.priority) act.priority = a.priority;
   (s.activities ??= new Map()).set(scheduledEventId, act);
   if (act.expiresAt) {
     timersOf(run, act).close = run.host.clock.at(act.expiresAt, () =>
@@ -177,6 +186,7 @@ export function startActivityTask(
       startToCloseTimeout: duration(act.startToCloseMs),
       heartbeatTimeout: duration(act.heartbeatMs),
       retryPolicy: act.retry,
+      priority: mergePriority(s.priority, act.priority),
     };
   });
 }
@@ -193,12 +203,41 @@ function armHeartbeatTimer(run: Execution, act: ActivityInfo): void {
   t.attempt.push(timer);
 }
 
+/**
+ * The ...ById calls (async completion by workflow and activity id): the token of the activity's
+ * current attempt. Completing, failing or cancelling an attempt no worker has picked up yet starts
+ * it first, as Temporal's history service does for these calls; a heartbeat needs a started one.
+ */
+export function activityTokenById(
+  run: Execution,
+  activityId: string,
+  identity: string,
+  startIfWaiting: boolean,
+): ActivityToken {
+  if (!run.isRunning) throw workflowCompleted();
+  const act = [...(run.state.activities?.values() ?? [])].find((a) => a.activityId === activityId);
+  if (!act || (act.state !== 'started' && !startIfWaiting)) {
+    throw executionNotFound(
+      'invalid activityID or activity already timed out or invoking workflow is completed',
+    );
+  }
+  if (act.state !== 'started') {
+    clearActivityTimers(run, act, false);
+    act.state = 'started';
+    act.startedTime = run.host.clock.now();
+    act.identity = identity;
+  }
+  return { s: act.scheduledEventId, a: act.attempt, d: act.dispatchId };
+}
+
 /** The started attempt a task token names, or NOT_FOUND (completed, timed out, retried...). */
 function startedActivity(run: Execution, token: ActivityToken): ActivityInfo {
-  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  if (!run.isRunning) throw workflowCompleted();
   const act = run.state.activities?.get(token.s ?? -1);
   if (!act || act.state !== 'started' || act.dispatchId !== token.d) {
-    throw executionNotFound('Activity task not found.');
+    throw executionNotFound(
+      'invalid activityID or activity already timed out or invoking workflow is completed',
+    );
   }
   return act;
 }

@@ -1,4 +1,4 @@
-import { executionNotFound } from '../grpc/errors';
+import { workflowCompleted } from '../grpc/errors';
 import type { Payloads, WorkflowExecution } from '../grpc/messages';
 import { closeWith } from './close';
 import { ExecutionStatus } from './enums';
@@ -16,7 +16,7 @@ export function requestCancel(
   identity: string,
   external?: { initiatedEventId: number; execution: WorkflowExecution },
 ): void {
-  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  if (!run.isRunning) throw workflowCompleted();
   run.touch(() =>
     addEvent(run, 'WorkflowExecutionCancelRequested', {
       cause: reason,

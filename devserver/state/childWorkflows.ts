@@ -1,4 +1,5 @@
 import type { CommandAttributes } from '../grpc/messages';
+import type { EventExtras } from '../history/events';
 import { ExecutionStatus } from './enums';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
@@ -14,12 +15,13 @@ export function startChildWorkflow(
   run: Execution,
   a: CommandAttributes<'startChildWorkflowExecutionCommandAttributes'>,
   completedId: number,
+  extras?: EventExtras,
 ): () => void {
   const s = run.state;
   const attrs = { ...a, namespace: s.namespace, workflowTaskCompletedEventId: completedId };
-  const initiatedEventId = append(run, 'StartChildWorkflowExecutionInitiated', attrs);
+  const initiatedEventId = append(run, 'StartChildWorkflowExecutionInitiated', attrs, extras);
   return () => {
-    const res = run.host.startChild(run, initiatedEventId, attrs);
+    const res = run.host.startChild(run, initiatedEventId, attrs, extras?.userMetadata);
     if ('runId' in res) {
       (s.children ??= new Map()).set(initiatedEventId, {
         workflowId: a.workflowId,

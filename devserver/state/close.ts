@@ -1,4 +1,4 @@
-import { executionNotFound } from '../grpc/errors';
+import { workflowCompleted } from '../grpc/errors';
 import type { Command, CommandAttributes } from '../grpc/messages';
 import { duration, type EventAttributes, type EventTypeName } from '../history/events';
 import { dropAllActivities } from './activities';
@@ -6,9 +6,9 @@ import { ExecutionStatus, TaskQueueKind } from './enums';
 import type { Execution } from './execution';
 import { append } from './historyBuilder';
 import { dispatchWaitingQueries, requeueQueries } from './queries';
-import { RetryState } from './retry';
+import { RetryState, nextRetry, withDefaults } from './retry';
 import { cancelAllTimers } from './timers';
-import { UpdateStage } from './updates';
+import { abortUpdates } from './updates';
 
 /**
  * Closing a run: the closing commands (complete, fail, cancel, continue-as-new), termination and
@@ -31,11 +31,7 @@ export function close(run: Execution, newStatus: number): void {
   }
   s.buffered = undefined;
   s.sticky = null;
-  for (const u of run.updateMap?.values() ?? []) {
-    if (u.stage !== UpdateStage.Completed) {
-      u.fail(executionNotFound('Workflow execution completed before the update completed.'));
-    }
-  }
+  abortUpdates(run);
   run.host.closed(run);
   // Queries still get answers after the close (from a worker replaying the full history).
   queueMicrotask(() => dispatchWaitingQueries(run));
@@ -48,7 +44,7 @@ export function closeWith<N extends EventTypeName>(
   attributes: EventAttributes<N>,
   newStatus: number,
 ): void {
-  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  if (!run.isRunning) throw workflowCompleted();
   run.touch(() => {
     append(run, type, attributes);
     close(run, newStatus);
@@ -73,17 +69,43 @@ export function completeWorkflow(
   close(run, ExecutionStatus.Completed);
 }
 
+/**
+ * Fails the run. Under a retry policy of its own the failure is retried as Temporal does: the
+ * failed event names the next run, which starts after the backoff with attempt + 1 (returned, to
+ * run after the completion); otherwise the retry state says why not.
+ */
 export function failWorkflow(
   run: Execution,
   a: Command['failWorkflowExecutionCommandAttributes'],
   completedId: number,
-): void {
+): (() => void) | undefined {
+  const s = run.state;
+  const failure = a?.failure ?? undefined;
+  let retryState: number = RetryState.RetryPolicyNotSet;
+  let next: { runId: string; delayMs: number } | undefined;
+  if (s.retryPolicy) {
+    const now = run.host.clock.now();
+    const info = failure?.applicationFailureInfo;
+    const expiresAt = s.executionTimeoutMs ? s.startTime + s.executionTimeoutMs : 0;
+    const decision = nextRetry(
+      withDefaults(s.retryPolicy),
+      s.attempt ?? 1,
+      { type: info?.type, nonRetryable: !!info?.nonRetryable },
+      now,
+      expiresAt,
+    );
+    retryState = decision.state;
+    if (decision.retry) next = { runId: run.host.newRunId(), delayMs: decision.delayMs };
+  }
   append(run, 'WorkflowExecutionFailed', {
-    failure: a?.failure ?? undefined,
-    retryState: RetryState.RetryPolicyNotSet,
+    failure,
+    retryState,
     workflowTaskCompletedEventId: completedId,
+    newExecutionRunId: next?.runId,
   });
+  if (next) s.nextRunId = next.runId;
   close(run, ExecutionStatus.Failed);
+  return next && (() => run.host.retryRun(run, next.runId, next.delayMs, failure));
 }
 
 export function cancelWorkflow(

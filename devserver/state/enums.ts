@@ -24,3 +24,6 @@ export const IdReusePolicy = {
   TerminateIfRunning: 4,
 } as const;
 export const IdConflictPolicy = { Fail: 1, UseExisting: 2, TerminateExisting: 3 } as const;
+
+/** StartChildWorkflowExecutionFailedCause. */
+export const StartChildFailedCause = { WorkflowAlreadyExists: 1, NamespaceNotFound: 2 } as const;

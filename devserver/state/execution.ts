@@ -14,7 +14,9 @@ import type {
   RespondWorkflowTaskCompletedRequest,
   RespondWorkflowTaskCompletedResponse,
   RespondWorkflowTaskFailedRequest,
+  Priority,
   RetryPolicyMessage,
+  UserMetadata,
   WorkflowExecution,
 } from '../grpc/messages';
 import {
@@ -63,11 +65,14 @@ export interface ExecutionHost {
   changed(exec: Execution): void;
   closed(exec: Execution): void;
   continueAsNew(exec: Execution, attrs: ContinuedAsNewAttributes, newRunId: string): void;
+  /** Starts the next attempt of a run that failed under its retry policy. */
+  retryRun(exec: Execution, newRunId: string, delayMs: number, failure: Failure | null | undefined): void;
   runById(runId: string): Execution | undefined;
   startChild(
     parent: Execution,
     initiatedEventId: number,
     attrs: EventAttributes<'StartChildWorkflowExecutionInitiated'>,
+    userMetadata?: UserMetadata | null,
   ): { runId: string } | { error: number };
   signalExternal(
     from: Execution,
@@ -78,6 +83,8 @@ export interface ExecutionHost {
     attrs: CommandAttributes<'requestCancelExternalWorkflowExecutionCommandAttributes'>,
   ): boolean;
   newRunId(): string;
+  /** Search attribute payloads with their registered type in the `type` metadata. */
+  typedSearchAttributes<F extends Record<string, Payload> | null | undefined>(fields: F): F;
 }
 
 export interface StartParams {
@@ -99,7 +106,14 @@ export interface StartParams {
   requestId?: string;
   startDelay?: DurationMessage | null;
   parent?: ParentInfo;
+  /** A child's root workflow execution (its parent's root). */
+  root?: { workflowId: string; runId: string };
   continuedFrom?: { runId: string; attrs: ContinuedAsNewAttributes };
+  /** The static summary and details (the started event's user metadata). */
+  userMetadata?: UserMetadata | null;
+  priority?: Priority | null;
+  /** The run's attempt under the workflow's retry policy (1 unless a retry). */
+  attempt?: number;
   /** Events written right after WorkflowExecutionStarted (signal-with-start). */
   initialEvents?: NewEvent[];
 }
@@ -172,6 +186,11 @@ export class Execution {
       startTime: now,
       executionTime: now + delayMs,
       parent: p.parent,
+      root: p.root,
+      userMetadata: p.userMetadata ?? undefined,
+      priority: p.priority ?? undefined,
+      retryPolicy: p.retryPolicy ?? undefined,
+      attempt: p.attempt ?? 1,
       runTimeoutMs: durationMs(p.runTimeout) || executionTimeoutMs,
       executionTimeoutMs,
       taskTimeoutMs: durationMs(p.taskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
@@ -200,18 +219,20 @@ export class Execution {
       originalExecutionRunId: s.runId,
       firstExecutionRunId: s.firstRunId,
       identity: p.identity ?? '',
-      attempt: 1,
+      attempt: p.attempt ?? 1,
       header: p.header ?? undefined,
       memo: memo !== NO_FIELDS ? { fields: memo } : undefined,
       searchAttributes: searchAttributes !== NO_FIELDS ? { indexedFields: searchAttributes } : undefined,
       retryPolicy: p.retryPolicy ?? undefined,
       workflowId: p.workflowId,
       firstWorkflowTaskBackoff: delayMs ? duration(delayMs) : undefined,
+      priority: p.priority ?? undefined,
     };
     if (p.parent) {
       startedAttrs.parentWorkflowNamespace = p.parent.namespace;
       startedAttrs.parentWorkflowExecution = { workflowId: p.parent.workflowId, runId: p.parent.runId };
       startedAttrs.parentInitiatedEventId = p.parent.initiatedEventId;
+      startedAttrs.rootWorkflowExecution = p.root;
     }
     if (p.continuedFrom) {
       const c = p.continuedFrom.attrs;
@@ -220,7 +241,7 @@ export class Execution {
       startedAttrs.continuedFailure = c.failure;
       startedAttrs.lastCompletionResult = c.lastCompletionResult;
     }
-    append(this, 'WorkflowExecutionStarted', startedAttrs);
+    append(this, 'WorkflowExecutionStarted', startedAttrs, { userMetadata: p.userMetadata });
     for (const e of p.initialEvents ?? []) append<EventTypeName>(this, e.type, e.attributes);
     if (s.runTimeoutMs) {
       (this.runTimers ??= []).push(host.clock.at(s.startTime + s.runTimeoutMs, () => runTimedOut(this)));
@@ -402,6 +423,15 @@ export class Execution {
   }
   cancelActivity(token: TaskToken, details: Payloads | null | undefined, identity: string): void {
     activities.cancelActivity(this, token, details, identity);
+  }
+  activityTokenById(activityId: string, identity: string, startIfWaiting: boolean): TaskToken {
+    return {
+      k: 'a',
+      n: this.namespace,
+      w: this.workflowId,
+      r: this.runId,
+      ...activities.activityTokenById(this, activityId, identity, startIfWaiting),
+    };
   }
   pendingActivities(): PendingActivityInfo[] {
     return activities.pendingActivities(this);

@@ -1,4 +1,4 @@
-import { makeEvent, type EventAttributes, type EventTypeName } from '../history/events';
+import { makeEvent, type EventAttributes, type EventExtras, type EventTypeName } from '../history/events';
 import type { Execution } from './execution';
 import type { HeldBackEvent } from './mutableState';
 import { scheduleWorkflowTask } from './workflowTask';
@@ -14,10 +14,11 @@ export function append<N extends EventTypeName>(
   run: Execution,
   type: N,
   attributes: EventAttributes<N>,
+  extras?: EventExtras,
 ): number {
   const history = run.state.history;
   const eventId = history.length + 1;
-  history.append(makeEvent(eventId, run.host.clock.now(), type, attributes));
+  history.append(makeEvent(eventId, run.host.clock.now(), type, attributes, extras));
   return eventId;
 }
 

@@ -12,10 +12,19 @@
  * from the deadlines recorded here), pending queries and their promises, updates and their waiters,
  * history watchers (long polls), and the flags of a completion being applied.
  */
-import type { Failure, Header, Payload, Payloads } from '../grpc/messages';
+import type {
+  Failure,
+  Header,
+  Payload,
+  Payloads,
+  Priority,
+  RetryPolicyMessage,
+  UserMetadata,
+} from '../grpc/messages';
 import type { PendingEvent } from '../history/events';
 import type { EncodedHistory } from '../history/encodedHistory';
 import type { FullRetryPolicy } from './retry';
+import type { ResetPoint, WorkerVersionStamp } from './workerVersions';
 
 export interface ParentInfo {
   namespace: string;
@@ -77,6 +86,8 @@ export interface ActivityInfo {
   dispatchId: number;
   /** In backoff: when the next attempt is dispatched. */
   retryAt?: number;
+  /** The activity's own priority (its task gets it merged over the workflow's). */
+  priority?: Priority;
 }
 
 /** A user timer started and not fired or cancelled (its clock handle is runtime-only). */
@@ -110,6 +121,15 @@ export interface MutableState {
   readonly startTime: number;
   readonly executionTime: number;
   readonly parent?: ParentInfo;
+  /** The top of a child's tree of parents (a run without a parent is its own root). */
+  readonly root?: { workflowId: string; runId: string };
+  /** The static summary and details given at start (describe's executionConfig.userMetadata). */
+  readonly userMetadata?: UserMetadata;
+  /** The workflow's task priority (priorities.ts). */
+  readonly priority?: Priority;
+  /** The workflow's own retry policy, when it was given one, and this run's attempt (from 1). */
+  readonly retryPolicy?: RetryPolicyMessage;
+  readonly attempt?: number;
   readonly runTimeoutMs: number;
   readonly executionTimeoutMs: number;
   readonly taskTimeoutMs: number;
@@ -132,6 +152,10 @@ export interface MutableState {
   timers: TimerInfo[] | undefined;
   buffered: HeldBackEvent[] | undefined;
   nextWftAttempt: number;
+  /** The first workflow task each worker build completed (workerVersions.ts). */
+  resetPoints?: ResetPoint[];
+  /** The last version stamp a worker completed a task with. */
+  workerVersion?: WorkerVersionStamp;
 }
 
 /** Shared stand-in for memo and search attributes of runs that have none. */

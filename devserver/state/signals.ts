@@ -1,4 +1,4 @@
-import { executionNotFound } from '../grpc/errors';
+import { workflowCompleted } from '../grpc/errors';
 import type { Header, Payloads, WorkflowExecution } from '../grpc/messages';
 import type { Execution } from './execution';
 import { addEvent } from './historyBuilder';
@@ -13,7 +13,7 @@ export function signal(
   requestId?: string,
   external?: WorkflowExecution,
 ): void {
-  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  if (!run.isRunning) throw workflowCompleted();
   run.touch(() =>
     addEvent(run, 'WorkflowExecutionSignaled', {
       signalName,

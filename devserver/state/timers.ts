@@ -1,4 +1,4 @@
-import { durationMs, type PendingEvent } from '../history/events';
+import { durationMs, type EventExtras, type PendingEvent } from '../history/events';
 import type { DurationMessage } from '../grpc/messages';
 import { dropHeldBackTimerFired } from '../history/rules';
 import type { Execution } from './execution';
@@ -15,12 +15,14 @@ export function startTimer(
   timerId: string,
   startToFireTimeout: DurationMessage,
   completedId: number,
+  extras?: EventExtras,
 ): void {
-  const startedEventId = append(run, 'TimerStarted', {
-    timerId,
-    startToFireTimeout,
-    workflowTaskCompletedEventId: completedId,
-  });
+  const startedEventId = append(
+    run,
+    'TimerStarted',
+    { timerId, startToFireTimeout, workflowTaskCompletedEventId: completedId },
+    extras,
+  );
   const fireAt = run.host.clock.now() + Math.max(0, durationMs(startToFireTimeout));
   const timer: TimerInfo = { timerId, startedEventId, fireAt };
   (run.state.timers ??= []).push(timer);

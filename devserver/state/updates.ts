@@ -1,4 +1,4 @@
-import { executionNotFound, invalidArgument } from '../grpc/errors';
+import { executionNotFound, invalidArgument, workflowCompleted } from '../grpc/errors';
 import { decodeMessage } from '../grpc/proto';
 import type {
   ProtocolMessage,
@@ -90,7 +90,7 @@ export class WorkflowUpdate {
 export function admitUpdate(run: Execution, update: WorkflowUpdate): WorkflowUpdate {
   const existing = run.updateMap?.get(update.id);
   if (existing) return existing;
-  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  if (!run.isRunning) throw workflowCompleted();
   run.touch(() => {
     (run.updateMap ??= new Map()).set(update.id, update);
     scheduleWorkflowTask(run);
@@ -179,3 +179,27 @@ export function rejectUpdate(run: Execution, rejection: UpdateRejection): void {
   run.updateMap!.delete(id);
   update.advance(UpdateStage.Completed, { failure: rejection.failure });
 }
+
+/**
+ * The run closed (Temporal's update registry aborted with AbortReasonWorkflowCompleted): an
+ * accepted update completes with a failure outcome, which its callers get as
+ * WorkflowUpdateFailedError; one not yet accepted is dropped with NOT_FOUND.
+ */
+export function abortUpdates(run: Execution): void {
+  if (!run.updateMap) return;
+  for (const [id, u] of run.updateMap) {
+    if (u.stage === UpdateStage.Accepted) {
+      u.advance(UpdateStage.Completed, { failure: ACCEPTED_UPDATE_COMPLETED_WORKFLOW });
+    } else if (u.stage !== UpdateStage.Completed) {
+      run.updateMap.delete(id);
+      u.fail(executionNotFound('workflow update was aborted by closing workflow'));
+    }
+  }
+}
+
+/** The failure Temporal's server gives an accepted update whose workflow closed. */
+const ACCEPTED_UPDATE_COMPLETED_WORKFLOW = {
+  message: 'Workflow Update failed because the Workflow completed before the Update completed.',
+  source: 'Server',
+  applicationFailureInfo: { type: 'AcceptedUpdateCompletedWorkflow', nonRetryable: true },
+};

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { RpcError, executionNotFound } from '../grpc/errors';
+import { RpcError, workflowCompleted } from '../grpc/errors';
 import type {
   PendingWorkflowTaskInfo,
   PollWorkflowTaskQueueResponse,
@@ -211,9 +211,9 @@ export function startWorkflowTask(
 /** The started task a token names, or NOT_FOUND. */
 export function currentStartedTask(run: Execution, token: { s?: number; d?: number }): WorkflowTaskInfo {
   const wft = run.state.wft;
-  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  if (!run.isRunning) throw workflowCompleted();
   if (!wft || wft.state !== 'started' || wft.startedEventId !== token.s) {
-    throw new RpcError(status.NOT_FOUND, 'Workflow task not found.');
+    throw new RpcError(status.NOT_FOUND, 'workflow task not found.');
   }
   return wft;
 }

@@ -21,6 +21,7 @@ import { upserted } from './mutableState';
 import { answerQueries, dispatchWaitingQueries } from './queries';
 import { cancelTimer, startTimer } from './timers';
 import { applyProtocolMessage, decodeProtocolMessages, hasUndeliveredUpdates, rejectUpdate } from './updates';
+import { recordWorkerVersion } from './workerVersions';
 import { currentStartedTask, keepTransientEvents, scheduleWorkflowTask } from './workflowTask';
 
 /**
@@ -76,9 +77,12 @@ export function completeWorkflowTask(
       scheduledEventId: wft.scheduledEventId,
       startedEventId: wft.startedEventId,
       identity: req.identity ?? '',
+      binaryChecksum: req.binaryChecksum ?? undefined,
+      workerVersion: req.workerVersionStamp ?? undefined,
       sdkMetadata: req.sdkMetadata ?? undefined,
       meteringMetadata: req.meteringMetadata ?? undefined,
     });
+    recordWorkerVersion(run, req, completedId);
     s.previousStartedEventId = wft.startedEventId;
     s.nextWftAttempt = 1;
     run.completing = true;
@@ -121,21 +125,26 @@ export function completeWorkflowTask(
  */
 function applyCommand(run: Execution, c: Command, completedId: number, deferred: (() => void)[]): void {
   const s = run.state;
+  // The summary (and a child's details) a command carries go on its event.
+  const extras = c.userMetadata ? { userMetadata: c.userMetadata } : undefined;
   switch (c.commandType) {
     case 1:
-      return scheduleActivity(run, c.scheduleActivityTaskCommandAttributes!, completedId);
+      return scheduleActivity(run, c.scheduleActivityTaskCommandAttributes!, completedId, extras);
     case 2:
       return requestCancelActivity(run, c.requestCancelActivityTaskCommandAttributes!, completedId);
     case 3: {
       const a = c.startTimerCommandAttributes!;
-      return startTimer(run, a.timerId!, a.startToFireTimeout!, completedId);
+      return startTimer(run, a.timerId!, a.startToFireTimeout!, completedId, extras);
     }
     case 6:
       return cancelTimer(run, c.cancelTimerCommandAttributes!.timerId!, completedId);
     case 4:
       return completeWorkflow(run, c.completeWorkflowExecutionCommandAttributes, completedId);
-    case 5:
-      return failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId);
+    case 5: {
+      const retry = failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId);
+      if (retry) deferred.push(retry);
+      return;
+    }
     case 7:
       return cancelWorkflow(run, c.cancelWorkflowExecutionCommandAttributes, completedId);
     case 10:
@@ -148,7 +157,9 @@ function applyCommand(run: Execution, c: Command, completedId: number, deferred:
       });
       return;
     case 11:
-      deferred.push(startChildWorkflow(run, c.startChildWorkflowExecutionCommandAttributes!, completedId));
+      deferred.push(
+        startChildWorkflow(run, c.startChildWorkflowExecutionCommandAttributes!, completedId, extras),
+      );
       return;
     case 12:
       deferred.push(
@@ -165,8 +176,9 @@ function applyCommand(run: Execution, c: Command, completedId: number, deferred:
       );
       return;
     case 13: {
-      const fields: Record<string, Payload> =
-        c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {};
+      const fields: Record<string, Payload> = run.host.typedSearchAttributes(
+        c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {},
+      );
       s.searchAttributes = upserted(s.searchAttributes, fields);
       append(run, 'UpsertWorkflowSearchAttributes', {
         searchAttributes: { indexedFields: fields },

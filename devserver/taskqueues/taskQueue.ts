@@ -7,6 +7,8 @@
 interface Poller<T> {
   resolve(task: T | null): void;
   signal: AbortSignal;
+  /** The polling worker's instance key, when it sends one. */
+  worker?: string;
 }
 
 export class TaskQueue<T> {
@@ -39,13 +41,14 @@ export class TaskQueue<T> {
     return taken;
   }
 
-  poll(signal: AbortSignal, maxWaitMs: number): Promise<T | null> {
+  poll(signal: AbortSignal, maxWaitMs: number, worker?: string): Promise<T | null> {
     const task = this.tasks.shift();
     if (task !== undefined) return Promise.resolve(task);
     if (signal.aborted) return Promise.resolve(null);
     return new Promise((resolve) => {
       const poller: Poller<T> = {
         signal,
+        worker,
         resolve: (t) => {
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
@@ -64,9 +67,16 @@ export class TaskQueue<T> {
     });
   }
 
-  /** Answers every waiting poller with "no task" (server shutdown). */
-  releasePollers(): void {
-    for (const p of this.pollers.splice(0)) p.resolve(null);
+  /** Answers waiting pollers (all, or one worker's) with "no task": server or worker shutdown. */
+  releasePollers(worker?: string): void {
+    if (worker === undefined) {
+      for (const p of this.pollers.splice(0)) p.resolve(null);
+      return;
+    }
+    for (const p of this.pollers.filter((x) => x.worker === worker)) {
+      this.pollers.splice(this.pollers.indexOf(p), 1);
+      p.resolve(null);
+    }
   }
 }
 

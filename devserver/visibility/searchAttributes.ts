@@ -154,6 +154,23 @@ function bytesToText(bytes: Uint8Array | string): string {
   return typeof bytes === 'string' ? bytes : textDecoder.decode(bytes);
 }
 
+function metadataText(bytes: Uint8Array | string | null | undefined): string | undefined {
+  if (bytes === null || bytes === undefined) return undefined;
+  try {
+    return bytesToText(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A payload that removes the attribute: no data, JSON null or an empty list. */
+function isDeletion(payload: PayloadLike): boolean {
+  const data = payload.data;
+  if (data === null || data === undefined || data.length === 0) return true;
+  const text = typeof data === 'string' ? data : Buffer.from(data).toString();
+  return text === 'null' || text === '[]';
+}
+
 function describeValue(value: unknown): string {
   if (value instanceof Date)
     return `Date(${Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString()})`;
@@ -386,6 +403,24 @@ export class SearchAttributeRegistry {
       metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from(definition.type) },
       data: Buffer.from(json),
     };
+  }
+
+  /**
+   * The payloads with their registered type in the `type` metadata, as Temporal's server stores
+   * them (searchattribute.SetType), so clients decode Int, Double, Bool, Datetime and KeywordList
+   * values to their types even when they were sent untyped. Deletions and unknown names are left
+   * as they are.
+   */
+  withTypeMetadata<P extends PayloadLike>(fields: Record<string, P>): Record<string, P> {
+    let out: Record<string, P> | undefined;
+    for (const [name, payload] of Object.entries(fields)) {
+      const type = this.typeOf(name);
+      if (!type || !payload || isDeletion(payload)) continue;
+      if (metadataText(payload.metadata?.type) === type) continue;
+      out ??= { ...fields };
+      out[name] = { ...payload, metadata: { ...payload.metadata, type: Buffer.from(type) } };
+    }
+    return out ?? fields;
   }
 
   /** Validates a JS value for an attribute and returns it normalized (fresh Date/array copies). */

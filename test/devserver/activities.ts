@@ -1,5 +1,5 @@
 /* Activities for the conformance suite. */
-import { ApplicationFailure, Context, CancelledFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, CompleteAsyncError, Context } from '@temporalio/activity';
 
 export async function greet(name: string): Promise<string> {
   return `hello ${name}`;
@@ -48,4 +48,22 @@ export async function slow(ms: number, heartbeat = false): Promise<string> {
     await ctx.sleep(Math.min(50, Math.max(1, until - Date.now())));
   }
   return 'done';
+}
+
+/** The priority the activity's task carried. */
+export async function reportPriority(): Promise<unknown> {
+  return Context.current().info.priority ?? null;
+}
+
+/** Infos of the async activities started, by workflow id (the test reads them in this process). */
+export const asyncActivities = new Map<string, { activityId: string; taskToken: Uint8Array }>();
+
+/** Completes asynchronously: the test completes, fails or cancels it through the client. */
+export async function completeAsync(): Promise<string> {
+  const { info } = Context.current();
+  asyncActivities.set(info.workflowExecution?.workflowId ?? '', {
+    activityId: info.activityId,
+    taskToken: info.taskToken,
+  });
+  throw new CompleteAsyncError();
 }

@@ -26,6 +26,7 @@ class FakeHost implements ExecutionHost {
   changed() {}
   closed() {}
   continueAsNew() {}
+  retryRun() {}
   runById() {
     return undefined;
   }
@@ -40,6 +41,9 @@ class FakeHost implements ExecutionHost {
   }
   newRunId() {
     return 'next-run';
+  }
+  typedSearchAttributes<F>(fields: F): F {
+    return fields;
   }
 }
 

@@ -134,7 +134,12 @@ test('list with a query: the run in protojson', async () => {
   expect(info.startTime).toMatch(RFC3339);
   expect(info.historyLength).toMatch(INT64);
   expect(info.memo.fields.customer).toEqual(jsonPayload('c-1'));
-  expect(info.searchAttributes.indexedFields.CustomKeywordField).toEqual(jsonPayload(['http-api']));
+  // A search attribute's payload names its registered type, as Temporal's do.
+  const keywordList = jsonPayload(['http-api']);
+  expect(info.searchAttributes.indexedFields.CustomKeywordField).toEqual({
+    ...keywordList,
+    metadata: { ...keywordList.metadata, type: b64('Keyword') },
+  });
   // Nothing matches: no `executions` at all (unpopulated fields are left out).
   const none = await get(
     `/api/v1/namespaces/${NS}/workflows?query=${encodeURIComponent('WorkflowId = "nope"')}`,
@@ -289,6 +294,10 @@ describe('errors: {code, message, details} with the HTTP status of the gRPC code
 
   test('an unknown namespace: 404; an unknown route: 404; another verb: 501', async () => {
     expect(await get('/api/v1/namespaces/nope/workflows')).toMatchObject({ status: 404, json: { code: 5 } });
+    // The namespace is checked first, as Temporal's validator does, also for a method not implemented.
+    const unknown = await get('/api/v1/namespaces/nope/schedules');
+    expect(unknown).toMatchObject({ status: 404, json: { code: 5 } });
+    expect(JSON.stringify(unknown.json.details)).toContain('NamespaceNotFoundFailure');
     expect(await get('/api/v1/nothing-here')).toMatchObject({
       status: 404,
       json: { code: 5, message: 'Not Found' },

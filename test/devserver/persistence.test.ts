@@ -210,3 +210,41 @@ test('a second server on the same file is refused while the first runs', async (
   const again = await startDevServer({ dbFilename: file });
   await again.close();
 });
+
+test('the run state of the fidelity work survives a restart: metadata, priority, root, builds, update outcomes', async () => {
+  const file = path.join(root, 'fidelity.db');
+  const taskQueue = uid('persist-fidelity');
+  const first = await open(file);
+  await first.startWorker(taskQueue);
+  const handle = await first.client.workflow.start('holdsUpdates', {
+    taskQueue,
+    workflowId: uid('fidelity'),
+    staticSummary: 'kept summary',
+    priority: { priorityKey: 3 },
+    retry: { maximumAttempts: 2 },
+  });
+  const update = await handle.startUpdate('neverReturningUpdate', { waitForStage: 'ACCEPTED' });
+  await handle.terminate('closing with an update in flight');
+  const before = await handle.describe();
+  await first.close();
+
+  const second = await open(file);
+  try {
+    const again = second.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    const after = await again.describe();
+    expect(await after.staticSummary()).toBe('kept summary');
+    expect(after.raw.workflowExecutionInfo?.priority?.priorityKey).toBe(3);
+    expect(after.rootExecution).toEqual(before.rootExecution);
+    expect(after.searchAttributes.BinaryChecksums).toEqual(before.searchAttributes.BinaryChecksums);
+    expect(after.raw.workflowExecutionInfo?.autoResetPoints?.points).toHaveLength(1);
+    // The accepted update's outcome given at the close is still the answer.
+    const outcome = await second.client.workflow
+      .getHandle(handle.workflowId, handle.firstExecutionRunId)
+      .getUpdateHandle(update.updateId)
+      .result()
+      .catch((e: unknown) => e);
+    expect((outcome as { cause?: { type?: string } }).cause?.type).toBe('AcceptedUpdateCompletedWorkflow');
+  } finally {
+    await second.close();
+  }
+});

@@ -18,7 +18,11 @@ import {
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
+  startChild,
+  type RootWorkflowInfo,
+  type WorkflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributes } from '@temporalio/common';
 import type * as activities from '../activities';
 
 export const addItem = defineSignal<[string]>('addItem');
@@ -201,4 +205,175 @@ export async function slowFirstTask(holdMs: number): Promise<string[]> {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, holdMs);
   await condition(() => done);
   return items;
+}
+
+// ------------------------------------------------------------------ fidelity (fidelity.test.ts)
+
+export const argsSignal = defineSignal<[number, string]>('argsSignal');
+
+/** Waits forever for signals (the SDK's signalTarget / conflictId). */
+export async function signalTarget(): Promise<void> {
+  setHandler(argsSignal, () => undefined);
+  await condition(() => false);
+}
+
+export async function successString(): Promise<string> {
+  return 'success';
+}
+
+/**
+ * The SDK's childWorkflowStartFail: a child started with REJECT_DUPLICATE completes, and a second
+ * child with its id is refused (WorkflowExecutionAlreadyStartedError in the workflow).
+ */
+export async function childWorkflowStartFail(): Promise<string> {
+  const first = await startChild(successString, { workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+  await first.result();
+  try {
+    await startChild(successString, {
+      workflowId: first.workflowId,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    return 'started a duplicate';
+  } catch (err) {
+    // The workflow sandbox's error classes match by name (SymbolBasedInstanceOfError).
+    return (err as Error).name === 'WorkflowExecutionAlreadyStartedError'
+      ? 'already started'
+      : `unexpected ${String(err)}`;
+  }
+}
+
+/** The SDK's `parent`: a second child with the id of one still running fails the workflow. */
+export async function twoChildrenOneId(): Promise<void> {
+  const id = `${workflowInfo().workflowId}-child`;
+  await startChild(waitForCancel, { workflowId: id });
+  await startChild(waitForCancel, { workflowId: id });
+}
+
+export const getWorkflowInfo = defineQuery<WorkflowInfo>('getWorkflowInfo');
+export const mutateSearchAttributes = defineSignal<[SearchAttributes]>('mutateSearchAttributes');
+
+/** The SDK's changeSearchAttributes (test-typed-search-attributes.ts): upserts what it is sent. */
+export async function changeSearchAttributes(): Promise<void> {
+  let isComplete = false;
+  setHandler(getWorkflowInfo, () => workflowInfo());
+  setHandler(finish, () => void (isComplete = true));
+  setHandler(mutateSearchAttributes, (attrs) => upsertSearchAttributes(attrs));
+  await condition(() => isComplete);
+}
+
+export const neverReturningUpdate = defineUpdate<void, []>('neverReturningUpdate');
+
+/** An update handler that waits forever (the SDK's updateThatShouldFail / never-returning update). */
+export async function holdsUpdates(): Promise<void> {
+  setHandler(neverReturningUpdate, async () => {
+    await condition(() => false);
+  });
+  await condition(() => false);
+}
+
+/** The SDK's ChildWorkflowInfo: reports its root once `finish` arrives. */
+export async function childReportingRoot(): Promise<RootWorkflowInfo | undefined> {
+  let go = false;
+  setHandler(finish, () => void (go = true));
+  await condition(() => go);
+  return workflowInfo().root;
+}
+
+/** The SDK's WithChildWorkflow. */
+export async function withChildWorkflow(childId: string): Promise<RootWorkflowInfo | undefined> {
+  return executeChild(childReportingRoot, { workflowId: childId });
+}
+
+/** The SDK's rootWorkflow: a run without a parent has no root; its child names it. */
+export async function rootWorkflow(): Promise<string> {
+  let result = workflowInfo().root ? workflowInfo().root!.workflowId : 'empty';
+  if (!workflowInfo().parent) result += ` ${await executeChild(rootWorkflow)}`;
+  return result;
+}
+
+export const done = defineSignal('done');
+
+/** The SDK's userMetadataWorkflow: an activity and a timer with summaries, a child with static metadata. */
+export async function userMetadataWorkflow(): Promise<{ childWorkflowId: string; childRunId: string }> {
+  let isDone = false;
+  setHandler(done, () => void (isDone = true));
+  const { greet } = proxyActivities<typeof activities>({ scheduleToCloseTimeout: '10s' });
+  await greet.executeWithOptions({ summary: 'activity summary', scheduleToCloseTimeout: '10s' }, ['x']);
+  await sleep(5, { summary: 'timer summary' });
+  const child = await startChild(signalTarget, {
+    staticSummary: 'child summary',
+    staticDetails: 'child details',
+  });
+  await condition(() => isDone);
+  return { childWorkflowId: child.workflowId, childRunId: child.firstExecutionRunId };
+}
+
+/**
+ * The SDK's priorityWorkflow: checks its own priority, starts two children with theirs and runs
+ * an activity with its own; returns what the activities saw.
+ */
+export async function priorityWorkflow(stopAfterCheck: boolean, expected?: number): Promise<unknown> {
+  const info = workflowInfo();
+  if (!info.priority) throw new Error('undefined priority');
+  if (info.priority.priorityKey !== expected)
+    throw ApplicationFailure.nonRetryable(`priority ${info.priority.priorityKey}, expected ${expected}`);
+  if (stopAfterCheck) return null;
+  await executeChild(priorityWorkflow, {
+    args: [true, 4],
+    priority: { priorityKey: 4, fairnessKey: 'child-workflow-1', fairnessWeight: 2.5 },
+  });
+  const child = await startChild(priorityWorkflow, {
+    args: [true, 2],
+    priority: { priorityKey: 2, fairnessKey: 'child-workflow-2', fairnessWeight: 1.0 },
+  });
+  await child.result();
+  // A child without its own priority inherits the workflow's.
+  await executeChild(priorityWorkflow, { args: [true, info.priority.priorityKey] });
+  const { reportPriority } = proxyActivities<typeof activities>({
+    startToCloseTimeout: '5s',
+    priority: { priorityKey: 5, fairnessKey: 'fair-activity', fairnessWeight: 4.2 },
+  });
+  const { reportPriority: inherited } = proxyActivities<typeof activities>({ startToCloseTimeout: '5s' });
+  return { own: await reportPriority(), inherited: await inherited() };
+}
+
+export const update = defineUpdate<string[], [string]>('update');
+export const doneUpdate = defineUpdate<void, []>('done-update');
+
+/** The SDK's workflowWithUpdates (test-integration-update.ts). */
+export async function workflowWithUpdates(): Promise<string[]> {
+  const state: string[] = [];
+  setHandler(update, async (arg: string) => {
+    state.push(arg);
+    return state;
+  });
+  setHandler(doneUpdate, () => void state.push('done'));
+  await condition(() => state.includes('done'));
+  state.push('$');
+  return state;
+}
+
+/** The SDK's runAnAsyncActivity: an activity completed from outside; cancelled after a moment if asked. */
+export async function runAnAsyncActivity(cancel = false): Promise<string> {
+  const { completeAsync } = proxyActivities<typeof activities>({
+    startToCloseTimeout: '5m',
+    heartbeatTimeout: '1m',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { maximumAttempts: 1 },
+  });
+  if (!cancel) return completeAsync();
+  const scope = new CancellationScope();
+  const result = scope.run(() => completeAsync());
+  await sleep(100);
+  scope.cancel();
+  return result;
+}
+
+/** Fails (retryably, or not) until its attempt under the workflow retry policy reaches `succeedOn`. */
+export async function failsUntilAttempt(succeedOn: number, nonRetryable = false): Promise<number> {
+  const { attempt } = workflowInfo();
+  if (attempt < succeedOn) {
+    throw ApplicationFailure.create({ message: `attempt ${attempt} failed`, nonRetryable });
+  }
+  return attempt;
 }
