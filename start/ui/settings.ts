@@ -59,14 +59,14 @@ export function uiSettings(namespace: string, version: string = uiVersion()): Ui
     // The UI encodes path parameters once from 2.23.0 on, twice before: it must know its version.
     Version: version,
     // Signal and terminate reach the server and the workflow like any client's: a signal goes
-    // through the workflow's own checks (actor, role, status), as the API's do. Not offered:
-    // Temporal's cancellation request, which the order workflows do not handle (an order is
-    // cancelled by its `cancel` action, a signal); starting orders, which is the orders API's job
+    // through the workflow's own checks (actor, role, status), as the API's do; Temporal's
+    // cancellation request is the lifecycle's `cancel` asked by an operator (workflows/order/
+    // runtime.ts), decided the same way. Not offered: starting orders, which is the orders API's job
     // (it checks and records them); reset and batch operations, which the embedded server does not
     // implement; updates, which the order workflows do not define.
     DisableWriteActions: false,
     WorkflowTerminateDisabled: false,
-    WorkflowCancelDisabled: true,
+    WorkflowCancelDisabled: false,
     WorkflowSignalDisabled: false,
     WorkflowUpdateDisabled: true,
     WorkflowResetDisabled: true,

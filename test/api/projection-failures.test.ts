@@ -1,7 +1,9 @@
 // A projection the database refuses for good is not retried without end and not silent: it is
 // recorded in projection_failures, shown on the order's GET and counted by /health/ready
-// (degraded), and the next projection that stores the order clears it. The refused value comes
-// from a signal sent to the workflow directly, as an internal caller could (the API refuses it).
+// (degraded), and the next projection that stores the order clears it. Neither the API nor the
+// workflow lets a value through that Postgres cannot store any more (NUL bytes, lone surrogates,
+// out-of-range numbers and dates), so this file's database refuses one payment reference with a
+// data exception (SQLSTATE 22023) from a trigger, as a stricter column or a new check would.
 import request from 'supertest';
 import { orderWorkflowId, type ActionSignal } from '../../workflows/contract';
 import { eventually, startApiTestEnv, type ApiTestEnv, type Caller } from './support';
@@ -9,11 +11,23 @@ import { eventually, startApiTestEnv, type ApiTestEnv, type Caller } from './sup
 let t: ApiTestEnv;
 let client: Caller;
 let product: string;
+const REFUSED_REFERENCE = 'txn-refused-by-postgres';
 
 beforeAll(async () => {
   t = await startApiTestEnv();
   client = await t.caller('client');
   product = await t.product({ priceCents: 1200 });
+  await t.prisma.$executeRawUnsafe(`
+    CREATE OR REPLACE FUNCTION refuse_test_reference() RETURNS trigger AS $$
+    BEGIN
+      IF NEW."paymentReference" = '${REFUSED_REFERENCE}' THEN
+        RAISE EXCEPTION 'payment reference refused by the test' USING ERRCODE = '22023';
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql`);
+  await t.prisma.$executeRawUnsafe(
+    'CREATE TRIGGER refuse_test_reference BEFORE INSERT OR UPDATE ON invoices FOR EACH ROW EXECUTE FUNCTION refuse_test_reference()',
+  );
 }, 120_000);
 
 const failed: string[] = [];
@@ -21,6 +35,7 @@ const failed: string[] = [];
 afterAll(async () => {
   // The rows this file made would show as degraded in the /health of files run after it.
   await t?.prisma.projectionFailure.deleteMany({ where: { orderId: { in: failed } } });
+  await t?.prisma.$executeRawUnsafe('DROP TRIGGER IF EXISTS refuse_test_reference ON invoices');
   await t?.stop();
 });
 
@@ -43,7 +58,7 @@ it('a view Postgres refuses is recorded once, shown on the order and in /health,
   failed.push(id);
   const signal: ActionSignal = {
     actor: { role: 'client', id: client.subjectId },
-    fields: { amountCents: 1200, reference: 'txn\u0000' },
+    fields: { amountCents: 1200, reference: REFUSED_REFERENCE },
   };
   await t.env.client.workflow.getHandle(orderWorkflowId(id)).signal('pay', signal);
   const failure = await eventually(
@@ -52,7 +67,7 @@ it('a view Postgres refuses is recorded once, shown on the order and in /health,
   );
   // Refused on the first attempt: a data error is not retried.
   expect(failure).toMatchObject({ orderId: id, attempts: 1 });
-  expect(failure!.error).toMatch(/could not be stored|unsupported Unicode escape|0x00/i);
+  expect(failure!.error).toMatch(/22023.*refused by the test/);
   // The workflow went on; the projection still holds the state stored before.
   expect((await t.status(id)).invoice?.status).toBe('paid');
   expect((await t.prisma.invoice.findUnique({ where: { orderId: id } }))!.status).toBe('unpaid');

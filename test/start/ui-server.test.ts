@@ -94,7 +94,7 @@ test('/api/v1/settings: the ui-server fields, no auth, the namespace, the UI ver
     WorkflowTerminateDisabled: false,
     // not handled by the order workflows, not implemented by the embedded server, or not the way
     // orders start
-    WorkflowCancelDisabled: true,
+    WorkflowCancelDisabled: false,
     WorkflowResetDisabled: true,
     BatchActionsDisabled: true,
     StartWorkflowDisabled: true,
