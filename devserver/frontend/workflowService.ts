@@ -16,6 +16,7 @@ import { ExecutionStatus, IdConflictPolicy, IdReusePolicy } from '../state/enums
 import type { Execution, PendingQuery } from '../state/execution';
 import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
+import { activityTokenById } from '../state/activities';
 import { visibilityHandlers } from './visibility';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
@@ -30,6 +31,20 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       throw new RpcError(status.NOT_FOUND, 'Workflow execution not found for the task token.');
     }
     return exec;
+  };
+
+  const activityById = (req: {
+    namespace?: string | null;
+    workflowId?: string | null;
+    runId?: string | null;
+    activityId?: string | null;
+  }): { exec: Execution; token: TaskToken } => {
+    const ns = server.checkNamespace(req.namespace);
+    const workflowId = requireString(req.workflowId, 'WorkflowId');
+    const activityId = requireString(req.activityId, 'ActivityId');
+    const exec = server.findExecution(ns, { workflowId, runId: req.runId ?? '' }, 'workflowId');
+    const t = activityTokenById(exec, activityId);
+    return { exec, token: { k: 'a', n: ns, w: workflowId, r: exec.runId, ...t } };
   };
 
   const start = (
@@ -317,6 +332,30 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     RespondActivityTaskCanceled: (req) => {
       const t = decodeTaskToken(req.taskToken, 'a');
       execOf(t).cancelActivity(t, req.details, req.identity ?? '');
+      return {};
+    },
+
+    // The async-completion calls by workflow id, run id (empty: the current run) and activity id.
+    RecordActivityTaskHeartbeatById: (req) => {
+      const { exec, token } = activityById(req);
+      return exec.heartbeatActivity(token, req.details);
+    },
+
+    RespondActivityTaskCompletedById: (req) => {
+      const { exec, token } = activityById(req);
+      exec.completeActivity(token, req.result, req.identity ?? '');
+      return {};
+    },
+
+    RespondActivityTaskFailedById: (req) => {
+      const { exec, token } = activityById(req);
+      exec.failActivity(token, req.failure, req.identity ?? '', req.lastHeartbeatDetails);
+      return {};
+    },
+
+    RespondActivityTaskCanceledById: (req) => {
+      const { exec, token } = activityById(req);
+      exec.cancelActivity(token, req.details, req.identity ?? '');
       return {};
     },
 

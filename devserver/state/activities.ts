@@ -203,6 +203,21 @@ function startedActivity(run: Execution, token: ActivityToken): ActivityInfo {
   return act;
 }
 
+/**
+ * The `...ById` calls (RespondActivityTaskCompletedById etc.): the token of the activity's current
+ * attempt, as the real frontend builds one from the activity id. Only a started attempt can be
+ * answered; a scheduled one, or an unknown id, is NOT_FOUND.
+ */
+export function activityTokenById(run: Execution, activityId: string): ActivityToken {
+  if (!run.isRunning) throw executionNotFound('Workflow execution already completed.');
+  for (const act of run.state.activities?.values() ?? []) {
+    if (act.activityId !== activityId) continue;
+    if (act.state !== 'started') break;
+    return { s: act.scheduledEventId, d: act.dispatchId };
+  }
+  throw executionNotFound('Activity task not found.');
+}
+
 export function heartbeatActivity(
   run: Execution,
   token: ActivityToken,

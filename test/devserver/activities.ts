@@ -1,5 +1,5 @@
 /* Activities for the conformance suite. */
-import { ApplicationFailure, Context, CancelledFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context, CancelledFailure, CompleteAsyncError } from '@temporalio/activity';
 
 export async function greet(name: string): Promise<string> {
   return `hello ${name}`;
@@ -48,4 +48,9 @@ export async function slow(ms: number, heartbeat = false): Promise<string> {
     await ctx.sleep(Math.min(50, Math.max(1, until - Date.now())));
   }
   return 'done';
+}
+
+/** Leaves its completion to a client (AsyncCompletionClient, by id or by task token). */
+export async function completeAsync(): Promise<string> {
+  throw new CompleteAsyncError();
 }
