@@ -19,6 +19,7 @@ import { SearchAttributeRegistry } from './visibility/searchAttributes';
 import { DEFAULT_RETENTION_MS, ServerPersistence } from './persistence/serverPersistence';
 import type { StoreOptions } from './persistence/store';
 import { restoreRun, resumeRun, runRecord, type RunRecord } from './state/restore';
+import { RESETTER_IDENTITY, resetPoint, resetRun } from './state/reset';
 import { status } from '@grpc/grpc-js';
 
 const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
@@ -436,6 +437,46 @@ export class DevServer implements ExecutionHost {
     if (!workflowId) return undefined;
     const exec = runId ? this.runs.get(runId) : this.currentRun(ns, workflowId);
     return exec?.workflowId === workflowId ? exec : undefined;
+  }
+
+  /**
+   * ResetWorkflowExecution (state/reset.ts): a new run from `base`'s history up to the reset
+   * point replaces the workflow id's current run, which is terminated if still running.
+   */
+  reset(
+    base: Execution,
+    o: {
+      reason: string;
+      workflowTaskFinishEventId: number;
+      reapplyType: number;
+      excludeSignals: boolean;
+      requestId: string;
+    },
+  ): Execution {
+    const current = this.currentRun(base.namespace, base.workflowId)!;
+    // A retried request answers with the run it made.
+    if (o.requestId && current.requestId === o.requestId && current.state.lastResetTime) return current;
+    const point = resetPoint(base, o.workflowTaskFinishEventId);
+    const laterRuns: Execution[] = [];
+    for (let r = base; r.nextRunId;) {
+      const next = this.runs.get(r.nextRunId);
+      if (!next) break;
+      laterRuns.push((r = next));
+    }
+    const newRunId = this.newRunId();
+    const run = resetRun(this, base, point, {
+      ...o,
+      requestId: o.requestId || randomUUID(),
+      newRunId,
+      laterRuns,
+      beforeStart: () => {
+        if (current.isRunning) current.terminate(o.reason, null, RESETTER_IDENTITY);
+        base.touch(() => (base.state.resetRunId = newRunId));
+      },
+    });
+    this.register(run);
+    this.changed(run);
+    return run;
   }
 
   newRunId(): string {

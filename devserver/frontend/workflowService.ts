@@ -17,6 +17,7 @@ import type { Execution, PendingQuery } from '../state/execution';
 import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
 import { activityTokenById } from '../state/activities';
+import { ResetReapplyExcludeType, ResetReapplyType } from '../state/reset';
 import { visibilityHandlers } from './visibility';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
@@ -184,6 +185,19 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       const exec = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
       exec.terminate(req.reason ?? '', req.details, req.identity ?? '');
       return {};
+    },
+
+    ResetWorkflowExecution: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const base = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
+      const run = server.reset(base, {
+        reason: req.reason ?? '',
+        workflowTaskFinishEventId: Number(req.workflowTaskFinishEventId ?? 0),
+        reapplyType: req.resetReapplyType ?? ResetReapplyType.Unspecified,
+        excludeSignals: (req.resetReapplyExcludeTypes ?? []).includes(ResetReapplyExcludeType.Signal),
+        requestId: req.requestId ?? '',
+      });
+      return { runId: run.runId };
     },
 
     RequestCancelWorkflowExecution: (req) => {

@@ -132,6 +132,10 @@ export interface MutableState {
   timers: TimerInfo[] | undefined;
   buffered: HeldBackEvent[] | undefined;
   nextWftAttempt: number;
+  /** Set on a run that was reset: the latest run made from it (describe's resetRunId). */
+  resetRunId?: string;
+  /** Set on a run made by a reset: when (describe's lastResetTime). */
+  lastResetTime?: number;
 }
 
 /** Shared stand-in for memo and search attributes of runs that have none. */
