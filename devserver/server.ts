@@ -19,6 +19,8 @@ import { SearchAttributeRegistry } from './visibility/searchAttributes';
 import { DEFAULT_RETENTION_MS, ServerPersistence } from './persistence/serverPersistence';
 import type { StoreOptions } from './persistence/store';
 import { restoreRun, resumeRun, runRecord, type RunRecord } from './state/restore';
+import { ContinueAsNewInitiator } from './state/workflowRetry';
+import { duration } from './history/events';
 import { RESETTER_IDENTITY, resetPoint, resetRun } from './state/reset';
 import { status } from '@grpc/grpc-js';
 
@@ -363,6 +365,12 @@ export class DevServer implements ExecutionHost {
       startDelay: a.backoffStartInterval,
       parent: exec.parent,
       continuedFrom: { runId: exec.runId, attrs: a },
+      ...(a.initiator === ContinueAsNewInitiator.Retry && {
+        retryPolicy: a.retryPolicy,
+        attempt: (exec.state.attempt ?? 1) + 1,
+        executionStartTime: exec.state.executionStartTime,
+        executionTimeout: exec.executionTimeoutMs ? duration(exec.executionTimeoutMs) : undefined,
+      }),
     });
   }
 

@@ -6,9 +6,9 @@ import { ExecutionStatus, TaskQueueKind } from './enums';
 import type { Execution } from './execution';
 import { append } from './historyBuilder';
 import { dispatchWaitingQueries, requeueQueries } from './queries';
-import { RetryState } from './retry';
 import { cancelAllTimers } from './timers';
 import { UpdateStage } from './updates';
+import { RUN_TIMEOUT_FAILURE, workflowRetry } from './workflowRetry';
 
 /**
  * Closing a run: the closing commands (complete, fail, cancel, continue-as-new), termination and
@@ -58,7 +58,14 @@ export function closeWith<N extends EventTypeName>(
 /** WorkflowExecutionTimedOut when the run timeout passes. */
 export function runTimedOut(run: Execution): void {
   if (!run.isRunning) return;
-  closeWith(run, 'WorkflowExecutionTimedOut', { retryState: RetryState.Timeout }, ExecutionStatus.TimedOut);
+  const retry = workflowRetry(run, RUN_TIMEOUT_FAILURE, true);
+  closeWith(
+    run,
+    'WorkflowExecutionTimedOut',
+    { retryState: retry.retryState, newExecutionRunId: retry.newExecutionRunId },
+    ExecutionStatus.TimedOut,
+  );
+  retry.start();
 }
 
 export function completeWorkflow(
@@ -73,17 +80,21 @@ export function completeWorkflow(
   close(run, ExecutionStatus.Completed);
 }
 
+/** Closes the run as Failed; returns what starts its retry (if its retry policy says so) after the completion. */
 export function failWorkflow(
   run: Execution,
   a: Command['failWorkflowExecutionCommandAttributes'],
   completedId: number,
-): void {
+): () => void {
+  const retry = workflowRetry(run, a?.failure, false);
   append(run, 'WorkflowExecutionFailed', {
     failure: a?.failure ?? undefined,
-    retryState: RetryState.RetryPolicyNotSet,
+    retryState: retry.retryState,
     workflowTaskCompletedEventId: completedId,
+    newExecutionRunId: retry.newExecutionRunId,
   });
   close(run, ExecutionStatus.Failed);
+  return retry.start;
 }
 
 export function cancelWorkflow(

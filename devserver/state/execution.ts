@@ -95,6 +95,9 @@ export interface StartParams {
   runTimeout?: DurationMessage | null;
   taskTimeout?: DurationMessage | null;
   retryPolicy?: RetryPolicyMessage | null;
+  /** A retry of the workflow (workflowRetry.ts): its attempt, and when the first attempt started. */
+  attempt?: number;
+  executionStartTime?: number;
   identity?: string;
   requestId?: string;
   startDelay?: DurationMessage | null;
@@ -190,6 +193,11 @@ export class Execution {
       buffered: undefined,
       nextWftAttempt: 1,
     });
+    if (p.retryPolicy) {
+      s.retryPolicy = p.retryPolicy;
+      s.attempt = p.attempt ?? 1;
+      s.executionStartTime = p.executionStartTime ?? now;
+    }
     const startedAttrs: EventAttributes<'WorkflowExecutionStarted'> = {
       workflowType: { name: p.workflowType },
       taskQueue: { name: p.taskQueue, kind: TaskQueueKind.Normal },
@@ -200,7 +208,7 @@ export class Execution {
       originalExecutionRunId: s.runId,
       firstExecutionRunId: s.firstRunId,
       identity: p.identity ?? '',
-      attempt: 1,
+      attempt: p.attempt ?? 1,
       header: p.header ?? undefined,
       memo: memo !== NO_FIELDS ? { fields: memo } : undefined,
       searchAttributes: searchAttributes !== NO_FIELDS ? { indexedFields: searchAttributes } : undefined,

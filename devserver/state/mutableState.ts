@@ -12,7 +12,7 @@
  * from the deadlines recorded here), pending queries and their promises, updates and their waiters,
  * history watchers (long polls), and the flags of a completion being applied.
  */
-import type { Failure, Header, Payload, Payloads } from '../grpc/messages';
+import type { Failure, Header, Payload, Payloads, RetryPolicyMessage } from '../grpc/messages';
 import type { PendingEvent } from '../history/events';
 import type { EncodedHistory } from '../history/encodedHistory';
 import type { FullRetryPolicy } from './retry';
@@ -132,6 +132,11 @@ export interface MutableState {
   timers: TimerInfo[] | undefined;
   buffered: HeldBackEvent[] | undefined;
   nextWftAttempt: number;
+  /** The workflow's retry policy (start option), and this run's attempt; undefined for most runs. */
+  retryPolicy?: RetryPolicyMessage;
+  attempt?: number;
+  /** When the chain's first attempt started (the execution timeout counts from it); set with retryPolicy. */
+  executionStartTime?: number;
   /** Set on a run that was reset: the latest run made from it (describe's resetRunId). */
   resetRunId?: string;
   /** Set on a run made by a reset: when (describe's lastResetTime). */

@@ -135,7 +135,8 @@ function applyCommand(run: Execution, c: Command, completedId: number, deferred:
     case 4:
       return completeWorkflow(run, c.completeWorkflowExecutionCommandAttributes, completedId);
     case 5:
-      return failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId);
+      deferred.push(failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId));
+      return;
     case 7:
       return cancelWorkflow(run, c.cancelWorkflowExecutionCommandAttributes, completedId);
     case 10:

@@ -202,3 +202,19 @@ export async function slowFirstTask(holdMs: number): Promise<string[]> {
   await condition(() => done);
   return items;
 }
+
+/** Fails (or, with `hang`, outlives its run timeout) until attempt `succeedOn`; reports what a retry sees. */
+export async function retriedWorkflow(succeedOn: number, hang = false): Promise<Record<string, unknown>> {
+  const info = workflowInfo();
+  if (info.attempt < succeedOn) {
+    if (hang) await sleep('1 day');
+    throw ApplicationFailure.create({ message: `attempt ${info.attempt} failed`, type: 'WorkflowFlaky' });
+  }
+  return {
+    attempt: info.attempt,
+    lastFailure: info.lastFailure?.message,
+    firstExecutionRunId: info.firstExecutionRunId,
+    continuedFromExecutionRunId: info.continuedFromExecutionRunId,
+    runId: info.runId,
+  };
+}
