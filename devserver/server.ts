@@ -365,7 +365,13 @@ export class DevServer implements ExecutionHost {
       startDelay: a.backoffStartInterval,
       parent: exec.parent,
       continuedFrom: { runId: exec.runId, attrs: a },
+      ...(a.initiator === ContinueAsNewInitiator.CronSchedule && {
+        retryPolicy: a.retryPolicy,
+        cronSchedule: a.cronSchedule ?? undefined,
+        executionStartTime: this.clock.now(),
+      }),
       ...(a.initiator === ContinueAsNewInitiator.Retry && {
+        cronSchedule: exec.state.cronSchedule,
         retryPolicy: a.retryPolicy,
         attempt: (exec.state.attempt ?? 1) + 1,
         executionStartTime: exec.state.executionStartTime,

@@ -9,7 +9,8 @@ import type {
   WorkflowServiceRequest,
   WorkflowServiceResponse,
 } from '../grpc/messages';
-import { durationMs, timestamp } from '../history/events';
+import { duration, durationMs, timestamp } from '../history/events';
+import { cronBackoffMs } from '../state/cronSchedule';
 import { TaskQueueType } from '../taskqueues/pollers';
 import type { DevServer } from '../server';
 import { ExecutionStatus, IdConflictPolicy, IdReusePolicy } from '../state/enums';
@@ -59,6 +60,11 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout'] as const) {
       if (durationMs(req[f]) < 0) throw invalidArgument(`${f} must not be negative.`);
     }
+    const cronSchedule = req.cronSchedule || undefined;
+    if (cronSchedule && durationMs(req.workflowStartDelay) > 0)
+      throw invalidArgument('CronSchedule and WorkflowStartDelay may not be used together.');
+    // A cron workflow's first run waits for the schedule's next time (checked before any change).
+    const cronDelay = cronSchedule ? duration(cronBackoffMs(cronSchedule, server.clock.now())) : undefined;
     const requestId: string = req.requestId || randomUUID();
     const existing = server.currentRun(namespace, workflowId);
     if (existing?.isRunning) {
@@ -90,6 +96,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       namespace,
       workflowId,
       runId: server.newRunId(),
+      cronSchedule,
       workflowType,
       taskQueue,
       input: req.input,
@@ -102,7 +109,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       retryPolicy: req.retryPolicy,
       identity: req.identity ?? undefined,
       requestId,
-      startDelay: req.workflowStartDelay,
+      startDelay: cronDelay ?? req.workflowStartDelay,
       initialEvents,
     });
     return { exec, started: true };

@@ -8,6 +8,7 @@ import { append } from './historyBuilder';
 import { dispatchWaitingQueries, requeueQueries } from './queries';
 import { cancelAllTimers } from './timers';
 import { UpdateStage } from './updates';
+import { nextCronRun } from './cronSchedule';
 import { RUN_TIMEOUT_FAILURE, workflowRetry } from './workflowRetry';
 
 /**
@@ -59,25 +60,30 @@ export function closeWith<N extends EventTypeName>(
 export function runTimedOut(run: Execution): void {
   if (!run.isRunning) return;
   const retry = workflowRetry(run, RUN_TIMEOUT_FAILURE, true);
+  const next = retry.newExecutionRunId ? retry : nextCronRun(run, { failure: RUN_TIMEOUT_FAILURE });
   closeWith(
     run,
     'WorkflowExecutionTimedOut',
-    { retryState: retry.retryState, newExecutionRunId: retry.newExecutionRunId },
+    { retryState: retry.retryState, newExecutionRunId: next.newExecutionRunId },
     ExecutionStatus.TimedOut,
   );
-  retry.start();
+  next.start();
 }
 
+/** Closes the run as Completed; returns what starts a cron workflow's next run after the completion. */
 export function completeWorkflow(
   run: Execution,
   a: Command['completeWorkflowExecutionCommandAttributes'],
   completedId: number,
-): void {
+): () => void {
+  const next = nextCronRun(run, { result: a?.result });
   append(run, 'WorkflowExecutionCompleted', {
     result: a?.result ?? undefined,
     workflowTaskCompletedEventId: completedId,
+    newExecutionRunId: next.newExecutionRunId,
   });
   close(run, ExecutionStatus.Completed);
+  return next.start;
 }
 
 /** Closes the run as Failed; returns what starts its retry (if its retry policy says so) after the completion. */
@@ -87,14 +93,15 @@ export function failWorkflow(
   completedId: number,
 ): () => void {
   const retry = workflowRetry(run, a?.failure, false);
+  const next = retry.newExecutionRunId ? retry : nextCronRun(run, { failure: a?.failure });
   append(run, 'WorkflowExecutionFailed', {
     failure: a?.failure ?? undefined,
     retryState: retry.retryState,
     workflowTaskCompletedEventId: completedId,
-    newExecutionRunId: retry.newExecutionRunId,
+    newExecutionRunId: next.newExecutionRunId,
   });
   close(run, ExecutionStatus.Failed);
-  return retry.start;
+  return next.start;
 }
 
 export function cancelWorkflow(

@@ -98,6 +98,8 @@ export interface StartParams {
   /** A retry of the workflow (workflowRetry.ts): its attempt, and when the first attempt started. */
   attempt?: number;
   executionStartTime?: number;
+  /** A cron workflow's schedule (its first run's start delay is computed by the caller). */
+  cronSchedule?: string;
   identity?: string;
   requestId?: string;
   startDelay?: DurationMessage | null;
@@ -198,6 +200,7 @@ export class Execution {
       s.attempt = p.attempt ?? 1;
       s.executionStartTime = p.executionStartTime ?? now;
     }
+    if (p.cronSchedule) s.cronSchedule = p.cronSchedule;
     const startedAttrs: EventAttributes<'WorkflowExecutionStarted'> = {
       workflowType: { name: p.workflowType },
       taskQueue: { name: p.taskQueue, kind: TaskQueueKind.Normal },
@@ -215,6 +218,7 @@ export class Execution {
       retryPolicy: p.retryPolicy ?? undefined,
       workflowId: p.workflowId,
       firstWorkflowTaskBackoff: delayMs ? duration(delayMs) : undefined,
+      cronSchedule: p.cronSchedule || undefined,
     };
     if (p.parent) {
       startedAttrs.parentWorkflowNamespace = p.parent.namespace;

@@ -137,6 +137,8 @@ export interface MutableState {
   attempt?: number;
   /** When the chain's first attempt started (the execution timeout counts from it); set with retryPolicy. */
   executionStartTime?: number;
+  /** The cron schedule (start option) the run belongs to; undefined for most runs. */
+  cronSchedule?: string;
   /** Set on a run that was reset: the latest run made from it (describe's resetRunId). */
   resetRunId?: string;
   /** Set on a run made by a reset: when (describe's lastResetTime). */

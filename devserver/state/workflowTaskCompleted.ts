@@ -133,7 +133,8 @@ function applyCommand(run: Execution, c: Command, completedId: number, deferred:
     case 6:
       return cancelTimer(run, c.cancelTimerCommandAttributes!.timerId!, completedId);
     case 4:
-      return completeWorkflow(run, c.completeWorkflowExecutionCommandAttributes, completedId);
+      deferred.push(completeWorkflow(run, c.completeWorkflowExecutionCommandAttributes, completedId));
+      return;
     case 5:
       deferred.push(failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId));
       return;

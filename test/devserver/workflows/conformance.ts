@@ -218,3 +218,9 @@ export async function retriedWorkflow(succeedOn: number, hang = false): Promise<
     runId: info.runId,
   };
 }
+
+/** One run of a cron workflow: what it sees of its schedule, and when it ran (workflow time). */
+export async function cronTick(): Promise<Record<string, unknown>> {
+  const info = workflowInfo();
+  return { cronSchedule: info.cronSchedule, lastResult: info.lastResult ?? null, ranAt: Date.now() };
+}
