@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import type { CronExpressionParser } from 'cron-parser';
 import { invalidArgument } from '../grpc/errors';
 import type { Failure, Payloads } from '../grpc/messages';
 import { duration } from '../history/events';
@@ -14,11 +14,21 @@ import { ContinueAsNewInitiator } from './workflowRetry';
  * terminated or cancelled run ends the schedule. Times are in UTC (cron-parser parses them).
  */
 
+let parser: typeof CronExpressionParser | undefined;
+
+/** Loaded on first use: few servers see a cron workflow, and the parser (with luxon) costs tens of ms at start. */
+function cronParser(): typeof CronExpressionParser {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  parser ??= (require('cron-parser') as typeof import('cron-parser')).CronExpressionParser;
+  return parser;
+}
+
 /** Milliseconds from `now` to the schedule's next time; INVALID_ARGUMENT for a bad expression. */
 export function cronBackoffMs(schedule: string, now: number): number {
   let next: number;
   try {
-    next = CronExpressionParser.parse(schedule, { currentDate: new Date(now), tz: 'UTC' })
+    next = cronParser()
+      .parse(schedule, { currentDate: new Date(now), tz: 'UTC' })
       .next()
       .getTime();
   } catch (err) {
