@@ -5,7 +5,7 @@ import { workflowServiceHandlers } from './frontend/workflowService';
 import { RpcError, invalidArgument, namespaceNotFound } from './grpc/errors';
 import { addProtoService, bindServer, type Handlers, type ServiceHandlers } from './grpc/server';
 import { HttpApi } from './http/httpApi';
-import type { CommandAttributes, Failure, Payload, UserMetadata, WorkflowExecution } from './grpc/messages';
+import type { CommandAttributes, Payload, UserMetadata, WorkflowExecution } from './grpc/messages';
 import type { EventAttributes } from './history/events';
 import type { ContinuedAsNewAttributes } from './state/close';
 import { Execution, type ExecutionHost, type StartParams } from './state/execution';
@@ -22,6 +22,9 @@ import { SearchAttributeRegistry } from './visibility/searchAttributes';
 import { DEFAULT_RETENTION_MS, ServerPersistence } from './persistence/serverPersistence';
 import type { StoreOptions } from './persistence/store';
 import { restoreRun, resumeRun, runRecord, type RunRecord } from './state/restore';
+import { ContinueAsNewInitiator } from './state/workflowRetry';
+import { duration } from './history/events';
+import { RESETTER_IDENTITY, resetPoint, resetRun } from './state/reset';
 import { status } from '@grpc/grpc-js';
 
 const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
@@ -384,37 +387,18 @@ export class DevServer implements ExecutionHost {
       root: exec.state.root,
       priority: exec.state.priority,
       continuedFrom: { runId: exec.runId, attrs: a },
-    });
-  }
-
-  retryRun(exec: Execution, newRunId: string, delayMs: number, failure: Failure | null | undefined): void {
-    const s = exec.state;
-    const started = exec.history.events(1, 1)[0]?.workflowExecutionStartedEventAttributes;
-    this.createExecution({
-      namespace: exec.namespace,
-      workflowId: exec.workflowId,
-      runId: newRunId,
-      firstRunId: exec.firstRunId,
-      workflowType: exec.workflowType,
-      taskQueue: exec.taskQueue,
-      input: started?.input,
-      header: started?.header,
-      memo: exec.memo,
-      searchAttributes: exec.searchAttributes,
-      executionTimeout: started?.workflowExecutionTimeout,
-      runTimeout: started?.workflowRunTimeout,
-      taskTimeout: started?.workflowTaskTimeout,
-      retryPolicy: s.retryPolicy,
-      attempt: (s.attempt ?? 1) + 1,
-      startDelay: delayMs
-        ? { seconds: Math.floor(delayMs / 1000), nanos: (delayMs % 1000) * 1e6 }
-        : undefined,
-      parent: exec.parent,
-      root: s.root,
-      priority: s.priority,
-      userMetadata: s.userMetadata,
-      // ContinueAsNewInitiator RETRY.
-      continuedFrom: { runId: exec.runId, attrs: { initiator: 2, failure } },
+      ...(a.initiator === ContinueAsNewInitiator.CronSchedule && {
+        retryPolicy: a.retryPolicy,
+        cronSchedule: a.cronSchedule ?? undefined,
+        executionStartTime: this.clock.now(),
+      }),
+      ...(a.initiator === ContinueAsNewInitiator.Retry && {
+        cronSchedule: exec.state.cronSchedule,
+        retryPolicy: a.retryPolicy,
+        attempt: (exec.state.attempt ?? 1) + 1,
+        executionStartTime: exec.state.executionStartTime,
+        executionTimeout: exec.executionTimeoutMs ? duration(exec.executionTimeoutMs) : undefined,
+      }),
     });
   }
 
@@ -505,6 +489,46 @@ export class DevServer implements ExecutionHost {
 
   typedSearchAttributes<F extends Record<string, Payload> | null | undefined>(fields: F): F {
     return fields ? (this.searchAttributes.withTypeMetadata(fields) as F) : fields;
+  }
+
+  /**
+   * ResetWorkflowExecution (state/reset.ts): a new run from `base`'s history up to the reset
+   * point replaces the workflow id's current run, which is terminated if still running.
+   */
+  reset(
+    base: Execution,
+    o: {
+      reason: string;
+      workflowTaskFinishEventId: number;
+      reapplyType: number;
+      excludeSignals: boolean;
+      requestId: string;
+    },
+  ): Execution {
+    const current = this.currentRun(base.namespace, base.workflowId)!;
+    // A retried request answers with the run it made.
+    if (o.requestId && current.requestId === o.requestId && current.state.lastResetTime) return current;
+    const point = resetPoint(base, o.workflowTaskFinishEventId);
+    const laterRuns: Execution[] = [];
+    for (let r = base; r.nextRunId;) {
+      const next = this.runs.get(r.nextRunId);
+      if (!next) break;
+      laterRuns.push((r = next));
+    }
+    const newRunId = this.newRunId();
+    const run = resetRun(this, base, point, {
+      ...o,
+      requestId: o.requestId || randomUUID(),
+      newRunId,
+      laterRuns,
+      beforeStart: () => {
+        if (current.isRunning) current.terminate(o.reason, null, RESETTER_IDENTITY);
+        base.touch(() => (base.state.resetRunId = newRunId));
+      },
+    });
+    this.register(run);
+    this.changed(run);
+    return run;
   }
 
   newRunId(): string {

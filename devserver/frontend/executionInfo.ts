@@ -22,6 +22,11 @@ export function describeExecution(exec: Execution): WorkflowServiceResponse<'Des
       parentClosePolicy: c.closePolicy,
     })),
     pendingWorkflowTask: exec.pendingWorkflowTask(),
+    workflowExtendedInfo: {
+      originalStartTime: timestamp(exec.startTime),
+      resetRunId: exec.state.resetRunId || undefined,
+      lastResetTime: exec.state.lastResetTime ? timestamp(exec.state.lastResetTime) : undefined,
+    },
   };
 }
 

@@ -9,7 +9,8 @@ import type {
   WorkflowServiceRequest,
   WorkflowServiceResponse,
 } from '../grpc/messages';
-import { durationMs, timestamp } from '../history/events';
+import { duration, durationMs, timestamp } from '../history/events';
+import { cronBackoffMs } from '../state/cronSchedule';
 import { TaskQueueType } from '../taskqueues/pollers';
 import type { DevServer } from '../server';
 import { IdConflictPolicy } from '../state/enums';
@@ -17,6 +18,7 @@ import { normalizePolicies, resolveWorkflowId, terminateForNewRun } from '../sta
 import type { Execution, PendingQuery } from '../state/execution';
 import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
+import { ResetReapplyExcludeType, ResetReapplyType } from '../state/reset';
 import { visibilityHandlers } from './visibility';
 import { executeMultiOperation } from './multiOperation';
 import { activityByIdHandlers } from './activityById';
@@ -48,6 +50,11 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout'] as const) {
       if (durationMs(req[f]) < 0) throw invalidArgument(`${f} must not be negative.`);
     }
+    const cronSchedule = req.cronSchedule || undefined;
+    if (cronSchedule && durationMs(req.workflowStartDelay) > 0)
+      throw invalidArgument('CronSchedule and WorkflowStartDelay may not be used together.');
+    // A cron workflow's first run waits for the schedule's next time (checked before any change).
+    const cronDelay = cronSchedule ? duration(cronBackoffMs(cronSchedule, server.clock.now())) : undefined;
     const requestId: string = req.requestId || randomUUID();
     const existing = server.currentRun(namespace, workflowId);
     if (existing?.isRunning && existing.requestId && existing.requestId === requestId)
@@ -66,6 +73,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       namespace,
       workflowId,
       runId,
+      cronSchedule,
       workflowType,
       taskQueue,
       input: req.input,
@@ -78,7 +86,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       retryPolicy: req.retryPolicy,
       identity: req.identity ?? undefined,
       requestId,
-      startDelay: req.workflowStartDelay,
+      startDelay: cronDelay ?? req.workflowStartDelay,
       userMetadata: req.userMetadata,
       priority: req.priority,
       initialEvents,
@@ -152,6 +160,19 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       const exec = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
       exec.terminate(req.reason ?? '', req.details, req.identity ?? '');
       return {};
+    },
+
+    ResetWorkflowExecution: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const base = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
+      const run = server.reset(base, {
+        reason: req.reason ?? '',
+        workflowTaskFinishEventId: Number(req.workflowTaskFinishEventId ?? 0),
+        reapplyType: req.resetReapplyType ?? ResetReapplyType.Unspecified,
+        excludeSignals: (req.resetReapplyExcludeTypes ?? []).includes(ResetReapplyExcludeType.Signal),
+        requestId: req.requestId ?? '',
+      });
+      return { runId: run.runId };
     },
 
     RequestCancelWorkflowExecution: (req) => {

@@ -6,9 +6,10 @@ import { ExecutionStatus, TaskQueueKind } from './enums';
 import type { Execution } from './execution';
 import { append } from './historyBuilder';
 import { dispatchWaitingQueries, requeueQueries } from './queries';
-import { RetryState, nextRetry, withDefaults } from './retry';
 import { cancelAllTimers } from './timers';
 import { abortUpdates } from './updates';
+import { nextCronRun } from './cronSchedule';
+import { RUN_TIMEOUT_FAILURE, workflowRetry } from './workflowRetry';
 
 /**
  * Closing a run: the closing commands (complete, fail, cancel, continue-as-new), termination and
@@ -51,61 +52,60 @@ export function closeWith<N extends EventTypeName>(
   });
 }
 
+/** A retry or the next cron run goes on from this run: a parent waits for it, a query of the chain follows it. */
+function followedBy(run: Execution, newRunId: string | undefined): void {
+  if (newRunId) run.state.nextRunId = newRunId;
+}
+
 /** WorkflowExecutionTimedOut when the run timeout passes. */
 export function runTimedOut(run: Execution): void {
   if (!run.isRunning) return;
-  closeWith(run, 'WorkflowExecutionTimedOut', { retryState: RetryState.Timeout }, ExecutionStatus.TimedOut);
+  const retry = workflowRetry(run, RUN_TIMEOUT_FAILURE, true);
+  const next = retry.newExecutionRunId ? retry : nextCronRun(run, { failure: RUN_TIMEOUT_FAILURE });
+  followedBy(run, next.newExecutionRunId);
+  closeWith(
+    run,
+    'WorkflowExecutionTimedOut',
+    { retryState: retry.retryState, newExecutionRunId: next.newExecutionRunId },
+    ExecutionStatus.TimedOut,
+  );
+  next.start();
 }
 
+/** Closes the run as Completed; returns what starts a cron workflow's next run after the completion. */
 export function completeWorkflow(
   run: Execution,
   a: Command['completeWorkflowExecutionCommandAttributes'],
   completedId: number,
-): void {
+): () => void {
+  const next = nextCronRun(run, { result: a?.result });
   append(run, 'WorkflowExecutionCompleted', {
     result: a?.result ?? undefined,
     workflowTaskCompletedEventId: completedId,
+    newExecutionRunId: next.newExecutionRunId,
   });
+  followedBy(run, next.newExecutionRunId);
   close(run, ExecutionStatus.Completed);
+  return next.start;
 }
 
-/**
- * Fails the run. Under a retry policy of its own the failure is retried as Temporal does: the
- * failed event names the next run, which starts after the backoff with attempt + 1 (returned, to
- * run after the completion); otherwise the retry state says why not.
- */
+/** Closes the run as Failed; returns what starts its retry (if its retry policy says so) after the completion. */
 export function failWorkflow(
   run: Execution,
   a: Command['failWorkflowExecutionCommandAttributes'],
   completedId: number,
-): (() => void) | undefined {
-  const s = run.state;
-  const failure = a?.failure ?? undefined;
-  let retryState: number = RetryState.RetryPolicyNotSet;
-  let next: { runId: string; delayMs: number } | undefined;
-  if (s.retryPolicy) {
-    const now = run.host.clock.now();
-    const info = failure?.applicationFailureInfo;
-    const expiresAt = s.executionTimeoutMs ? s.startTime + s.executionTimeoutMs : 0;
-    const decision = nextRetry(
-      withDefaults(s.retryPolicy),
-      s.attempt ?? 1,
-      { type: info?.type, nonRetryable: !!info?.nonRetryable },
-      now,
-      expiresAt,
-    );
-    retryState = decision.state;
-    if (decision.retry) next = { runId: run.host.newRunId(), delayMs: decision.delayMs };
-  }
+): () => void {
+  const retry = workflowRetry(run, a?.failure, false);
+  const next = retry.newExecutionRunId ? retry : nextCronRun(run, { failure: a?.failure });
   append(run, 'WorkflowExecutionFailed', {
-    failure,
-    retryState,
+    failure: a?.failure ?? undefined,
+    retryState: retry.retryState,
     workflowTaskCompletedEventId: completedId,
-    newExecutionRunId: next?.runId,
+    newExecutionRunId: next.newExecutionRunId,
   });
-  if (next) s.nextRunId = next.runId;
+  followedBy(run, next.newExecutionRunId);
   close(run, ExecutionStatus.Failed);
-  return next && (() => run.host.retryRun(run, next.runId, next.delayMs, failure));
+  return next.start;
 }
 
 export function cancelWorkflow(

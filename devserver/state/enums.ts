@@ -14,6 +14,7 @@ export const ActivityTimeoutType = {
 export const WorkflowTaskFailedCause = {
   Unspecified: 0,
   UnhandledCommand: 1,
+  ResetWorkflow: 20,
   WorkflowWorkerUnhandledFailure: 22,
 } as const;
 

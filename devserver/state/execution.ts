@@ -65,8 +65,6 @@ export interface ExecutionHost {
   changed(exec: Execution): void;
   closed(exec: Execution): void;
   continueAsNew(exec: Execution, attrs: ContinuedAsNewAttributes, newRunId: string): void;
-  /** Starts the next attempt of a run that failed under its retry policy. */
-  retryRun(exec: Execution, newRunId: string, delayMs: number, failure: Failure | null | undefined): void;
   runById(runId: string): Execution | undefined;
   startChild(
     parent: Execution,
@@ -102,6 +100,11 @@ export interface StartParams {
   runTimeout?: DurationMessage | null;
   taskTimeout?: DurationMessage | null;
   retryPolicy?: RetryPolicyMessage | null;
+  /** A retry of the workflow (workflowRetry.ts): its attempt, and when the first attempt started. */
+  attempt?: number;
+  executionStartTime?: number;
+  /** A cron workflow's schedule (its first run's start delay is computed by the caller). */
+  cronSchedule?: string;
   identity?: string;
   requestId?: string;
   startDelay?: DurationMessage | null;
@@ -112,8 +115,6 @@ export interface StartParams {
   /** The static summary and details (the started event's user metadata). */
   userMetadata?: UserMetadata | null;
   priority?: Priority | null;
-  /** The run's attempt under the workflow's retry policy (1 unless a retry). */
-  attempt?: number;
   /** Events written right after WorkflowExecutionStarted (signal-with-start). */
   initialEvents?: NewEvent[];
 }
@@ -189,8 +190,6 @@ export class Execution {
       root: p.root,
       userMetadata: p.userMetadata ?? undefined,
       priority: p.priority ?? undefined,
-      retryPolicy: p.retryPolicy ?? undefined,
-      attempt: p.attempt ?? 1,
       runTimeoutMs: durationMs(p.runTimeout) || executionTimeoutMs,
       executionTimeoutMs,
       taskTimeoutMs: durationMs(p.taskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
@@ -209,6 +208,12 @@ export class Execution {
       buffered: undefined,
       nextWftAttempt: 1,
     });
+    if (p.retryPolicy) {
+      s.retryPolicy = p.retryPolicy;
+      s.attempt = p.attempt ?? 1;
+      s.executionStartTime = p.executionStartTime ?? now;
+    }
+    if (p.cronSchedule) s.cronSchedule = p.cronSchedule;
     const startedAttrs: EventAttributes<'WorkflowExecutionStarted'> = {
       workflowType: { name: p.workflowType },
       taskQueue: { name: p.taskQueue, kind: TaskQueueKind.Normal },
@@ -227,6 +232,7 @@ export class Execution {
       workflowId: p.workflowId,
       firstWorkflowTaskBackoff: delayMs ? duration(delayMs) : undefined,
       priority: p.priority ?? undefined,
+      cronSchedule: p.cronSchedule || undefined,
     };
     if (p.parent) {
       startedAttrs.parentWorkflowNamespace = p.parent.namespace;

@@ -127,9 +127,6 @@ export interface MutableState {
   readonly userMetadata?: UserMetadata;
   /** The workflow's task priority (priorities.ts). */
   readonly priority?: Priority;
-  /** The workflow's own retry policy, when it was given one, and this run's attempt (from 1). */
-  readonly retryPolicy?: RetryPolicyMessage;
-  readonly attempt?: number;
   readonly runTimeoutMs: number;
   readonly executionTimeoutMs: number;
   readonly taskTimeoutMs: number;
@@ -156,6 +153,17 @@ export interface MutableState {
   resetPoints?: ResetPoint[];
   /** The last version stamp a worker completed a task with. */
   workerVersion?: WorkerVersionStamp;
+  /** The workflow's retry policy (start option), and this run's attempt; undefined for most runs. */
+  retryPolicy?: RetryPolicyMessage;
+  attempt?: number;
+  /** When the chain's first attempt started (the execution timeout counts from it); set with retryPolicy. */
+  executionStartTime?: number;
+  /** The cron schedule (start option) the run belongs to; undefined for most runs. */
+  cronSchedule?: string;
+  /** Set on a run that was reset: the latest run made from it (describe's resetRunId). */
+  resetRunId?: string;
+  /** Set on a run made by a reset: when (describe's lastResetTime). */
+  lastResetTime?: number;
 }
 
 /** Shared stand-in for memo and search attributes of runs that have none. */

@@ -139,12 +139,11 @@ function applyCommand(run: Execution, c: Command, completedId: number, deferred:
     case 6:
       return cancelTimer(run, c.cancelTimerCommandAttributes!.timerId!, completedId);
     case 4:
-      return completeWorkflow(run, c.completeWorkflowExecutionCommandAttributes, completedId);
-    case 5: {
-      const retry = failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId);
-      if (retry) deferred.push(retry);
+      deferred.push(completeWorkflow(run, c.completeWorkflowExecutionCommandAttributes, completedId));
       return;
-    }
+    case 5:
+      deferred.push(failWorkflow(run, c.failWorkflowExecutionCommandAttributes, completedId));
+      return;
     case 7:
       return cancelWorkflow(run, c.cancelWorkflowExecutionCommandAttributes, completedId);
     case 10:

@@ -229,13 +229,11 @@ test("a signal from the UI goes through the workflow's checks: an invalid one is
   expect(order.status).toBe('pending');
 });
 
-test('terminate from the UI ends the run; the API then refuses actions on the order; cancel is not offered', async () => {
+test('terminate from the UI ends the run; the API then refuses actions on the order', async () => {
   const id = pending[1]!;
   const workflowId = `order-${id}`;
   await page.goto(`${ui}/namespaces/default/workflows/${workflowId}`);
   await page.waitForURL(/\/history/);
-  // Temporal's cancellation request: not handled by the order workflows, so not offered (start/ui/settings.ts).
-  await expect(page.locator('#workflow-actions-primary-button:visible').isDisabled()).resolves.toBe(true);
   await page.locator('#workflow-actions-menu-button:visible').click();
   await page.locator('[data-testid="terminate-button"]:visible').click();
   const dialog = page.locator('[data-testid="terminate-confirmation-modal"]:visible');
@@ -257,4 +255,25 @@ test('terminate from the UI ends the run; the API then refuses actions on the or
   });
   expect(refused.status).toBe(409);
   expect(((await refused.json()) as { detail: string }).detail).toBe('the order no longer accepts actions');
+});
+
+test("Request Cancellation from the UI is the lifecycle's cancel: the pending checkout is cancelled, as the API shows", async () => {
+  const id = pending[2]!;
+  const workflowId = `order-${id}`;
+  await page.goto(`${ui}/namespaces/default/workflows/${workflowId}`);
+  await page.waitForURL(/\/history/);
+  await page.locator('#workflow-actions-primary-button:visible').click();
+  const dialog = page.locator('[data-testid="cancel-confirmation-modal"]:visible');
+  await dialog.getByRole('button', { name: 'Confirm', exact: true }).click();
+  const order = await eventually(
+    () => call<OrderResource>(clientKey, 'GET', `/orders/${id}`),
+    (o) => o.status === 'cancelled',
+  );
+  expect(order.status).toBe('cancelled');
+  const view = await statusQuery(workflowId);
+  expect((view.transitions as Record<string, unknown>[]).at(-1)).toMatchObject({
+    action: 'cancel',
+    outcome: 'accepted',
+    actor: { role: 'admin', id: 'temporal-operator' },
+  });
 });

@@ -377,3 +377,25 @@ export async function failsUntilAttempt(succeedOn: number, nonRetryable = false)
   }
   return attempt;
 }
+
+/** Fails (or, with `hang`, outlives its run timeout) until attempt `succeedOn`; reports what a retry sees. */
+export async function retriedWorkflow(succeedOn: number, hang = false): Promise<Record<string, unknown>> {
+  const info = workflowInfo();
+  if (info.attempt < succeedOn) {
+    if (hang) await sleep('1 day');
+    throw ApplicationFailure.create({ message: `attempt ${info.attempt} failed`, type: 'WorkflowFlaky' });
+  }
+  return {
+    attempt: info.attempt,
+    lastFailure: info.lastFailure?.message,
+    firstExecutionRunId: info.firstExecutionRunId,
+    continuedFromExecutionRunId: info.continuedFromExecutionRunId,
+    runId: info.runId,
+  };
+}
+
+/** One run of a cron workflow: what it sees of its schedule, and when it ran (workflow time). */
+export async function cronTick(): Promise<Record<string, unknown>> {
+  const info = workflowInfo();
+  return { cronSchedule: info.cronSchedule, lastResult: info.lastResult ?? null, ranAt: Date.now() };
+}

@@ -1,0 +1,311 @@
+import { invalidArgument } from '../grpc/errors';
+import type { Payload } from '../grpc/messages';
+import { EncodedHistory } from '../history/encodedHistory';
+import { EventType, durationMs, timestampMs, type HistoryEvent } from '../history/events';
+import { restoreActivity } from './activities';
+import { runTimedOut } from './close';
+import { ExecutionStatus, WorkflowTaskFailedCause } from './enums';
+import { Execution, type ExecutionHost } from './execution';
+import { append } from './historyBuilder';
+import { interned } from './interned';
+import { NO_FIELDS, upserted, type ActivityInfo, type MutableState, type TimerInfo } from './mutableState';
+import { withDefaults } from './retry';
+import { armTimer } from './timers';
+import { scheduleWorkflowTask } from './workflowTask';
+
+/**
+ * ResetWorkflowExecution to a workflow task (what `temporal workflow reset` sends), as Temporal's
+ * history service does it: a new run of the same workflow id whose history is the base run's up to
+ * the reset point (the workflow task started just before `workflowTaskFinishEventId`), followed by
+ * that task failed with cause RESET_WORKFLOW (naming the base and new runs, which tells the SDK
+ * its run id changed), the signals received after the point (per the reapply type), and a new
+ * workflow task. The mutable state at the point is rebuilt from the copied events: timers still
+ * running fire at their original time, activities still open are offered again.
+ */
+
+export const ResetReapplyType = { Unspecified: 0, Signal: 1, None: 2, AllEligible: 3 } as const;
+export const ResetReapplyExcludeType = { Signal: 1 } as const;
+
+/** Identities Temporal's history service writes on the events of a reset. */
+export const RESETTER_IDENTITY = 'history-resetter';
+const HISTORY_SERVICE_IDENTITY = 'history-service';
+
+export interface ResetOptions {
+  reason: string;
+  workflowTaskFinishEventId: number;
+  reapplyType: number;
+  excludeSignals: boolean;
+  requestId: string;
+  newRunId: string;
+  /** Runs after the base (its continue-as-new successors) whose signals are also reapplied. */
+  laterRuns: Execution[];
+  /** Called once the reset point is known to be usable, before the new run exists (terminates the current run). */
+  beforeStart: () => void;
+}
+
+/** Checks the reset point; returns the id of the last event copied (a workflow task's Started or Scheduled). */
+export function resetPoint(base: Execution, finishEventId: number): number {
+  const last = base.history.length;
+  if (!Number.isInteger(finishEventId) || finishEventId <= 1 || finishEventId > last) {
+    throw invalidArgument('Workflow task finish ID must be > 1 && <= workflow last event ID.');
+  }
+  const copied = base.history.events(finishEventId - 1, finishEventId - 1)[0]!;
+  if (
+    copied.eventType !== EventType.WorkflowTaskStarted &&
+    copied.eventType !== EventType.WorkflowTaskScheduled
+  ) {
+    throw invalidArgument(
+      `Can only reset workflow to event ID in range [WorkflowTaskScheduled +1, WorkflowTaskStarted + 1]: ${finishEventId}`,
+    );
+  }
+  return finishEventId - 1;
+}
+
+/** The new run, built from the base run's history up to `point` (checked by resetPoint). */
+export function resetRun(host: ExecutionHost, base: Execution, point: number, o: ResetOptions): Execution {
+  const events = base.history.events(1, point);
+  const rebuilt = rebuild(events, host.clock.now());
+  o.beforeStart();
+  const started = events[0]!.workflowExecutionStartedEventAttributes!;
+  const b = base.state;
+  const state: MutableState = {
+    namespace: b.namespace,
+    workflowId: b.workflowId,
+    runId: o.newRunId,
+    firstRunId: b.firstRunId,
+    workflowType: b.workflowType,
+    taskQueue: b.taskQueue,
+    requestId: o.requestId,
+    startTime: b.startTime,
+    executionTime: b.executionTime,
+    parent: b.parent,
+    runTimeoutMs: b.runTimeoutMs,
+    executionTimeoutMs: b.executionTimeoutMs,
+    taskTimeoutMs: durationMs(started.workflowTaskTimeout) || b.taskTimeoutMs,
+    status: ExecutionStatus.Running,
+    closeTime: 0,
+    history: EncodedHistory.fromEncoded(base.history.encoded(1, point)),
+    memo: rebuilt.memo,
+    searchAttributes: rebuilt.searchAttributes,
+    previousStartedEventId: rebuilt.previousStartedEventId,
+    wft: null,
+    sticky: null,
+    nextRunId: '',
+    activities: rebuilt.activities.size ? rebuilt.activities : undefined,
+    children: undefined,
+    timers: rebuilt.timers.length ? rebuilt.timers : undefined,
+    buffered: undefined,
+    nextWftAttempt: 1,
+    lastResetTime: host.clock.now(),
+  };
+  const run = new Execution(host, { restored: state });
+  const reapplied =
+    o.reapplyType === ResetReapplyType.None || o.excludeSignals ? [] : signalsAfter(base, point, o.laterRuns);
+  run.touch(() => {
+    const lastCopied = events[events.length - 1]!;
+    let scheduledEventId = lastCopied.eventId;
+    let startedEventId = lastCopied.eventId;
+    if (lastCopied.eventType === EventType.WorkflowTaskScheduled) {
+      // The failed event needs a started task: the history service starts it first.
+      startedEventId = append(run, 'WorkflowTaskStarted', {
+        scheduledEventId,
+        identity: HISTORY_SERVICE_IDENTITY,
+        requestId: o.requestId,
+      });
+    } else {
+      scheduledEventId = lastCopied.workflowTaskStartedEventAttributes?.scheduledEventId ?? point - 1;
+    }
+    append(run, 'WorkflowTaskFailed', {
+      scheduledEventId,
+      startedEventId,
+      cause: WorkflowTaskFailedCause.ResetWorkflow,
+      failure: { message: o.reason, resetWorkflowFailureInfo: {} },
+      identity: HISTORY_SERVICE_IDENTITY,
+      baseRunId: base.runId,
+      newRunId: o.newRunId,
+      forkEventVersion: 0,
+    });
+    for (const s of reapplied) {
+      append(run, 'WorkflowExecutionSignaled', {
+        signalName: s.signalName,
+        input: s.input ?? undefined,
+        identity: s.identity ?? '',
+        header: s.header ?? undefined,
+      });
+    }
+    if (run.runTimeoutMs) {
+      const at = run.startTime + run.runTimeoutMs;
+      (run.runTimers ??= []).push(host.clock.at(at, () => runTimedOut(run)));
+    }
+    for (const timer of state.timers ?? []) armTimer(run, timer);
+    for (const act of state.activities?.values() ?? []) restoreActivity(run, act);
+    scheduleWorkflowTask(run);
+  });
+  return run;
+}
+
+interface Rebuilt {
+  memo: Record<string, Payload>;
+  searchAttributes: Record<string, Payload>;
+  previousStartedEventId: number;
+  activities: Map<number, ActivityInfo>;
+  timers: TimerInfo[];
+}
+
+/** The mutable state the copied events leave (what a replay of them in the history service gives). */
+function rebuild(events: HistoryEvent[], now: number): Rebuilt {
+  const started = events[0]!.workflowExecutionStartedEventAttributes!;
+  let memo = started.memo?.fields ? upserted(NO_FIELDS, started.memo.fields) : NO_FIELDS;
+  let searchAttributes = started.searchAttributes?.indexedFields
+    ? upserted(NO_FIELDS, started.searchAttributes.indexedFields)
+    : NO_FIELDS;
+  let previousStartedEventId = 0;
+  const activities = new Map<number, ActivityInfo>();
+  const timers: TimerInfo[] = [];
+  const openChildren = new Set<number>();
+  const openExternal = new Set<number>();
+  for (const e of events) {
+    const time = timestampMs(e.eventTime);
+    switch (e.eventType) {
+      case EventType.WorkflowTaskCompleted:
+        previousStartedEventId =
+          e.workflowTaskCompletedEventAttributes?.startedEventId ?? previousStartedEventId;
+        break;
+      case EventType.ActivityTaskScheduled: {
+        const a = e.activityTaskScheduledEventAttributes!;
+        const s2c = durationMs(a.scheduleToCloseTimeout);
+        activities.set(e.eventId, {
+          scheduledEventId: e.eventId,
+          activityId: a.activityId!,
+          activityType: interned(a.activityType!.name!),
+          taskQueue: interned(a.taskQueue!.name!),
+          input: a.input,
+          header: a.header,
+          scheduleToCloseMs: s2c,
+          scheduleToStartMs: durationMs(a.scheduleToStartTimeout),
+          startToCloseMs: durationMs(a.startToCloseTimeout),
+          heartbeatMs: durationMs(a.heartbeatTimeout),
+          retry: withDefaults(a.retryPolicy),
+          scheduledTime: time,
+          // The activity is offered again now: its schedule-to-close counts from the reset.
+          expiresAt: s2c ? now + s2c : 0,
+          attempt: 1,
+          state: 'scheduled',
+          attemptScheduledTime: now,
+          startedTime: 0,
+          cancelRequested: false,
+          cancelRequestedEventId: 0,
+          dispatchId: 0,
+        });
+        break;
+      }
+      case EventType.ActivityTaskCancelRequested: {
+        const a = activities.get(e.activityTaskCancelRequestedEventAttributes?.scheduledEventId ?? -1);
+        if (a) {
+          a.cancelRequested = true;
+          a.cancelRequestedEventId = e.eventId;
+        }
+        break;
+      }
+      case EventType.ActivityTaskCompleted:
+      case EventType.ActivityTaskFailed:
+      case EventType.ActivityTaskTimedOut:
+      case EventType.ActivityTaskCanceled: {
+        const attrs =
+          e.activityTaskCompletedEventAttributes ??
+          e.activityTaskFailedEventAttributes ??
+          e.activityTaskTimedOutEventAttributes ??
+          e.activityTaskCanceledEventAttributes;
+        activities.delete(attrs?.scheduledEventId ?? -1);
+        break;
+      }
+      case EventType.TimerStarted: {
+        const a = e.timerStartedEventAttributes!;
+        timers.push({
+          timerId: a.timerId!,
+          startedEventId: e.eventId,
+          fireAt: time + durationMs(a.startToFireTimeout),
+        });
+        break;
+      }
+      case EventType.TimerFired:
+      case EventType.TimerCanceled: {
+        const id = e.timerFiredEventAttributes?.timerId ?? e.timerCanceledEventAttributes?.timerId;
+        const i = timers.findIndex((t) => t.timerId === id);
+        if (i >= 0) timers.splice(i, 1);
+        break;
+      }
+      case EventType.StartChildWorkflowExecutionInitiated:
+        openChildren.add(e.eventId);
+        break;
+      case EventType.StartChildWorkflowExecutionFailed:
+      case EventType.ChildWorkflowExecutionCompleted:
+      case EventType.ChildWorkflowExecutionFailed:
+      case EventType.ChildWorkflowExecutionCanceled:
+      case EventType.ChildWorkflowExecutionTimedOut:
+      case EventType.ChildWorkflowExecutionTerminated:
+        openChildren.delete(childInitiatedId(e));
+        break;
+      case EventType.SignalExternalWorkflowExecutionInitiated:
+      case EventType.RequestCancelExternalWorkflowExecutionInitiated:
+        openExternal.add(e.eventId);
+        break;
+      case EventType.SignalExternalWorkflowExecutionFailed:
+      case EventType.ExternalWorkflowExecutionSignaled:
+      case EventType.RequestCancelExternalWorkflowExecutionFailed:
+      case EventType.ExternalWorkflowExecutionCancelRequested:
+        openExternal.delete(externalInitiatedId(e));
+        break;
+      case EventType.UpsertWorkflowSearchAttributes:
+        searchAttributes = upserted(
+          searchAttributes,
+          e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+        );
+        break;
+      case EventType.WorkflowPropertiesModified:
+        memo = upserted(memo, e.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields ?? {});
+        break;
+    }
+  }
+  // This server does not rebuild those (the real one does): refused rather than lost.
+  if (openChildren.size || openExternal.size) {
+    throw invalidArgument(
+      'This server cannot reset to a point where a child workflow start or an external signal or cancel is in flight; pick an earlier or a later workflow task.',
+    );
+  }
+  return { memo, searchAttributes, previousStartedEventId, activities, timers };
+}
+
+function childInitiatedId(e: HistoryEvent): number {
+  const a =
+    e.startChildWorkflowExecutionFailedEventAttributes ??
+    e.childWorkflowExecutionCompletedEventAttributes ??
+    e.childWorkflowExecutionFailedEventAttributes ??
+    e.childWorkflowExecutionCanceledEventAttributes ??
+    e.childWorkflowExecutionTimedOutEventAttributes ??
+    e.childWorkflowExecutionTerminatedEventAttributes;
+  return a?.initiatedEventId ?? -1;
+}
+
+function externalInitiatedId(e: HistoryEvent): number {
+  const a =
+    e.signalExternalWorkflowExecutionFailedEventAttributes ??
+    e.externalWorkflowExecutionSignaledEventAttributes ??
+    e.requestCancelExternalWorkflowExecutionFailedEventAttributes ??
+    e.externalWorkflowExecutionCancelRequestedEventAttributes;
+  return a?.initiatedEventId ?? -1;
+}
+
+/** The signals the base run (and the runs after it) received after the reset point, in order. */
+function signalsAfter(base: Execution, point: number, laterRuns: Execution[]) {
+  const signals: NonNullable<HistoryEvent['workflowExecutionSignaledEventAttributes']>[] = [];
+  const from = (run: Execution, first: number) => {
+    for (const e of run.history.events(first)) {
+      if (e.eventType === EventType.WorkflowExecutionSignaled)
+        signals.push(e.workflowExecutionSignaledEventAttributes!);
+    }
+  };
+  from(base, point + 1);
+  for (const r of laterRuns) from(r, 1);
+  return signals;
+}

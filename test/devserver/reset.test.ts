@@ -1,0 +1,204 @@
+/**
+ * ResetWorkflowExecution to a workflow task, as `temporal workflow reset --event-id N` and
+ * `--type LastWorkflowTask` send it: a new run with the history up to the reset point, the signals
+ * after it reapplied (per the reapply type), the old run terminated with the reset's reason.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { eventually } from '../helpers/eventually';
+import { CACHE_MODES, useConformanceEnv, startWorker, uid, type RunningWorker } from './support';
+import type { ActivityCall } from './workflows/conformance';
+
+const EventType = temporal.api.enums.v1.EventType;
+const t = useConformanceEnv();
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+async function historyOf(workflowId: string, runId: string): Promise<Event[]> {
+  return (await t.env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+}
+
+/** ResetWorkflowExecution as the CLI sends it; returns the new run's id. */
+async function reset(
+  workflowId: string,
+  runId: string,
+  eventId: number,
+  extra: Partial<temporal.api.workflowservice.v1.IResetWorkflowExecutionRequest> = {},
+): Promise<string> {
+  const request = temporal.api.workflowservice.v1.ResetWorkflowExecutionRequest.fromObject({
+    namespace: 'default',
+    workflowExecution: { workflowId, runId },
+    reason: 'operator reset',
+    workflowTaskFinishEventId: eventId,
+    requestId: randomUUID(),
+  });
+  Object.assign(request, extra);
+  const response: temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse =
+    await t.env.client.workflowService.resetWorkflowExecution(request);
+  return response.runId ?? '';
+}
+
+/** Ids of the WorkflowTaskCompleted events (what the CLI's FirstWorkflowTask / LastWorkflowTask pick). */
+const completedTasks = (events: Event[]) =>
+  events
+    .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+    .map((e) => Number(e.eventId));
+
+async function itemsOf(handle: WorkflowHandle, expected: string[]): Promise<string[]> {
+  return eventually(
+    () => handle.query<string[]>('items'),
+    (items) => JSON.stringify(items) === JSON.stringify(expected),
+  );
+}
+
+describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
+  let w: RunningWorker;
+
+  beforeAll(async () => {
+    w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+
+  test('reset to the first workflow task: new run, signals reapplied, old run terminated', async () => {
+    const workflowId = uid('reset');
+    const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });
+    const baseRunId = handle.firstExecutionRunId;
+    await handle.signal('addItem', 'a');
+    await itemsOf(handle, ['a']);
+    await handle.signal('addItem', 'b');
+    await itemsOf(handle, ['a', 'b']);
+    const before = await historyOf(workflowId, baseRunId);
+    const first = completedTasks(before)[0]!;
+
+    const runId = await reset(workflowId, baseRunId, first);
+    expect(runId).toBeTruthy();
+    expect(runId).not.toBe(baseRunId);
+
+    // The old run: terminated with the reason, by the resetter; describe points to the new run.
+    const old = await t.env.client.workflow.getHandle(workflowId, baseRunId).describe();
+    expect(old.status.name).toBe('TERMINATED');
+    expect(old.raw.workflowExtendedInfo?.resetRunId).toBe(runId);
+    const oldEvents = await historyOf(workflowId, baseRunId);
+    const terminated = oldEvents.at(-1)!;
+    expect(terminated.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
+    expect(terminated.workflowExecutionTerminatedEventAttributes?.reason).toBe('operator reset');
+    expect(terminated.workflowExecutionTerminatedEventAttributes?.identity).toBe('history-resetter');
+
+    // The new run: the same events up to the point, the task failed by the reset, the signals again.
+    const current = t.env.client.workflow.getHandle(workflowId);
+    await expect(itemsOf(current, ['a', 'b'])).resolves.toEqual(['a', 'b']);
+    const events = await historyOf(workflowId, runId);
+    expect(events.slice(0, first - 1).map((e) => e.eventType)).toEqual(
+      before.slice(0, first - 1).map((e) => e.eventType),
+    );
+    const failed = events[first - 1]!;
+    expect(failed.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    expect(failed.workflowTaskFailedEventAttributes).toMatchObject({
+      cause: temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW,
+      baseRunId,
+      newRunId: runId,
+    });
+    expect(
+      events
+        .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+        .map((e) => e.workflowExecutionSignaledEventAttributes?.signalName),
+    ).toEqual(['addItem', 'addItem']);
+    const d = await current.describe();
+    expect(d.runId).toBe(runId);
+    expect(d.status.name).toBe('RUNNING');
+    expect(d.raw.workflowExecutionInfo?.firstRunId).toBe(baseRunId);
+    expect(d.raw.workflowExtendedInfo?.lastResetTime).toBeTruthy();
+
+    // It continues as any run: a signal finishes it.
+    await current.signal('addItem', 'c');
+    await current.signal('finish');
+    await expect(current.result()).resolves.toEqual(['a', 'b', 'c']);
+  });
+
+  test('reapply type NONE drops the later signals; LastWorkflowTask keeps what came before', async () => {
+    const workflowId = uid('reset-none');
+    const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });
+    await handle.signal('addItem', 'x');
+    await itemsOf(handle, ['x']);
+    const base = handle.firstExecutionRunId;
+    const events = await historyOf(workflowId, base);
+    const tasks = completedTasks(events);
+
+    const none = await reset(workflowId, base, tasks[0]!, {
+      resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
+    });
+    const current = t.env.client.workflow.getHandle(workflowId);
+    await expect(itemsOf(current, [])).resolves.toEqual([]);
+
+    // The base run is closed now: resetting it again to its last task makes a third run, and
+    // terminates the second (the current one).
+    const last = await reset(workflowId, base, tasks.at(-1)!);
+    await expect(itemsOf(current, ['x'])).resolves.toEqual(['x']);
+    expect((await t.env.client.workflow.getHandle(workflowId, none).describe()).status.name).toBe(
+      'TERMINATED',
+    );
+    expect(
+      (await t.env.client.workflow.getHandle(workflowId, base).describe()).raw.workflowExtendedInfo
+        ?.resetRunId,
+    ).toBe(last);
+    await current.signal('finish');
+    await expect(current.result()).resolves.toEqual(['x']);
+  });
+
+  test('an activity open at the reset point is offered again to the new run', async () => {
+    const workflowId = uid('reset-activity');
+    const call: ActivityCall = { name: 'completeAsync', maximumAttempts: 1 };
+    const handle = await t.env.client.workflow.start('runActivity', {
+      taskQueue: w.taskQueue,
+      workflowId,
+      args: [call],
+    });
+    const started = (h: WorkflowHandle) =>
+      eventually(
+        () => h.describe(),
+        (d) =>
+          d.raw.pendingActivities?.[0]?.state ===
+          temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+      );
+    await started(handle);
+    // A signal (no handler: the SDK keeps it) makes a second workflow task after the activity's.
+    await handle.signal('nudge');
+    const base = handle.firstExecutionRunId;
+    const tasks = await eventually(
+      async () => completedTasks(await historyOf(workflowId, base)),
+      (ids) => ids.length === 2,
+    );
+    const runId = await reset(workflowId, base, tasks[1]!);
+    const current = t.env.client.workflow.getHandle(workflowId);
+    const d = await started(current);
+    expect(d.runId).toBe(runId);
+    await t.env.client.activity.complete(
+      { workflowId, runId, activityId: d.raw.pendingActivities![0]!.activityId! },
+      'after reset',
+    );
+    await expect(current.result()).resolves.toEqual({ result: 'after reset' });
+  });
+
+  test('a reset point that is not a workflow task is refused, and changes nothing', async () => {
+    const workflowId = uid('reset-bad');
+    const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });
+    await handle.signal('addItem', 'y');
+    await itemsOf(handle, ['y']);
+    const base = handle.firstExecutionRunId;
+    const length = (await historyOf(workflowId, base)).length;
+    for (const eventId of [1, 2, length + 1]) {
+      await expect(reset(workflowId, base, eventId)).rejects.toMatchObject({
+        code: 3, // INVALID_ARGUMENT
+      });
+    }
+    const d = await handle.describe();
+    expect(d.runId).toBe(base);
+    expect(d.status.name).toBe('RUNNING');
+    expect(d.raw.workflowExtendedInfo?.resetRunId ?? '').toBe('');
+    await handle.signal('finish');
+    await expect(handle.result()).resolves.toEqual(['y']);
+  });
+});
