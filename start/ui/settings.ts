@@ -62,8 +62,8 @@ export function uiSettings(namespace: string, version: string = uiVersion()): Ui
     // through the workflow's own checks (actor, role, status), as the API's do; Temporal's
     // cancellation request is the lifecycle's `cancel` asked by an operator (workflows/order/
     // runtime.ts), decided the same way. Not offered: starting orders, which is the orders API's job
-    // (it checks and records them); reset and batch operations, which the embedded server does not
-    // implement; updates, which the order workflows do not define.
+    // (it checks and records them); reset, whose dialog is untested against the embedded server;
+    // batch operations, which it does not implement; updates, which the order workflows do not define.
     DisableWriteActions: false,
     WorkflowTerminateDisabled: false,
     WorkflowCancelDisabled: false,
