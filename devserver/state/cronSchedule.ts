@@ -1,10 +1,9 @@
 import type { CronExpressionParser } from 'cron-parser';
 import { invalidArgument } from '../grpc/errors';
 import type { Failure, Payloads } from '../grpc/messages';
-import { duration } from '../history/events';
 import type { ContinuedAsNewAttributes } from './close';
 import type { Execution } from './execution';
-import { ContinueAsNewInitiator } from './workflowRetry';
+import { ContinueAsNewInitiator, sameWorkflowAgain } from './workflowRetry';
 
 /**
  * Cron schedules (the `cronSchedule` start option), as Temporal's history service runs them: the
@@ -54,19 +53,11 @@ export function nextCronRun(
   const newRunId = run.host.newRunId();
   const started = run.history.events(1, 1)[0]!.workflowExecutionStartedEventAttributes!;
   const attrs: ContinuedAsNewAttributes = {
-    newExecutionRunId: newRunId,
-    workflowType: { name: s.workflowType },
-    taskQueue: { name: s.taskQueue, kind: 1 },
-    input: started.input ?? undefined,
-    header: started.header ?? undefined,
-    workflowRunTimeout: s.runTimeoutMs ? duration(s.runTimeoutMs) : undefined,
-    workflowTaskTimeout: duration(s.taskTimeoutMs),
-    backoffStartInterval: duration(cronBackoffMs(s.cronSchedule, run.host.clock.now())),
+    ...sameWorkflowAgain(run, newRunId, cronBackoffMs(s.cronSchedule, run.host.clock.now())),
     initiator: ContinueAsNewInitiator.CronSchedule,
     // The last successful result carries over a failed run (workflowInfo().lastResult).
     lastCompletionResult: outcome.result ?? started.lastCompletionResult ?? undefined,
     failure: outcome.failure ?? undefined,
-    retryPolicy: s.retryPolicy,
     cronSchedule: s.cronSchedule,
   };
   return { newExecutionRunId: newRunId, start: () => run.host.continueAsNew(run, attrs, newRunId) };

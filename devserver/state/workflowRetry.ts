@@ -44,8 +44,30 @@ export function workflowRetry(
   );
   if (!decision.retry) return { retryState: decision.state, start: NOTHING };
   const newRunId = run.host.newRunId();
-  const started = run.history.events(1, 1)[0]!.workflowExecutionStartedEventAttributes!;
   const attrs: ContinuedAsNewAttributes = {
+    ...sameWorkflowAgain(run, newRunId, decision.delayMs),
+    initiator: ContinueAsNewInitiator.Retry,
+    failure: failure ?? undefined,
+  };
+  return {
+    retryState: RetryState.InProgress,
+    newExecutionRunId: newRunId,
+    start: () => run.host.continueAsNew(run, attrs, newRunId),
+  };
+}
+
+/**
+ * The run a retry or a cron schedule starts: the same workflow, input and timeouts as this run's,
+ * after `delayMs`, under the same retry policy.
+ */
+export function sameWorkflowAgain(
+  run: Execution,
+  newRunId: string,
+  delayMs: number,
+): ContinuedAsNewAttributes {
+  const s = run.state;
+  const started = run.history.events(1, 1)[0]!.workflowExecutionStartedEventAttributes!;
+  return {
     newExecutionRunId: newRunId,
     workflowType: { name: s.workflowType },
     taskQueue: { name: s.taskQueue, kind: 1 },
@@ -53,15 +75,8 @@ export function workflowRetry(
     header: started.header ?? undefined,
     workflowRunTimeout: s.runTimeoutMs ? duration(s.runTimeoutMs) : undefined,
     workflowTaskTimeout: duration(s.taskTimeoutMs),
-    backoffStartInterval: duration(decision.delayMs),
-    initiator: ContinueAsNewInitiator.Retry,
-    failure: failure ?? undefined,
+    backoffStartInterval: duration(delayMs),
     retryPolicy: s.retryPolicy,
-  };
-  return {
-    retryState: RetryState.InProgress,
-    newExecutionRunId: newRunId,
-    start: () => run.host.continueAsNew(run, attrs, newRunId),
   };
 }
 
