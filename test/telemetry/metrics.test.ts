@@ -56,10 +56,13 @@ test("an order's run moves the product's series and the worker runtime's", async
   // A refusal: the client may not approve.
   await api().post(`/orders/${id}/actions/approve`).set(client.auth).send({}).expect(403);
 
-  // Scraped until the worker has projected the active order and provisioned its service.
+  // Scraped until the worker has projected the active order, provisioned its service and sent the
+  // receipt (emails go one at a time, after the projection: the receipt can follow the provisioning).
   const after = await eventually(
     () => scrape(metrics.url),
     (text) =>
+      sampleSum(text, 'orders_emails_sent_total', { template: 'payment_receipt' }) >
+        product('orders_emails_sent_total', { template: 'payment_receipt' }) &&
       sampleSum(text, 'orders_transitions_total', { kind: 'checkout', status: 'active' }) >
         product('orders_transitions_total', { kind: 'checkout', status: 'active' }) &&
       sampleSum(text, 'orders_provisioning_attempts_total', {
