@@ -3,8 +3,9 @@
 // context and product metrics per activity) and the sink that receives the workflows' spans.
 //
 // The workflow half of the interceptors is part of every bundle (worker/workflow-source.ts), with
-// tracing on or off: switching tracing must not change the code a running workflow replays on.
-// With tracing off the sink drops the spans.
+// tracing on or off: switching tracing must not change the code a running workflow replays on. A
+// run traces itself only when its start carried a trace context (workflows/tracing-interceptors.ts);
+// where a traced run lands on a worker with tracing off, the sink drops its spans.
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import {
   makeWorkflowExporter,

@@ -22,8 +22,8 @@ const preloadModules = [require.resolve('../workflows/shared-libraries')];
 
 /**
  * The OpenTelemetry interceptors' workflow half, in every bundle whether tracing is on or not
- * (telemetry/temporal.ts): the workflows' spans, with the context the client's headers carry.
- * In workflows/, so the bundle's cache key covers it.
+ * (telemetry/temporal.ts): the workflows' spans, with the context the client's headers carry, for
+ * the runs whose start carried one. In workflows/, so the bundle's cache key covers it.
  */
 export const workflowInterceptorModules = [require.resolve('../workflows/tracing-interceptors')];
 
