@@ -2,6 +2,7 @@ import { requireString } from '../grpc/errors';
 import type { WorkflowServiceHandlers } from '../grpc/messages';
 import type { DevServer } from '../server';
 import type { Execution } from '../state/execution';
+import { completeActivityWithinLimit } from '../state/sizeLimits';
 
 /**
  * The ...ById activity calls (the client's AsyncCompletionClient given a workflow id, run id and
@@ -24,7 +25,8 @@ export function activityByIdHandlers(server: DevServer): WorkflowServiceHandlers
     RespondActivityTaskCompletedById: (req) => {
       const { exec, activityId } = target(req);
       const identity = req.identity ?? '';
-      exec.completeActivity(exec.activityTokenById(activityId, identity, true), req.result, identity);
+      const token = exec.activityTokenById(activityId, identity, true);
+      completeActivityWithinLimit(server.dynamicConfig, exec, token, req.result, identity);
       return {};
     },
     RespondActivityTaskFailedById: (req) => {

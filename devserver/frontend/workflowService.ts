@@ -24,7 +24,7 @@ import { executeMultiOperation } from './multiOperation';
 import { activityByIdHandlers } from './activityById';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
-import { checkBlobSize, payloadsSize } from '../state/sizeLimits';
+import { checkBlobSize, completeActivityWithinLimit, payloadsSize } from '../state/sizeLimits';
 
 const SERVER_VERSION = '1.27.0';
 
@@ -316,7 +316,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
 
     RespondActivityTaskCompleted: (req) => {
       const t = decodeTaskToken(req.taskToken, 'a');
-      execOf(t).completeActivity(t, req.result, req.identity ?? '');
+      completeActivityWithinLimit(server.dynamicConfig, execOf(t), t, req.result, req.identity ?? '');
       return {};
     },
 

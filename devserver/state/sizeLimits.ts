@@ -3,6 +3,8 @@ import type { Command, Failure, Payload, Payloads, ProtocolMessage } from '../gr
 import { encodeMessage } from '../grpc/proto';
 import { BLOB_SIZE_EXCEEDS_LIMIT, blobTooLarge, type DynamicConfig } from '../dynamicConfig';
 import { WorkflowTaskFailedCause } from './enums';
+import type { Execution } from './execution';
+import type { TaskToken } from './taskRefs';
 
 /**
  * Payload sizes as Temporal measures them (the encoded size of the proto message, `Size()` in
@@ -40,6 +42,29 @@ export function payloadsSize(p: Payloads | null | undefined): number {
 export function checkBlobSize(config: DynamicConfig, size: number): void {
   if (blobTooLarge(config, size)) throw invalidArgument(BLOB_SIZE_EXCEEDS_LIMIT);
 }
+
+/**
+ * RespondActivityTaskCompleted (by token or by id): a result over the blob limit is recorded as
+ * the attempt's failure, a non-retryable server failure, as Temporal's frontend does.
+ */
+export function completeActivityWithinLimit(
+  config: DynamicConfig,
+  exec: Execution,
+  token: TaskToken,
+  result: Payloads | null | undefined,
+  identity: string,
+): void {
+  if (blobTooLarge(config, payloadsSize(result)))
+    exec.failActivity(
+      token,
+      { message: COMPLETE_RESULT_EXCEEDS_LIMIT, serverFailureInfo: { nonRetryable: true } },
+      identity,
+    );
+  else exec.completeActivity(token, result, identity);
+}
+
+/** common.FailureReasonCompleteResultExceedsLimit. */
+export const COMPLETE_RESULT_EXCEEDS_LIMIT = 'Complete result exceeds size limit.';
 
 /** A command whose payload is over the blob size limit: the task fails with `cause` and the run is terminated. */
 export interface OversizedCommand {

@@ -67,3 +67,8 @@ export async function completeAsync(): Promise<string> {
   });
   throw new CompleteAsyncError();
 }
+
+/** A result of `size` characters (the blob size limit's tests). */
+export async function sized(size: number): Promise<string> {
+  return 'r'.repeat(size);
+}

@@ -117,6 +117,27 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     });
   });
 
+  test('an activity result over the blob limit is recorded as a non-retryable failure', async () => {
+    await withWorker(t.env, t.bundle, { maxCachedWorkflows, disablePayloadErrorLimit: true }, async (raw) => {
+      const handle = await t.env.client.workflow.start('runActivity', {
+        taskQueue: raw.taskQueue,
+        workflowId: uid('blob-result'),
+        args: [{ name: 'sized', args: [BLOB_ERROR + 1024], maximumAttempts: 3 }],
+      });
+      expect(await handle.result()).toEqual({
+        failure: 'ServerFailure',
+        message: 'Complete result exceeds size limit.',
+      });
+      const failed = (await handle.fetchHistory()).events!.filter(
+        (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+      );
+      // Not retried: one attempt.
+      expect(failed.map((e) => e.activityTaskFailedEventAttributes?.failure?.serverFailureInfo)).toEqual([
+        { nonRetryable: true },
+      ]);
+    });
+  });
+
   // test-payload-size-limits.ts: 'oversized worker completion is failed by core ...'
   test("the SDK's core reads the advertised limit and fails its own oversized completion", async () => {
     const handle = await t.env.client.workflow.start('payloadSizeLimits', {
