@@ -435,3 +435,15 @@ export async function payloadSizeLimits(input: {
   }
   return 'o'.repeat(input.workflowOutputDataSize);
 }
+
+/** sdk-typescript's suggestedCAN: timers in batches of 1000 until the server suggests continue-as-new. */
+export async function suggestedCAN(): Promise<boolean> {
+  const maxEvents = 40_000;
+  const batchSize = 1000;
+  if (workflowInfo().continueAsNewSuggested) return false;
+  while (workflowInfo().historyLength < maxEvents) {
+    await Promise.all(Array.from({ length: batchSize }, () => sleep(1)));
+    if (workflowInfo().continueAsNewSuggested) return true;
+  }
+  return false;
+}
