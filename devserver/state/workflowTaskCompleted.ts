@@ -146,8 +146,8 @@ function terminateOversized(
         identity: req.identity ?? '',
         binaryChecksum: req.binaryChecksum ?? undefined,
       });
-      run.state.wft = null;
       flushBuffered(run);
+      // Closing ends the task (and sends the queries it carried on to be answered after the close).
       terminate(run, oversized.message, undefined, HISTORY_SERVICE_IDENTITY);
     });
   }
