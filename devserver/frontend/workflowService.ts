@@ -24,7 +24,14 @@ import { executeMultiOperation } from './multiOperation';
 import { activityByIdHandlers } from './activityById';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
-import { checkBlobSize, completeActivityWithinLimit, payloadsSize } from '../state/sizeLimits';
+import {
+  cancelActivityWithinLimit,
+  checkBlobSize,
+  completeActivityWithinLimit,
+  failActivityWithinLimit,
+  heartbeatWithinLimit,
+  payloadsSize,
+} from '../state/sizeLimits';
 
 const SERVER_VERSION = '1.27.0';
 
@@ -311,7 +318,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
 
     RecordActivityTaskHeartbeat: (req) => {
       const t = decodeTaskToken(req.taskToken, 'a');
-      return execOf(t).heartbeatActivity(t, req.details);
+      return heartbeatWithinLimit(server.dynamicConfig, execOf(t), t, req.details, req.identity ?? '');
     },
 
     RespondActivityTaskCompleted: (req) => {
@@ -322,13 +329,21 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
 
     RespondActivityTaskFailed: (req) => {
       const t = decodeTaskToken(req.taskToken, 'a');
-      execOf(t).failActivity(t, req.failure, req.identity ?? '', req.lastHeartbeatDetails);
-      return {};
+      const exec = execOf(t);
+      const identity = req.identity ?? '';
+      return failActivityWithinLimit(
+        server.dynamicConfig,
+        exec,
+        t,
+        req.failure,
+        identity,
+        req.lastHeartbeatDetails,
+      );
     },
 
     RespondActivityTaskCanceled: (req) => {
       const t = decodeTaskToken(req.taskToken, 'a');
-      execOf(t).cancelActivity(t, req.details, req.identity ?? '');
+      cancelActivityWithinLimit(server.dynamicConfig, execOf(t), t, req.details, req.identity ?? '');
       return {};
     },
 

@@ -66,6 +66,97 @@ export function completeActivityWithinLimit(
 /** common.FailureReasonCompleteResultExceedsLimit. */
 export const COMPLETE_RESULT_EXCEEDS_LIMIT = 'Complete result exceeds size limit.';
 
+/** A non-retryable server failure with Temporal's reason (failure.NewServerFailure(reason, true)). */
+const serverFailure = (message: string): Failure => ({ message, serverFailureInfo: { nonRetryable: true } });
+
+/**
+ * RecordActivityTaskHeartbeat (by token or by id): details over the blob limit fail the attempt
+ * at once, non-retryable, and the worker is told the activity is cancelled.
+ */
+export function heartbeatWithinLimit(
+  config: DynamicConfig,
+  exec: Execution,
+  token: TaskToken,
+  details: Payloads | null | undefined,
+  identity: string,
+): { cancelRequested: boolean } {
+  if (!blobTooLarge(config, payloadsSize(details))) return exec.heartbeatActivity(token, details);
+  exec.failActivity(token, serverFailure('Heartbeat details exceed size limit.'), identity);
+  return { cancelRequested: true };
+}
+
+/** RespondActivityTaskCanceled: details over the blob limit are recorded as a non-retryable failure. */
+export function cancelActivityWithinLimit(
+  config: DynamicConfig,
+  exec: Execution,
+  token: TaskToken,
+  details: Payloads | null | undefined,
+  identity: string,
+): void {
+  if (blobTooLarge(config, payloadsSize(details)))
+    exec.failActivity(token, serverFailure('Cancel details exceed size limit.'), identity);
+  else exec.cancelActivity(token, details, identity);
+}
+
+/**
+ * RespondActivityTaskFailed: last heartbeat details over the blob limit are dropped, and a failure
+ * over it is replaced by a non-retryable server failure whose cause is the original cut to the
+ * warn limit. The response lists the failures the server substituted.
+ */
+export function failActivityWithinLimit(
+  config: DynamicConfig,
+  exec: Execution,
+  token: TaskToken,
+  failure: Failure | null | undefined,
+  identity: string,
+  lastHeartbeatDetails: Payloads | null | undefined,
+): { failures: Failure[] } {
+  const failures: Failure[] = [];
+  if (lastHeartbeatDetails && blobTooLarge(config, payloadsSize(lastHeartbeatDetails))) {
+    failures.push(serverFailure('Heartbeat details exceed size limit.'));
+    lastHeartbeatDetails = undefined;
+  }
+  if (failure && blobTooLarge(config, failureSize(failure))) {
+    failure = {
+      ...serverFailure('Failure exceeds size limit.'),
+      cause: truncateFailure(failure, config['limit.blobSize.warn']),
+    };
+    failures.push(failure);
+  }
+  exec.failActivity(token, failure, identity, lastHeartbeatDetails);
+  return { failures };
+}
+
+/**
+ * Temporal's failure.Truncate: the failure's type, source, message and stack trace (and its
+ * causes, up to 20 deep) within `maxSize` bytes, without details.
+ */
+function truncateFailure(f: Failure, maxSize: number, depth = 20): Failure {
+  const cut = (text: string | null | undefined): string => {
+    const bytes = Buffer.from(text ?? '');
+    // Back off to a character boundary (UTF-8 continuation bytes are 10xxxxxx).
+    let end = Math.min(bytes.length, Math.max(0, maxSize));
+    while (end > 0 && end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end--;
+    const kept = bytes.subarray(0, end).toString();
+    maxSize -= end + (end > 0 ? 4 : 0);
+    return kept;
+  };
+  const out: Failure = {};
+  const app = f.applicationFailureInfo;
+  if (app) {
+    out.applicationFailureInfo = { nonRetryable: app.nonRetryable, type: cut(app.type) };
+    maxSize -= 8;
+  } else if (f.serverFailureInfo) {
+    out.serverFailureInfo = { nonRetryable: f.serverFailureInfo.nonRetryable };
+    maxSize -= 4;
+  }
+  out.source = cut(f.source);
+  out.message = cut(f.message);
+  out.stackTrace = cut(f.stackTrace);
+  if (f.cause && maxSize > 4 && depth > 0) out.cause = truncateFailure(f.cause, maxSize - 4, depth - 1);
+  return out;
+}
+
 /** A command whose payload is over the blob size limit: the task fails with `cause` and the run is terminated. */
 export interface OversizedCommand {
   cause: number;

@@ -157,6 +157,66 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 });
 
+describe('activity answers over the blob limit, as Temporal records them', () => {
+  const run = (name: 'heartbeatSized' | 'failSized') =>
+    withWorker(t.env, t.bundle, { disablePayloadErrorLimit: true }, async (raw) => {
+      const handle = await t.env.client.workflow.start('runActivity', {
+        taskQueue: raw.taskQueue,
+        workflowId: uid(`blob-${name}`),
+        args: [{ name, args: [BLOB_ERROR + 1024], maximumAttempts: 3 }],
+      });
+      const outcome = await handle.result();
+      const failed = (await handle.fetchHistory()).events!.filter(
+        (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+      );
+      return { outcome, failures: failed.map((e) => e.activityTaskFailedEventAttributes!.failure!) };
+    });
+
+  test('heartbeat details fail the attempt at once, not retried', async () => {
+    const { outcome, failures } = await run('heartbeatSized');
+    expect(outcome).toEqual({ failure: 'ServerFailure', message: 'Heartbeat details exceed size limit.' });
+    expect(failures).toHaveLength(1);
+  });
+
+  test('cancellation details are recorded as a non-retryable failure', async () => {
+    // The SDK's worker sends no details of its own: a raw worker answers the attempt.
+    const activityQueue = uid('raw-activities');
+    await withWorker(t.env, t.bundle, {}, async (w) => {
+      const handle = await t.env.client.workflow.start('runActivity', {
+        taskQueue: w.taskQueue,
+        workflowId: uid('blob-cancel'),
+        args: [{ name: 'greet', args: ['x'], taskQueue: activityQueue }],
+      });
+      const task = await t.env.client.workflowService.pollActivityTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: activityQueue },
+        identity: 'raw-worker',
+      });
+      await t.env.client.workflowService.respondActivityTaskCanceled({
+        namespace: 'default',
+        taskToken: task.taskToken,
+        details: { payloads: [{ metadata: {}, data: Buffer.from(oversized) }] },
+        identity: 'raw-worker',
+      });
+      await expect(handle.result()).resolves.toEqual({
+        failure: 'ServerFailure',
+        message: 'Cancel details exceed size limit.',
+      });
+    });
+  });
+
+  test('a failure is replaced by a server failure caused by the original cut to the warn limit', async () => {
+    const { outcome, failures } = await run('failSized');
+    expect(outcome).toEqual({ failure: 'ServerFailure', message: 'Failure exceeds size limit.' });
+    expect(failures).toHaveLength(1);
+    const cause = failures[0]!.cause!;
+    expect(cause.applicationFailureInfo).toMatchObject({ type: 'Sized' });
+    expect(cause.message).toMatch(/^m+$/);
+    expect(cause.message!.length).toBeLessThanOrEqual(BLOB_WARN);
+    expect(cause.message!.length).toBeGreaterThan(BLOB_WARN / 2);
+  });
+});
+
 describe('the frontend refuses a payload over the blob limit, and nothing changes', () => {
   let w: RunningWorker;
   beforeAll(async () => {
