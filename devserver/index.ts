@@ -1,6 +1,7 @@
 import { DevServer, type DevServerOptions } from './server';
 
 export { DevServer, type DevServerOptions } from './server';
+export { DEFAULT_DYNAMIC_CONFIG, type DynamicConfig } from './dynamicConfig';
 
 export interface RunningDevServer {
   /** host:port to give the SDK's Connection / NativeConnection. */

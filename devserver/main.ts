@@ -1,11 +1,14 @@
 import { CliError, parseArgs } from './cli';
+import { DynamicConfigError, parseDynamicConfigFlags } from './dynamicConfig';
 import { DevServer } from './server';
 import { SearchAttributeRegistry } from './visibility/searchAttributes';
 
 /** Entry point of bin/temporal-devserver. */
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  for (const w of opts.warnings) process.stderr.write(`temporal-devserver: warning: ${w}\n`);
+  const dynamicConfig = parseDynamicConfigFlags(opts.dynamicConfig);
+  for (const w of [...opts.warnings, ...dynamicConfig.warnings])
+    process.stderr.write(`temporal-devserver: warning: ${w}\n`);
   const registry = SearchAttributeRegistry.fromCliFlags(opts.searchAttributes);
   const searchAttributes = Object.fromEntries(registry.definitions('custom').map((d) => [d.name, d.type]));
   const verbose = /^(debug|info)$/i.test(opts.logLevel);
@@ -15,6 +18,7 @@ async function main(): Promise<void> {
     host: opts.host,
     namespace: opts.namespace,
     searchAttributes,
+    dynamicConfig: dynamicConfig.values,
     dbFilename: opts.dbFilename,
     // Running on without durability would lose acknowledged work: stop, the file is left whole.
     onPersistenceFailure: (error) => {
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof CliError || err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`temporal-devserver: ${message}\n`);
-  process.exit(err instanceof CliError ? 2 : 1);
+  process.exit(err instanceof CliError || err instanceof DynamicConfigError ? 2 : 1);
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Server } from '@grpc/grpc-js';
 import { VirtualClock } from './clock/virtualClock';
+import { resolveDynamicConfig, type DynamicConfig } from './dynamicConfig';
 import { workflowServiceHandlers } from './frontend/workflowService';
 import { RpcError, invalidArgument, namespaceNotFound } from './grpc/errors';
 import { addProtoService, bindServer, type Handlers, type ServiceHandlers } from './grpc/server';
@@ -65,6 +66,12 @@ export interface DevServerOptions {
   retentionMs?: number;
   /** The state file cannot be written any more: the server refuses changes from then on. */
   onPersistenceFailure?: (error: Error) => void;
+  /**
+   * Dynamic config by Temporal's keys, as `--dynamic-config-value KEY=VALUE`: the continue-as-new
+   * suggestion (`limit.historyCount.suggestContinueAsNew`, `limit.historySize.suggestContinueAsNew`)
+   * and the blob size limits (`limit.blobSize.error`, `limit.blobSize.warn`). Temporal's defaults otherwise.
+   */
+  dynamicConfig?: Partial<DynamicConfig>;
   /** Compaction thresholds and file operations of the state file (tests, the benchmark). */
   stateFile?: Pick<StoreOptions, 'compactRatio' | 'compactMinBytes' | 'io'>;
   log?: (line: string) => void;
@@ -76,6 +83,7 @@ export interface DevServerOptions {
  */
 export class DevServer implements ExecutionHost {
   readonly clock: VirtualClock;
+  readonly dynamicConfig: DynamicConfig;
   readonly namespaces: Set<string>;
   readonly searchAttributes: SearchAttributeRegistry;
   readonly workflowQueues = new TaskQueues<WorkflowTaskRef | QueryTaskRef>();
@@ -104,6 +112,7 @@ export class DevServer implements ExecutionHost {
   private readonly retentionMs: number;
 
   constructor(readonly options: DevServerOptions = {}) {
+    this.dynamicConfig = resolveDynamicConfig(options.dynamicConfig);
     this.clock = new VirtualClock(() => this.busy.size === 0);
     this.namespaces = new Set(['default', options.namespace ?? 'default']);
     this.searchAttributes = new SearchAttributeRegistry({

@@ -2,6 +2,12 @@ import { requireString } from '../grpc/errors';
 import type { WorkflowServiceHandlers } from '../grpc/messages';
 import type { DevServer } from '../server';
 import type { Execution } from '../state/execution';
+import {
+  cancelActivityWithinLimit,
+  completeActivityWithinLimit,
+  failActivityWithinLimit,
+  heartbeatWithinLimit,
+} from '../state/sizeLimits';
 
 /**
  * The ...ById activity calls (the client's AsyncCompletionClient given a workflow id, run id and
@@ -24,28 +30,35 @@ export function activityByIdHandlers(server: DevServer): WorkflowServiceHandlers
     RespondActivityTaskCompletedById: (req) => {
       const { exec, activityId } = target(req);
       const identity = req.identity ?? '';
-      exec.completeActivity(exec.activityTokenById(activityId, identity, true), req.result, identity);
+      const token = exec.activityTokenById(activityId, identity, true);
+      completeActivityWithinLimit(server.dynamicConfig, exec, token, req.result, identity);
       return {};
     },
     RespondActivityTaskFailedById: (req) => {
       const { exec, activityId } = target(req);
       const identity = req.identity ?? '';
       const token = exec.activityTokenById(activityId, identity, true);
-      exec.failActivity(token, req.failure, identity, req.lastHeartbeatDetails);
-      return {};
+      return failActivityWithinLimit(
+        server.dynamicConfig,
+        exec,
+        token,
+        req.failure,
+        identity,
+        req.lastHeartbeatDetails,
+      );
     },
     RespondActivityTaskCanceledById: (req) => {
       const { exec, activityId } = target(req);
       const identity = req.identity ?? '';
-      exec.cancelActivity(exec.activityTokenById(activityId, identity, true), req.details, identity);
+      const token = exec.activityTokenById(activityId, identity, true);
+      cancelActivityWithinLimit(server.dynamicConfig, exec, token, req.details, identity);
       return {};
     },
     RecordActivityTaskHeartbeatById: (req) => {
       const { exec, activityId } = target(req);
-      return exec.heartbeatActivity(
-        exec.activityTokenById(activityId, req.identity ?? '', false),
-        req.details,
-      );
+      const identity = req.identity ?? '';
+      const token = exec.activityTokenById(activityId, identity, false);
+      return heartbeatWithinLimit(server.dynamicConfig, exec, token, req.details, identity);
     },
   };
 }

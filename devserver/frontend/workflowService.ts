@@ -24,6 +24,14 @@ import { executeMultiOperation } from './multiOperation';
 import { activityByIdHandlers } from './activityById';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
+import {
+  cancelActivityWithinLimit,
+  checkBlobSize,
+  completeActivityWithinLimit,
+  failActivityWithinLimit,
+  heartbeatWithinLimit,
+  payloadsSize,
+} from '../state/sizeLimits';
 
 const SERVER_VERSION = '1.27.0';
 
@@ -47,6 +55,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     if (workflowId.length > 1000) throw invalidArgument('WorkflowId length exceeds limit.');
     const workflowType = requireString(req.workflowType?.name, 'WorkflowType');
     const taskQueue = requireString(req.taskQueue?.name, 'TaskQueue');
+    checkBlobSize(server.dynamicConfig, payloadsSize(req.input));
     for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout'] as const) {
       if (durationMs(req[f]) < 0) throw invalidArgument(`${f} must not be negative.`);
     }
@@ -118,9 +127,9 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     DescribeNamespace: (req) => {
       const name = req.namespace || 'default';
       if (!server.namespaces.has(name)) throw namespaceNotFound(name);
-      return describeNamespace(name);
+      return describeNamespace(server, name);
     },
-    ListNamespaces: () => ({ namespaces: [...server.namespaces].map(describeNamespace) }),
+    ListNamespaces: () => ({ namespaces: [...server.namespaces].map((n) => describeNamespace(server, n)) }),
     GetSearchAttributes: () => ({ keys: server.searchAttributes.indexedValueTypes() }),
 
     StartWorkflowExecution: (req) => {
@@ -131,6 +140,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     SignalWorkflowExecution: (req) => {
       const ns = server.checkNamespace(req.namespace);
       const signalName = requireString(req.signalName, 'SignalName');
+      checkBlobSize(server.dynamicConfig, payloadsSize(req.input));
       const exec = server.findExecution(ns, req.workflowExecution, 'workflowExecution');
       exec.signal(signalName, req.input, req.identity ?? '', req.header, req.requestId ?? undefined);
       return {};
@@ -139,6 +149,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     SignalWithStartWorkflowExecution: (req) => {
       server.checkNamespace(req.namespace);
       const signalName = requireString(req.signalName, 'SignalName');
+      checkBlobSize(server.dynamicConfig, payloadsSize(req.signalInput));
       const signaled = {
         type: 'WorkflowExecutionSignaled' as const,
         attributes: {
@@ -307,24 +318,32 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
 
     RecordActivityTaskHeartbeat: (req) => {
       const t = decodeTaskToken(req.taskToken, 'a');
-      return execOf(t).heartbeatActivity(t, req.details);
+      return heartbeatWithinLimit(server.dynamicConfig, execOf(t), t, req.details, req.identity ?? '');
     },
 
     RespondActivityTaskCompleted: (req) => {
       const t = decodeTaskToken(req.taskToken, 'a');
-      execOf(t).completeActivity(t, req.result, req.identity ?? '');
+      completeActivityWithinLimit(server.dynamicConfig, execOf(t), t, req.result, req.identity ?? '');
       return {};
     },
 
     RespondActivityTaskFailed: (req) => {
       const t = decodeTaskToken(req.taskToken, 'a');
-      execOf(t).failActivity(t, req.failure, req.identity ?? '', req.lastHeartbeatDetails);
-      return {};
+      const exec = execOf(t);
+      const identity = req.identity ?? '';
+      return failActivityWithinLimit(
+        server.dynamicConfig,
+        exec,
+        t,
+        req.failure,
+        identity,
+        req.lastHeartbeatDetails,
+      );
     },
 
     RespondActivityTaskCanceled: (req) => {
       const t = decodeTaskToken(req.taskToken, 'a');
-      execOf(t).cancelActivity(t, req.details, req.identity ?? '');
+      cancelActivityWithinLimit(server.dynamicConfig, execOf(t), t, req.details, req.identity ?? '');
       return {};
     },
 
@@ -437,7 +456,7 @@ function systemInfo(): WorkflowServiceResponse<'GetSystemInfo'> {
   };
 }
 
-function describeNamespace(name: string): WorkflowServiceResponse<'DescribeNamespace'> {
+function describeNamespace(server: DevServer, name: string): WorkflowServiceResponse<'DescribeNamespace'> {
   return {
     namespaceInfo: {
       name,
@@ -449,6 +468,9 @@ function describeNamespace(name: string): WorkflowServiceResponse<'DescribeNames
         asyncUpdate: true,
         workerPollCompleteOnShutdown: true,
       },
+      // The SDK's core enforces the blob limit on its own completions when told it (memo size is
+      // not limited by this server, so not told: 0 is no limit).
+      limits: { blobSizeLimitError: server.dynamicConfig['limit.blobSize.error'] },
     },
     config: { workflowExecutionRetentionTtl: { seconds: 86400 } },
     isGlobalNamespace: false,

@@ -321,14 +321,12 @@ export function failActivity(
   run.touch(() => {
     if (lastHeartbeatDetails) act.heartbeatDetails = lastHeartbeatDetails;
     const info = failure?.applicationFailureInfo;
-    retryOrClose(
-      run,
-      act,
-      failure,
-      { type: info?.type, nonRetryable: !!info?.nonRetryable },
-      'ActivityTaskFailed',
-      { failure: failure ?? undefined, identity },
-    );
+    // A server failure (e.g. a result over the blob limit) says itself whether it may be retried.
+    const nonRetryable = !!(info?.nonRetryable || failure?.serverFailureInfo?.nonRetryable);
+    retryOrClose(run, act, failure, { type: info?.type, nonRetryable }, 'ActivityTaskFailed', {
+      failure: failure ?? undefined,
+      identity,
+    });
   });
 }
 

@@ -1,6 +1,9 @@
 /** temporal.api.enums.v1 numbers the server writes. Execution statuses are visibility's table. */
 export { EXECUTION_STATUS as ExecutionStatus } from '../visibility/record';
 
+/** consts.IdentityHistoryService: who the history service's own events name. */
+export const HISTORY_SERVICE_IDENTITY = 'history-service';
+
 export const TaskQueueKind = { Normal: 1, Sticky: 2 } as const;
 
 /** TimeoutType (shared by activities and workflow tasks). */
@@ -14,8 +17,17 @@ export const ActivityTimeoutType = {
 export const WorkflowTaskFailedCause = {
   Unspecified: 0,
   UnhandledCommand: 1,
+  BadScheduleActivityAttributes: 2,
+  BadRecordMarkerAttributes: 6,
+  BadFailWorkflowExecutionAttributes: 8,
+  BadContinueAsNewAttributes: 11,
+  WorkflowWorkerUnhandledFailure: 14,
+  BadSignalWorkflowExecutionAttributes: 15,
+  BadStartChildExecutionAttributes: 16,
   ResetWorkflow: 20,
-  WorkflowWorkerUnhandledFailure: 22,
+  BadSearchAttributes: 23,
+  BadModifyWorkflowPropertiesAttributes: 25,
+  BadUpdateWorkflowExecutionMessage: 30,
 } as const;
 
 export const IdReusePolicy = {

@@ -1,4 +1,5 @@
 import type { ClockTimer, VirtualClock } from '../clock/virtualClock';
+import type { DynamicConfig } from '../dynamicConfig';
 import type {
   CommandAttributes,
   DurationMessage,
@@ -59,6 +60,8 @@ export type { PendingQuery } from './queries';
 /** What an execution needs from the server around it (queues, clock, other executions). */
 export interface ExecutionHost {
   clock: VirtualClock;
+  /** The dynamic config values the history service reads (limits). */
+  readonly dynamicConfig: DynamicConfig;
   enqueueWorkflowTask(queue: string, ref: WorkflowTaskRef | QueryTaskRef): void;
   enqueueActivityTask(queue: string, ref: ActivityTaskRef): void;
   /** Called after every state change: busy tracking, history waiters, visibility, time skipping. */

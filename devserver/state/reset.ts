@@ -4,7 +4,7 @@ import { EncodedHistory } from '../history/encodedHistory';
 import { EventType, durationMs, timestampMs, type HistoryEvent } from '../history/events';
 import { restoreActivity } from './activities';
 import { runTimedOut } from './close';
-import { ExecutionStatus, WorkflowTaskFailedCause } from './enums';
+import { ExecutionStatus, HISTORY_SERVICE_IDENTITY, WorkflowTaskFailedCause } from './enums';
 import { Execution, type ExecutionHost } from './execution';
 import { append } from './historyBuilder';
 import { interned } from './interned';
@@ -28,7 +28,6 @@ export const ResetReapplyExcludeType = { Signal: 1 } as const;
 
 /** Identities Temporal's history service writes on the events of a reset. */
 export const RESETTER_IDENTITY = 'history-resetter';
-const HISTORY_SERVICE_IDENTITY = 'history-service';
 
 export interface ResetOptions {
   reason: string;

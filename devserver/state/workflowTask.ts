@@ -99,6 +99,27 @@ export function restoreWorkflowTask(run: Execution): void {
   dispatchWorkflowTask(run);
 }
 
+/** temporal.api.enums.v1.SuggestContinueAsNewReason. */
+const SuggestContinueAsNewReason = { HistorySizeTooLarge: 1, TooManyHistoryEvents: 2 } as const;
+
+/**
+ * What a WorkflowTaskStarted event tells the workflow about its history (Temporal's
+ * getHistorySizeInfo): the size so far, which the SDK shows as workflowInfo().historySize, and
+ * whether to continue as new, when the size or the event count (the started event's id) reached
+ * the limit.historySize / limit.historyCount .suggestContinueAsNew dynamic config.
+ */
+function historySizeInfo(run: Execution, startedEventId: number) {
+  const historySizeBytes = run.state.history.byteLength;
+  const config = run.host.dynamicConfig;
+  const reasons: number[] = [];
+  if (historySizeBytes >= config['limit.historySize.suggestContinueAsNew'])
+    reasons.push(SuggestContinueAsNewReason.HistorySizeTooLarge);
+  if (startedEventId >= config['limit.historyCount.suggestContinueAsNew'])
+    reasons.push(SuggestContinueAsNewReason.TooManyHistoryEvents);
+  if (reasons.length === 0) return { historySizeBytes };
+  return { historySizeBytes, suggestContinueAsNew: true, suggestContinueAsNewReasons: reasons };
+}
+
 /** Moves a task waiting on a sticky queue that is going away (ShutdownWorker) to the normal queue. */
 export function stickyQueueGone(run: Execution, queue: string): void {
   const s = run.state;
@@ -136,8 +157,7 @@ export function startWorkflowTask(
         scheduledEventId: wft.scheduledEventId,
         identity,
         requestId: `${ref.dispatchId}`,
-        // What the SDK shows as workflowInfo().historySize (and weighs for continue-as-new).
-        historySizeBytes: s.history.byteLength,
+        ...historySizeInfo(run, s.history.length + 1),
       });
     } else {
       const scheduledId = s.history.length + 1;
@@ -153,7 +173,7 @@ export function startWorkflowTask(
           scheduledEventId: scheduledId,
           identity,
           requestId: `${ref.dispatchId}`,
-          historySizeBytes: s.history.byteLength,
+          ...historySizeInfo(run, scheduledId + 1),
         }),
       ]);
     }

@@ -12,7 +12,10 @@ import { requestCancelActivity, scheduleActivity } from './activities';
 import { startChildWorkflow } from './childWorkflows';
 import { cancelWorkflow, completeWorkflow, continueAsNew, failWorkflow } from './close';
 import { validateCommand } from './commands';
-import { WorkflowTaskFailedCause } from './enums';
+import { HISTORY_SERVICE_IDENTITY, WorkflowTaskFailedCause } from './enums';
+import { terminate } from './cancellation';
+import type { WorkflowTaskInfo } from './mutableState';
+import { oversizedCommand, type OversizedCommand } from './sizeLimits';
 import type { Execution } from './execution';
 import { requestCancelExternalWorkflow, signalExternalWorkflow } from './externalWorkflows';
 import { append, flushBuffered } from './historyBuilder';
@@ -46,6 +49,8 @@ export function completeWorkflowTask(
       );
     }
   });
+  const oversized = oversizedCommand(run.host.dynamicConfig, commands, req.messages ?? []);
+  if (oversized) terminateOversized(run, wft, req, oversized);
   const delivered = new Set(wft.updateIds ?? []);
   run.touch(() => {
     run.wftTimeout?.cancel();
@@ -117,6 +122,36 @@ export function completeWorkflowTask(
     throw new RpcError(status.INVALID_ARGUMENT, 'UnhandledCommand');
   }
   return {};
+}
+
+/**
+ * A command over the blob size limit, as Temporal's handler answers it: the task fails with the
+ * command's cause and the run is terminated by the history service; the worker is answered
+ * INVALID_ARGUMENT. A retried (transient) task is only refused, and left to time out.
+ */
+function terminateOversized(
+  run: Execution,
+  wft: WorkflowTaskInfo,
+  req: RespondWorkflowTaskCompletedRequest,
+  oversized: OversizedCommand,
+): never {
+  if (wft.attempt === 1) {
+    run.touch(() => {
+      run.wftTimeout?.cancel();
+      append(run, 'WorkflowTaskFailed', {
+        scheduledEventId: wft.scheduledEventId,
+        startedEventId: wft.startedEventId,
+        cause: oversized.cause,
+        failure: { message: oversized.message, serverFailureInfo: { nonRetryable: false } },
+        identity: req.identity ?? '',
+        binaryChecksum: req.binaryChecksum ?? undefined,
+      });
+      flushBuffered(run);
+      // Closing ends the task (and sends the queries it carried on to be answered after the close).
+      terminate(run, oversized.message, undefined, HISTORY_SERVICE_IDENTITY);
+    });
+  }
+  throw invalidArgument(oversized.message);
 }
 
 /**

@@ -67,3 +67,21 @@ export async function completeAsync(): Promise<string> {
   });
   throw new CompleteAsyncError();
 }
+
+/** A result of `size` characters (the blob size limit's tests). */
+export async function sized(size: number): Promise<string> {
+  return 'r'.repeat(size);
+}
+
+/** Heartbeats details of `size` characters, then waits to be cancelled (the blob size limit's tests). */
+export async function heartbeatSized(size: number): Promise<string> {
+  const ctx = Context.current();
+  ctx.heartbeat('h'.repeat(size));
+  await ctx.cancelled;
+  return 'not cancelled';
+}
+
+/** Fails with a message of `size` characters (the blob size limit's tests). */
+export async function failSized(size: number): Promise<never> {
+  throw ApplicationFailure.create({ message: 'm'.repeat(size), type: 'Sized' });
+}

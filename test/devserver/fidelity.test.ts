@@ -237,6 +237,16 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   // test-integration-split-one.ts: 'Worker default ServerOptions are generated correctly',
+  // test-integration-workflow-info.ts: 'ContinueAsNew is suggested' (Temporal's default thresholds)
+  test('continue-as-new is suggested past 4096 history events', async () => {
+    const handle = await t.env.client.workflow.start('suggestedCAN', opts('can-default'));
+    await expect(handle.result()).resolves.toBe(true);
+    const started = (await handle.fetchHistory()).events!.filter(
+      (e) => e.workflowTaskStartedEventAttributes?.suggestContinueAsNew,
+    );
+    expect(Number(started[0]!.eventId)).toBeGreaterThanOrEqual(4096);
+  });
+
   // 'WorkflowHandle.describe result is wrapped'
   test("the worker's build (binary checksum) is on WorkflowTaskCompleted and in describe", async () => {
     const handle = await t.env.client.workflow.start('echo', { ...opts('build-id'), args: ['x'] });

@@ -8,6 +8,7 @@ import { EventType, type Attrs, type HistoryEvent } from '../../devserver/histor
 import { historyEvents } from '../../devserver/history/encodedHistory';
 import { dropHeldBackTimerFired, isContiguous, partialHistoryStart } from '../../devserver/history/rules';
 import { Execution, type ExecutionHost } from '../../devserver/state/execution';
+import { resolveDynamicConfig } from '../../devserver/dynamicConfig';
 import { nextRetry, RetryState, withDefaults } from '../../devserver/state/retry';
 import type { ActivityTaskRef, QueryTaskRef, WorkflowTaskRef } from '../../devserver/state/taskRefs';
 import { decodeTaskToken } from '../../devserver/state/taskRefs';
@@ -15,6 +16,7 @@ import { decodeTaskToken } from '../../devserver/state/taskRefs';
 class FakeHost implements ExecutionHost {
   /** Skipping is not used here: tests move time with advanceBy. */
   clock = new VirtualClock(() => false);
+  dynamicConfig = resolveDynamicConfig();
   workflowTasks: { queue: string; ref: WorkflowTaskRef | QueryTaskRef }[] = [];
   activityTasks: ActivityTaskRef[] = [];
   enqueueWorkflowTask(queue: string, ref: WorkflowTaskRef | QueryTaskRef) {

@@ -16,6 +16,8 @@ import {
   type WorkflowBundle,
 } from './support';
 
+import type { HistoryInfoStep } from './workflows/conformance';
+
 const OrderStatus = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 
 let env: TestWorkflowEnvironment;
@@ -27,6 +29,7 @@ beforeAll(async () => {
     createTestEnv({
       form: 'local',
       searchAttributes: [{ name: 'OrderStatus', type: SearchAttributeType.KEYWORD }],
+      dynamicConfig: { 'limit.blobSize.error': 4096, 'limit.historyCount.suggestContinueAsNew': 8 },
     }),
     bundleConformanceWorkflows(),
   ]);
@@ -38,6 +41,27 @@ afterAll(async () => {
 
 test('the environment does not skip time', () => {
   expect(env.supportsTimeSkipping).toBe(false);
+});
+
+test('--dynamic-config-value sets the blob limit and the continue-as-new suggestion', async () => {
+  const ns = await env.client.workflowService.describeNamespace({ namespace: 'default' });
+  expect(Number(ns.namespaceInfo?.limits?.blobSizeLimitError)).toBe(4096);
+  const w = await startWorker(env, bundle);
+  try {
+    const steps: HistoryInfoStep[] = await env.client.workflow.execute('historyInfoSteps', {
+      taskQueue: w.taskQueue,
+      workflowId: uid('local-can'),
+      args: [2],
+    });
+    // Started events 3, 8 and 13: suggested from 8 on.
+    expect(steps.map((s) => [s.historyLength, s.continueAsNewSuggested])).toEqual([
+      [3, false],
+      [8, true],
+      [13, true],
+    ]);
+  } finally {
+    await w.stop();
+  }
 });
 
 describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {

@@ -3,7 +3,7 @@ import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkerOptions 
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTestEnv } from '../helpers/temporal';
+import { createTestEnv, type TestEnvOptions } from '../helpers/temporal';
 import { testWorkflowBundle } from '../helpers/workflow-bundle';
 import * as activities from './activities';
 
@@ -34,11 +34,11 @@ export interface ConformanceEnv {
 }
 
 /** Registers the file's beforeAll/afterAll; the fields are set once beforeAll has run. */
-export function useConformanceEnv(): ConformanceEnv {
+export function useConformanceEnv(envOptions: TestEnvOptions = {}): ConformanceEnv {
   const state: { env?: TestWorkflowEnvironment; bundle?: WorkflowBundle } = {};
   beforeAll(async () => {
     quietRuntime();
-    [state.env, state.bundle] = await Promise.all([createTestEnv(), bundleConformanceWorkflows()]);
+    [state.env, state.bundle] = await Promise.all([createTestEnv(envOptions), bundleConformanceWorkflows()]);
   });
   afterAll(async () => {
     await state.env?.teardown();

@@ -18,6 +18,11 @@ export interface TestEnvOptions {
   /** Custom search attributes to register (local form: passed as --search-attribute flags). */
   searchAttributes?: { name: string; type: SearchAttributeType }[];
   namespace?: string;
+  /**
+   * Dynamic config by Temporal's keys, passed as `--dynamic-config-value KEY=VALUE` (Temporal's CLI
+   * takes them; its Java test server, the official time-skipping form, does not).
+   */
+  dynamicConfig?: Record<string, number>;
 }
 
 /**
@@ -31,15 +36,24 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestWork
   const executable = useOfficialServer()
     ? undefined
     : { type: 'existing-path' as const, path: DEVSERVER_BIN };
+  const extraArgs = Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${JSON.stringify(value)}`,
+  ]);
   if (opts.form === 'local') {
     return TestWorkflowEnvironment.createLocal({
       server: {
         executable,
         namespace: opts.namespace,
         searchAttributes: opts.searchAttributes,
+        extraArgs,
       },
       client,
     });
   }
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable }, client });
+  if (extraArgs.length > 0 && !executable)
+    throw new Error(
+      "dynamicConfig needs the 'local' form on Temporal's servers (the Java test server has none)",
+    );
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable, extraArgs }, client });
 }

@@ -3,6 +3,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { Actor } from '../../domain';
 import { orderWorkflowId, type CheckoutSettings } from '../../workflows/contract';
 import { DAY_MS, useWorkflowTestEnv, statusWhen, status, orderIdOf } from './support/environment';
+import { checkoutHandsOverItsState } from './support/checkout-hand-over';
 import { startCheckout } from './support/scenarios';
 
 const client: Actor = { role: 'client', id: 'client-7' };
@@ -269,51 +270,6 @@ describe('checkout workflow: bad input', () => {
 
 describe('checkout workflow: continue-as-new', () => {
   it('a checkout waiting long hands its state to a new run: paid invoice, failed service, audit trail and emails go on', async () => {
-    t.observed.failingProducts.add('vps-flaky');
-    try {
-      const handle = await startCheckout(t, { autoApprove: true }, 'vps-flaky', client, { historyLimit: 60 });
-      const orderId = orderIdOf(handle);
-      const firstRunId = (await handle.describe()).runId;
-      await handle.signal('pay', payment);
-      await statusWhen(
-        () => status(handle),
-        (v) => v.services.some((s) => s.status === 'failed'),
-      );
-      // While the failed service waits for an admin, refused signals fill the history.
-      for (let i = 0; i < 15; i += 1) await handle.signal('pay', payment);
-      await statusWhen(
-        async () => (await handle.describe()).runId,
-        (runId) => runId !== firstRunId,
-      );
-      const carried = await status(handle);
-      expect(carried).toMatchObject({
-        status: 'active',
-        invoice: { status: 'paid', paidAmountCents: 2500, paymentReference: 'txn-1' },
-      });
-      expect(carried.services.find((s) => s.orderItemId === 'host')).toMatchObject({
-        status: 'failed',
-        attempts: 1,
-      });
-
-      t.observed.failingProducts.delete('vps-flaky');
-      await handle.signal('retry', { actor: admin });
-      const view = await handle.result();
-      expect(view.services.map((s) => [s.orderItemId, s.status])).toEqual([
-        ['host', 'active'],
-        ['ssl', 'active'],
-      ]);
-      expect(view.services.find((s) => s.orderItemId === 'host')).toMatchObject({ attempts: 2 });
-      expect(view.transitions.map((e) => e.sequence)).toEqual(view.transitions.map((_e, i) => i + 1));
-      expect(view.transitions.filter((e) => e.action === 'pay' && e.outcome === 'refused')).toHaveLength(15);
-      expect(t.observed.emailsFor(orderId)).toEqual([
-        'order_confirmation',
-        'payment_receipt',
-        'welcome',
-        'admin_provisioning_failed',
-        'welcome',
-      ]);
-    } finally {
-      t.observed.failingProducts.delete('vps-flaky');
-    }
+    await checkoutHandsOverItsState(t, { historyLimit: 60 });
   });
 });

@@ -399,3 +399,51 @@ export async function cronTick(): Promise<Record<string, unknown>> {
   const info = workflowInfo();
   return { cronSchedule: info.cronSchedule, lastResult: info.lastResult ?? null, ranAt: Date.now() };
 }
+
+/** What each workflow task told the workflow about its history (SDK test: 'ContinueAsNew is suggested'). */
+export interface HistoryInfoStep {
+  historyLength: number;
+  historySize: number;
+  continueAsNewSuggested: boolean;
+  reasons: string[] | undefined;
+}
+
+/** Sleeps `steps` times, recording workflowInfo()'s history figures at each workflow task. */
+export async function historyInfoSteps(steps: number): Promise<HistoryInfoStep[]> {
+  const seen: HistoryInfoStep[] = [];
+  for (let i = 0; i <= steps; i += 1) {
+    const info = workflowInfo();
+    seen.push({
+      historyLength: info.historyLength,
+      historySize: info.historySize,
+      continueAsNewSuggested: info.continueAsNewSuggested,
+      reasons: info.suggestedContinueAsNewReasons?.map(String),
+    });
+    if (i < steps) await sleep(1);
+  }
+  return seen;
+}
+
+/** sdk-typescript's payloadSizeLimitsWorkflow: an activity with a large input, then a large result. */
+export async function payloadSizeLimits(input: {
+  activityInputDataSize: number;
+  workflowOutputDataSize: number;
+}): Promise<string> {
+  if (input.activityInputDataSize > 0) {
+    const { greet } = proxyActivities<typeof activities>({ scheduleToCloseTimeout: '5s' });
+    await greet('i'.repeat(input.activityInputDataSize));
+  }
+  return 'o'.repeat(input.workflowOutputDataSize);
+}
+
+/** sdk-typescript's suggestedCAN: timers in batches of 1000 until the server suggests continue-as-new. */
+export async function suggestedCAN(): Promise<boolean> {
+  const maxEvents = 40_000;
+  const batchSize = 1000;
+  if (workflowInfo().continueAsNewSuggested) return false;
+  while (workflowInfo().historyLength < maxEvents) {
+    await Promise.all(Array.from({ length: batchSize }, () => sleep(1)));
+    if (workflowInfo().continueAsNewSuggested) return true;
+  }
+  return false;
+}

@@ -13,7 +13,7 @@ import type { OrderView } from '../../../workflows/contract';
 import { createPrismaClient } from '../../../database/prisma-client';
 import { createWorkers } from '../../../worker/workers';
 import { startSmtpSink } from '../../activities/smtp-sink';
-import { createTestEnv } from '../../helpers/temporal';
+import { createTestEnv, type TestEnvOptions } from '../../helpers/temporal';
 import { orderWorkflowBundle } from '../../helpers/workflow-bundle';
 import { testDatabaseUrl } from '../../setup/database';
 import { ActivityObserver, RecordingProvisioner } from './observer';
@@ -53,10 +53,17 @@ export interface WorkflowTestEnv {
  * (the default), Postgres and SMTP must come to agree with the `status` query of every order each
  * test touched. The object forwards to the environment once beforeAll has started it.
  */
-export function useWorkflowTestEnv({ checkProjections = true } = {}): WorkflowTestEnv {
+export function useWorkflowTestEnv({
+  checkProjections = true,
+  temporal = {},
+}: {
+  checkProjections?: boolean;
+  /** The server's options (e.g. its dynamic config). */
+  temporal?: TestEnvOptions;
+} = {}): WorkflowTestEnv {
   let current: WorkflowTestEnv | undefined;
   beforeAll(async () => {
-    current = await startWorkflowTestEnv();
+    current = await startWorkflowTestEnv(temporal);
   });
   afterAll(async () => {
     await current?.stop();
@@ -78,9 +85,9 @@ export function useWorkflowTestEnv({ checkProjections = true } = {}): WorkflowTe
   });
 }
 
-export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
+export async function startWorkflowTestEnv(temporal: TestEnvOptions = {}): Promise<WorkflowTestEnv> {
   installQuietRuntime();
-  const env = await createTestEnv();
+  const env = await createTestEnv(temporal);
   const sink = await startSmtpSink();
   // Its own client (not the file's testPrisma()), closed only after the workers have stopped.
   const prisma = createPrismaClient(testDatabaseUrl());
