@@ -61,7 +61,7 @@ export interface ExecutionHost {
   clock: VirtualClock;
   enqueueWorkflowTask(queue: string, ref: WorkflowTaskRef | QueryTaskRef): void;
   enqueueActivityTask(queue: string, ref: ActivityTaskRef): void;
-  /** Called after every state change: busy tracking, history waiters, visibility, time skipping. */
+  /** Called after every state change: time-skipping locks, history waiters, visibility, persistence. */
   changed(exec: Execution): void;
   closed(exec: Execution): void;
   continueAsNew(exec: Execution, attrs: ContinuedAsNewAttributes, newRunId: string): void;
@@ -332,15 +332,6 @@ export class Execution {
 
   get isRunning(): boolean {
     return this.state.status === ExecutionStatus.Running;
-  }
-
-  /** Work that must finish before time may be skipped. */
-  get isBusy(): boolean {
-    if (!this.isRunning) return false;
-    const s = this.state;
-    if (s.wft && s.executionTime <= this.host.clock.now()) return true;
-    if (s.activities) for (const a of s.activities.values()) if (a.state !== 'backoff') return true;
-    return false;
   }
 
   /** Activities scheduled and not closed, by scheduled event id. */
