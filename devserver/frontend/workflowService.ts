@@ -125,7 +125,14 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
 
     StartWorkflowExecution: (req) => {
       const { exec, started } = start(req);
-      return { runId: exec.runId, started, status: exec.status };
+      const eagerWorkflowTask =
+        req.requestEagerExecution && started ? exec.startEagerWorkflowTask(req.identity ?? '') : null;
+      return {
+        runId: exec.runId,
+        started,
+        status: exec.status,
+        ...(eagerWorkflowTask && { eagerWorkflowTask }),
+      };
     },
 
     SignalWorkflowExecution: (req) => {
@@ -444,7 +451,7 @@ function describeNamespace(name: string): WorkflowServiceResponse<'DescribeNames
       state: 1,
       id: `ns-${name}`,
       capabilities: {
-        eagerWorkflowStart: false,
+        eagerWorkflowStart: true,
         syncUpdate: true,
         asyncUpdate: true,
         workerPollCompleteOnShutdown: true,

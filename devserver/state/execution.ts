@@ -388,6 +388,9 @@ export class Execution {
   ): PollWorkflowTaskQueueResponse | null {
     return workflowTask.startWorkflowTask(this, ref, identity, fromSticky);
   }
+  startEagerWorkflowTask(identity: string): PollWorkflowTaskQueueResponse | null {
+    return workflowTask.startEagerWorkflowTask(this, identity);
+  }
   failWorkflowTask(token: { s?: number }, req: RespondWorkflowTaskFailedRequest): void {
     workflowTask.failWorkflowTask(this, token, req);
   }

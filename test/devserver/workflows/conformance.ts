@@ -454,3 +454,31 @@ export async function closesWithActivityRunning(activityMs: number, closeAfterMs
   await condition(() => finished, closeAfterMs);
   return 'closed';
 }
+
+/** The SDK's executeEagerActivity (integration-workflows-common.ts): 30 activities, each run by the workflow's worker. */
+export async function executeEagerActivity(): Promise<void> {
+  const scheduleActivity = () =>
+    proxyActivities<{ testActivity(): Promise<string> }>({
+      scheduleToCloseTimeout: '5s',
+      allowEagerDispatch: true,
+    })
+      .testActivity()
+      .then((res) => {
+        if (res !== 'workflow-and-activity-worker')
+          throw ApplicationFailure.nonRetryable('Activity was not eagerly dispatched');
+      });
+  for (let i = 0; i < 10; i++) {
+    // Three at a time: the core's default eager reservations per workflow task.
+    await Promise.all([scheduleActivity(), scheduleActivity(), scheduleActivity()]);
+  }
+}
+
+/** The SDK's dontExecuteEagerActivity. */
+export async function dontExecuteEagerActivity(): Promise<string> {
+  return (await proxyActivities<{ testActivity(): Promise<string> }>({
+    scheduleToCloseTimeout: '5s',
+    allowEagerDispatch: true,
+  })
+    .testActivity()
+    .catch(() => 'failed')) as string;
+}
