@@ -3,8 +3,10 @@
  * outstanding work holds a lock, so an activity calling the test environment's `sleep()` while the
  * test waits in `result()` skips time (sdk-typescript test-testenvironment.ts, "TestEnvironment
  * sleep can be used to delay activity completion"), and the locks stay balanced whatever ends the
- * work: the activity's timeout, a retry's backoff, its run closing, terminated or cancelled.
+ * work: the activity's timeout, a retry's backoff, its run closing, continuing as new, reset,
+ * terminated or cancelled.
  */
+import { randomUUID } from 'node:crypto';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -140,6 +142,44 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     const attempt = await attemptOf(handle.workflowId);
     await expectSkipping();
     await attempt.ended;
+    await expectBalanced();
+  });
+
+  test('a run that continues as new with its activity still sleeping holds no lock after', async () => {
+    const handle = await t.env.client.workflow.start('closesWithActivityRunning', {
+      ...opts('continues'),
+      args: [DAY, HOUR, true],
+    });
+    const first = await attemptOf(handle.workflowId);
+    await expect(handle.result()).resolves.toBe('closed');
+    await expectSkipping();
+    await first.ended;
+    await expectBalanced();
+  });
+
+  test('a run reset with its activity sleeping holds no lock after; nor does the new run once terminated', async () => {
+    const handle = await t.env.client.workflow.start('closesWithActivityRunning', {
+      ...opts('reset'),
+      args: [DAY, 30 * DAY],
+    });
+    const first = await attemptOf(handle.workflowId);
+    const firstTask = (await handle.fetchHistory()).events!.find(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    )!;
+    const { runId } = await t.env.client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
+      reason: 'reset with an activity running',
+      workflowTaskFinishEventId: firstTask.eventId,
+      requestId: randomUUID(),
+    });
+    // The new run schedules the activity again: a second attempt sleeps beside the first.
+    while (attempts.get(handle.workflowId) === first) await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = attempts.get(handle.workflowId)!;
+    await t.env.client.workflow.getHandle(handle.workflowId, runId ?? undefined).terminate('done');
+    await Promise.all([first.ended, second.ended]);
+    await expectBalanced();
+    await expectSkipping();
     await expectBalanced();
   });
 

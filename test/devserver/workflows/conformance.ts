@@ -441,8 +441,15 @@ export async function envSleepActivity(call: EnvSleepCall): Promise<Record<strin
   }
 }
 
-/** Leaves an activity running (abandoned) and closes after `closeAfterMs` of workflow time, or at `finish`. */
-export async function closesWithActivityRunning(activityMs: number, closeAfterMs: number): Promise<string> {
+/**
+ * Leaves an activity running (abandoned) and closes after `closeAfterMs` of workflow time, or at
+ * `finish`; with `thenContinue`, by continuing as a run whose activity returns at once.
+ */
+export async function closesWithActivityRunning(
+  activityMs: number,
+  closeAfterMs: number,
+  thenContinue = false,
+): Promise<string> {
   const acts = proxyActivities<TestEnvActivities>({
     startToCloseTimeout: '30 days',
     cancellationType: ActivityCancellationType.ABANDON,
@@ -452,6 +459,7 @@ export async function closesWithActivityRunning(activityMs: number, closeAfterMs
   let finished = false;
   setHandler(finish, () => void (finished = true));
   await condition(() => finished, closeAfterMs);
+  if (thenContinue) await continueAsNew<typeof closesWithActivityRunning>(0, 1);
   return 'closed';
 }
 
