@@ -24,6 +24,7 @@ import { DEFAULT_RETENTION_MS, ServerPersistence } from './persistence/serverPer
 import type { StoreOptions } from './persistence/store';
 import { restoreRun, resumeRun, runRecord, type RunRecord } from './state/restore';
 import { ContinueAsNewInitiator } from './state/workflowRetry';
+import { RunLocks } from './state/outstandingWork';
 import { duration } from './history/events';
 import { RESETTER_IDENTITY, resetPoint, resetRun } from './state/reset';
 import { status } from '@grpc/grpc-js';
@@ -97,7 +98,8 @@ export class DevServer implements ExecutionHost {
   private readonly runs = new Map<string, Execution>();
   /** namespace + workflow id -> runs, oldest first; the last one is the current run. */
   private readonly chains = new Map<string, Execution[]>();
-  private readonly busy = new Set<Execution>();
+  /** The time-skipping locks the runs' outstanding work holds (read from their state). */
+  private readonly runLocks = new RunLocks();
   private grpc: Server | undefined;
   private http: HttpApi | undefined;
   /** The services' handlers, made once: gRPC and HTTP share them (and their visibility store). */
@@ -113,7 +115,7 @@ export class DevServer implements ExecutionHost {
 
   constructor(readonly options: DevServerOptions = {}) {
     this.dynamicConfig = resolveDynamicConfig(options.dynamicConfig);
-    this.clock = new VirtualClock(() => this.busy.size === 0);
+    this.clock = new VirtualClock(this.runLocks);
     this.namespaces = new Set(['default', options.namespace ?? 'default']);
     this.searchAttributes = new SearchAttributeRegistry({
       ...DEFAULT_CUSTOM_SEARCH_ATTRIBUTES,
@@ -318,7 +320,7 @@ export class DevServer implements ExecutionHost {
     const chain = this.chains.get(k)?.filter((e) => e !== exec);
     if (chain?.length) this.chains.set(k, chain);
     else this.chains.delete(k);
-    this.busy.delete(exec);
+    this.runLocks.removed(exec);
     for (const l of this.onRemove) l(exec);
     this.persistence?.persister.runRemoved(exec);
   }
@@ -349,15 +351,16 @@ export class DevServer implements ExecutionHost {
   }
 
   changed(exec: Execution): void {
-    if (exec.isBusy) this.busy.add(exec);
-    else this.busy.delete(exec);
+    this.runLocks.changed(exec);
+    this.clock.timeSkipping.workChanged();
     for (const l of this.onChange) l(exec);
     this.persistence?.persister.runChanged(exec);
     this.clock.requestSkipCheck();
   }
 
   closed(exec: Execution): void {
-    this.busy.delete(exec);
+    this.runLocks.changed(exec);
+    this.clock.timeSkipping.workChanged();
     this.keepForRetention(exec);
     const children = [...exec.children.values()];
     queueMicrotask(() => {

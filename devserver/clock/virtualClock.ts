@@ -1,9 +1,12 @@
+import { TimeSkippingLock, type OutstandingWork } from './timeSkippingLock';
+
 /**
  * The server's clock: real time plus an offset that grows each time the server skips time.
  * Every timeout and timer is a virtual deadline in one heap; a single real timeout waits for the
- * earliest. Time skipping (the TestService contract): when the lock count is 0 and the server has
- * no outstanding work, jump the offset to the earliest deadline and fire it. The decision is taken
- * asynchronously (setImmediate), never in the middle of applying a request.
+ * earliest. Time skipping (the TestService contract): when the time-skipping lock is released
+ * (timeSkippingLock.ts: no client lock, no outstanding work holding one), jump the offset to the
+ * earliest deadline and fire it. The decision is taken asynchronously (setImmediate), never in the
+ * middle of applying a request.
  */
 export interface ClockTimer {
   cancel(): void;
@@ -38,13 +41,15 @@ export class VirtualClock {
   private realTimerAt = Infinity;
   private checkQueued = false;
   private closed = false;
-  /** Counted lock of the TestService: skipping is allowed only at 0. Starts locked. */
-  lockCount = 1;
+  /** The TestService's counted lock; starts locked. */
+  readonly timeSkipping: TimeSkippingLock;
   /** Told when the offset grows (a persistent server saves it). */
   onSkip: (() => void) | undefined;
 
-  /** `isIdle` tells whether any work (workflow or activity task) is outstanding. */
-  constructor(private readonly isIdle: () => boolean = () => true) {}
+  /** `work`: the locks the server's outstanding work (workflow and activity tasks) holds. */
+  constructor(work?: OutstandingWork) {
+    this.timeSkipping = new TimeSkippingLock(work);
+  }
 
   now(): number {
     return Date.now() + this.offsetMs;
@@ -74,14 +79,20 @@ export class VirtualClock {
   }
 
   lock(): void {
-    this.lockCount++;
+    this.timeSkipping.lock();
   }
 
   /** Throws when already unlocked, as the TestService does. */
   unlock(): void {
-    if (this.lockCount <= 0) throw new Error('Time skipping is already unlocked (lock count is 0)');
-    this.lockCount--;
+    this.timeSkipping.unlock();
     this.requestSkipCheck();
+  }
+
+  /** Unlocks until the returned relock is called (a sleep that locks again when it ends). */
+  unlockUntilRelock(): () => void {
+    const relock = this.timeSkipping.unlockUntilRelock();
+    this.requestSkipCheck();
+    return relock;
   }
 
   /** Asks for a time-skip decision once the current synchronous work is done. */
@@ -117,7 +128,7 @@ export class VirtualClock {
     if (this.closed) return;
     this.dropCancelledTop();
     const next = this.heap[0];
-    if (!next || this.lockCount > 0 || !this.isIdle()) return;
+    if (!next || this.timeSkipping.locked) return;
     const now = this.now();
     if (next.at > now) {
       this.offsetMs += next.at - now;

@@ -134,7 +134,14 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
 
     StartWorkflowExecution: (req) => {
       const { exec, started } = start(req);
-      return { runId: exec.runId, started, status: exec.status };
+      const eagerWorkflowTask =
+        req.requestEagerExecution && started ? exec.startEagerWorkflowTask(req.identity ?? '') : null;
+      return {
+        runId: exec.runId,
+        started,
+        status: exec.status,
+        ...(eagerWorkflowTask && { eagerWorkflowTask }),
+      };
     },
 
     SignalWorkflowExecution: (req) => {
@@ -463,7 +470,7 @@ function describeNamespace(server: DevServer, name: string): WorkflowServiceResp
       state: 1,
       id: `ns-${name}`,
       capabilities: {
-        eagerWorkflowStart: false,
+        eagerWorkflowStart: true,
         syncUpdate: true,
         asyncUpdate: true,
         workerPollCompleteOnShutdown: true,

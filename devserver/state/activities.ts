@@ -41,12 +41,16 @@ function timersOf(run: Execution, act: ActivityInfo): ActivityTimers {
   return t;
 }
 
+/**
+ * A ScheduleActivityTask command. One that asks for eager execution (the worker reserved a slot
+ * for it) is not put in its queue: the completion hands it to that worker (startEagerActivities).
+ */
 export function scheduleActivity(
   run: Execution,
   a: CommandAttributes<'scheduleActivityTaskCommandAttributes'>,
   completedId: number,
   extras?: EventExtras,
-): void {
+): ActivityInfo | undefined {
   const s = run.state;
   const s2c = durationMs(a.scheduleToCloseTimeout) || s.runTimeoutMs;
   const s2s = durationMs(a.scheduleToStartTimeout) || s2c;
@@ -105,10 +109,12 @@ export function scheduleActivity(
       run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.ScheduleToClose, act.dispatchId)),
     );
   }
-  dispatchActivity(run, act);
+  const eager = !!a.requestEagerExecution;
+  dispatchActivity(run, act, !eager);
+  return eager ? act : undefined;
 }
 
-function dispatchActivity(run: Execution, act: ActivityInfo): void {
+function dispatchActivity(run: Execution, act: ActivityInfo, enqueue = true): void {
   act.state = 'scheduled';
   act.retryAt = undefined;
   act.dispatchId = nextDispatchId();
@@ -121,6 +127,7 @@ function dispatchActivity(run: Execution, act: ActivityInfo): void {
       ),
     );
   }
+  if (!enqueue) return;
   run.host.enqueueActivityTask(act.taskQueue, {
     kind: 'activity',
     exec: run,
@@ -142,53 +149,73 @@ export function startActivityTask(
   ref: ActivityTaskRef,
   identity: string,
 ): PollActivityTaskQueueResponse | null {
-  const s = run.state;
-  const act = s.activities?.get(ref.scheduledEventId);
+  const act = run.state.activities?.get(ref.scheduledEventId);
   if (!run.isRunning || !act || act.state !== 'scheduled' || act.dispatchId !== ref.dispatchId) return null;
-  return run.touch(() => {
-    clearActivityTimers(run, act, false);
-    const now = run.host.clock.now();
-    act.state = 'started';
-    act.startedTime = now;
-    act.identity = identity;
-    const dispatchId = act.dispatchId;
-    if (act.startToCloseMs) {
-      timersOf(run, act).attempt.push(
-        run.host.clock.after(act.startToCloseMs, () =>
-          run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.StartToClose, dispatchId)),
-        ),
-      );
-    }
-    armHeartbeatTimer(run, act);
-    return {
-      taskToken: encodeTaskToken({
-        k: 'a',
-        n: s.namespace,
-        w: s.workflowId,
-        r: s.runId,
-        s: act.scheduledEventId,
-        a: act.attempt,
-        d: dispatchId,
-      }),
-      workflowNamespace: s.namespace,
-      workflowType: { name: s.workflowType },
-      workflowExecution: { workflowId: s.workflowId, runId: s.runId },
-      activityType: { name: act.activityType },
-      activityId: act.activityId,
-      header: act.header ?? undefined,
-      input: act.input ?? undefined,
-      heartbeatDetails: act.heartbeatDetails ?? undefined,
-      scheduledTime: timestamp(act.scheduledTime),
-      currentAttemptScheduledTime: timestamp(act.attemptScheduledTime),
-      startedTime: timestamp(now),
-      attempt: act.attempt,
-      scheduleToCloseTimeout: duration(act.scheduleToCloseMs),
-      startToCloseTimeout: duration(act.startToCloseMs),
-      heartbeatTimeout: duration(act.heartbeatMs),
-      retryPolicy: act.retry,
-      priority: mergePriority(s.priority, act.priority),
-    };
-  });
+  return run.touch(() => startAttempt(run, act, identity));
+}
+
+/**
+ * Eager activity dispatch (Temporal's handlePostCommandEagerExecuteActivity): once a completion's
+ * commands are applied, the activities it asked to run eagerly are started for the worker that
+ * completed it, and go back in its response. Those cancelled by the same completion, or whose
+ * run it closed, are not.
+ */
+export function startEagerActivities(
+  run: Execution,
+  eager: readonly ActivityInfo[],
+  identity: string,
+): PollActivityTaskQueueResponse[] {
+  if (!run.isRunning) return [];
+  return eager
+    .filter((act) => run.state.activities?.get(act.scheduledEventId) === act && act.state === 'scheduled')
+    .map((act) => startAttempt(run, act, identity));
+}
+
+/** Starts the scheduled attempt: its start-to-close and heartbeat timers, and the worker's task. */
+function startAttempt(run: Execution, act: ActivityInfo, identity: string): PollActivityTaskQueueResponse {
+  const s = run.state;
+  clearActivityTimers(run, act, false);
+  const now = run.host.clock.now();
+  act.state = 'started';
+  act.startedTime = now;
+  act.identity = identity;
+  const dispatchId = act.dispatchId;
+  if (act.startToCloseMs) {
+    timersOf(run, act).attempt.push(
+      run.host.clock.after(act.startToCloseMs, () =>
+        run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.StartToClose, dispatchId)),
+      ),
+    );
+  }
+  armHeartbeatTimer(run, act);
+  return {
+    taskToken: encodeTaskToken({
+      k: 'a',
+      n: s.namespace,
+      w: s.workflowId,
+      r: s.runId,
+      s: act.scheduledEventId,
+      a: act.attempt,
+      d: dispatchId,
+    }),
+    workflowNamespace: s.namespace,
+    workflowType: { name: s.workflowType },
+    workflowExecution: { workflowId: s.workflowId, runId: s.runId },
+    activityType: { name: act.activityType },
+    activityId: act.activityId,
+    header: act.header ?? undefined,
+    input: act.input ?? undefined,
+    heartbeatDetails: act.heartbeatDetails ?? undefined,
+    scheduledTime: timestamp(act.scheduledTime),
+    currentAttemptScheduledTime: timestamp(act.attemptScheduledTime),
+    startedTime: timestamp(now),
+    attempt: act.attempt,
+    scheduleToCloseTimeout: duration(act.scheduleToCloseMs),
+    startToCloseTimeout: duration(act.startToCloseMs),
+    heartbeatTimeout: duration(act.heartbeatMs),
+    retryPolicy: act.retry,
+    priority: mergePriority(s.priority, act.priority),
+  };
 }
 
 function armHeartbeatTimer(run: Execution, act: ActivityInfo): void {

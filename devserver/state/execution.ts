@@ -64,7 +64,7 @@ export interface ExecutionHost {
   readonly dynamicConfig: DynamicConfig;
   enqueueWorkflowTask(queue: string, ref: WorkflowTaskRef | QueryTaskRef): void;
   enqueueActivityTask(queue: string, ref: ActivityTaskRef): void;
-  /** Called after every state change: busy tracking, history waiters, visibility, time skipping. */
+  /** Called after every state change: time-skipping locks, history waiters, visibility, persistence. */
   changed(exec: Execution): void;
   closed(exec: Execution): void;
   continueAsNew(exec: Execution, attrs: ContinuedAsNewAttributes, newRunId: string): void;
@@ -337,15 +337,6 @@ export class Execution {
     return this.state.status === ExecutionStatus.Running;
   }
 
-  /** Work that must finish before time may be skipped. */
-  get isBusy(): boolean {
-    if (!this.isRunning) return false;
-    const s = this.state;
-    if (s.wft && s.executionTime <= this.host.clock.now()) return true;
-    if (s.activities) for (const a of s.activities.values()) if (a.state !== 'backoff') return true;
-    return false;
-  }
-
   /** Activities scheduled and not closed, by scheduled event id. */
   get activities(): ReadonlyMap<number, ActivityInfo> {
     return this.state.activities ?? noEntries();
@@ -399,6 +390,9 @@ export class Execution {
     fromSticky: boolean,
   ): PollWorkflowTaskQueueResponse | null {
     return workflowTask.startWorkflowTask(this, ref, identity, fromSticky);
+  }
+  startEagerWorkflowTask(identity: string): PollWorkflowTaskQueueResponse | null {
+    return workflowTask.startEagerWorkflowTask(this, identity);
   }
   failWorkflowTask(token: { s?: number }, req: RespondWorkflowTaskFailedRequest): void {
     workflowTask.failWorkflowTask(this, token, req);

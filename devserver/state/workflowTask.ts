@@ -136,6 +136,22 @@ export function stickyQueueGone(run: Execution, queue: string): void {
   });
 }
 
+/**
+ * Eager workflow start: the new run's first workflow task, started at once for the worker beside
+ * the client that asked (the SDK's core reserved a slot for it). Its reference left in the queue is
+ * stale from then on, so no poller gets the task twice. Null when the first task is not waiting
+ * (a delayed or cron start, or a retried request whose task went out already).
+ */
+export function startEagerWorkflowTask(
+  run: Execution,
+  identity: string,
+): PollWorkflowTaskQueueResponse | null {
+  const s = run.state;
+  const wft = s.wft;
+  if (!wft || wft.attempt !== 1 || wft.sticky || s.previousStartedEventId !== 0) return null;
+  return startWorkflowTask(run, { kind: 'workflow', exec: run, dispatchId: wft.dispatchId }, identity, false);
+}
+
 /** Hands the task out to a poller; null if the task went stale while queued. */
 export function startWorkflowTask(
   run: Execution,

@@ -3,12 +3,13 @@ import { RpcError, invalidArgument } from '../grpc/errors';
 import type {
   Command,
   Payload,
+  PollActivityTaskQueueResponse,
   RespondWorkflowTaskCompletedRequest,
   RespondWorkflowTaskCompletedResponse,
 } from '../grpc/messages';
 import { durationMs } from '../history/events';
 import { CLOSING_COMMANDS } from '../history/rules';
-import { requestCancelActivity, scheduleActivity } from './activities';
+import { requestCancelActivity, scheduleActivity, startEagerActivities } from './activities';
 import { startChildWorkflow } from './childWorkflows';
 import { cancelWorkflow, completeWorkflow, continueAsNew, failWorkflow } from './close';
 import { validateCommand } from './commands';
@@ -20,7 +21,7 @@ import type { Execution } from './execution';
 import { requestCancelExternalWorkflow, signalExternalWorkflow } from './externalWorkflows';
 import { append, flushBuffered } from './historyBuilder';
 import { interned } from './interned';
-import { upserted } from './mutableState';
+import { upserted, type ActivityInfo } from './mutableState';
 import { answerQueries, dispatchWaitingQueries } from './queries';
 import { cancelTimer, startTimer } from './timers';
 import { applyProtocolMessage, decodeProtocolMessages, hasUndeliveredUpdates, rejectUpdate } from './updates';
@@ -52,6 +53,7 @@ export function completeWorkflowTask(
   const oversized = oversizedCommand(run.host.dynamicConfig, commands, req.messages ?? []);
   if (oversized) terminateOversized(run, wft, req, oversized);
   const delivered = new Set(wft.updateIds ?? []);
+  let activityTasks: PollActivityTaskQueueResponse[] = [];
   run.touch(() => {
     run.wftTimeout?.cancel();
     answerQueries(run, run.wftQueries, req.queryResults ?? {});
@@ -92,12 +94,13 @@ export function completeWorkflowTask(
     s.nextWftAttempt = 1;
     run.completing = true;
     const deferred: (() => void)[] = [];
+    const eager: ActivityInfo[] = [];
     try {
       for (const c of commands) {
         if (!run.isRunning) break;
         if (c.commandType === 14)
           applyProtocolMessage(run, messages.get(c.protocolMessageCommandAttributes!.messageId)!);
-        else applyCommand(run, c, completedId, deferred);
+        else applyCommand(run, c, completedId, deferred, eager);
       }
       s.wft = null;
       for (const d of deferred) d();
@@ -106,6 +109,7 @@ export function completeWorkflowTask(
       s.wft = null;
     }
     if (!run.isRunning) return;
+    activityTasks = startEagerActivities(run, eager, req.identity ?? '');
     const sa = req.stickyAttributes;
     const stickyQueue = sa?.workerTaskQueue?.name;
     const stickyTimeoutMs = durationMs(sa?.scheduleToStartTimeout);
@@ -121,7 +125,7 @@ export function completeWorkflowTask(
     // The SDK's core recognises this exact message and evicts the run.
     throw new RpcError(status.INVALID_ARGUMENT, 'UnhandledCommand');
   }
-  return {};
+  return activityTasks.length ? { activityTasks } : {};
 }
 
 /**
@@ -156,15 +160,25 @@ function terminateOversized(
 
 /**
  * One command of a completion; what must wait until the whole completion is applied goes to
- * `deferred`. validateCommand has checked that the attributes each type needs are set.
+ * `deferred`, the activities to start eagerly to `eager`. validateCommand has checked that the
+ * attributes each type needs are set.
  */
-function applyCommand(run: Execution, c: Command, completedId: number, deferred: (() => void)[]): void {
+function applyCommand(
+  run: Execution,
+  c: Command,
+  completedId: number,
+  deferred: (() => void)[],
+  eager: ActivityInfo[],
+): void {
   const s = run.state;
   // The summary (and a child's details) a command carries go on its event.
   const extras = c.userMetadata ? { userMetadata: c.userMetadata } : undefined;
   switch (c.commandType) {
-    case 1:
-      return scheduleActivity(run, c.scheduleActivityTaskCommandAttributes!, completedId, extras);
+    case 1: {
+      const act = scheduleActivity(run, c.scheduleActivityTaskCommandAttributes!, completedId, extras);
+      if (act) eager.push(act);
+      return;
+    }
     case 2:
       return requestCancelActivity(run, c.requestCancelActivityTaskCommandAttributes!, completedId);
     case 3: {

@@ -6,26 +6,29 @@ import { durationMs, timestamp, timestampMs } from '../history/events';
 import type { DevServer } from '../server';
 
 /**
- * TestService: the counted time-skipping lock and virtual sleeps. The lock starts at 1; skipping
- * happens only while it is 0 and the server has no outstanding work.
+ * TestService: the counted time-skipping lock (clock/timeSkippingLock.ts: the clients' locks plus
+ * those of outstanding work) and virtual sleeps.
  */
 export function testServiceHandlers(server: DevServer): TestServiceHandlers {
   const clock = server.clock;
-  const unlock = () => {
+  const refusedIfUnlocked = <T>(unlock: () => T): T => {
     try {
-      clock.unlock();
+      return unlock();
     } catch (err) {
       throw new RpcError(status.FAILED_PRECONDITION, (err as Error).message);
     }
   };
-  const sleepUntil = (at: number, ctx: CallContext) =>
+  /** `onTime` runs in the clock's own turn, before any other skip decision. */
+  const sleepUntil = (at: number, ctx: CallContext, onTime?: () => void) =>
     new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         timer.cancel();
+        onTime?.();
         reject(new RpcError(status.CANCELLED, 'sleep cancelled by the client'));
       };
       const timer = clock.at(at, () => {
         ctx.signal.removeEventListener('abort', onAbort);
+        onTime?.();
         resolve();
       });
       ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -36,7 +39,7 @@ export function testServiceHandlers(server: DevServer): TestServiceHandlers {
       return {};
     },
     UnlockTimeSkipping: () => {
-      unlock();
+      refusedIfUnlocked(() => clock.unlock());
       return {};
     },
     Sleep: async (req, ctx) => {
@@ -48,12 +51,14 @@ export function testServiceHandlers(server: DevServer): TestServiceHandlers {
       return {};
     },
     UnlockTimeSkippingWithSleep: async (req, ctx) => {
-      unlock();
-      try {
-        await sleepUntil(clock.now() + durationMs(req.duration), ctx);
-      } finally {
-        clock.lock();
-      }
+      // Locked again the moment the time is reached, as the Java test server does: what the
+      // unlock took (maybe a running activity's lock, when the caller is that activity) is returned.
+      const at = clock.now() + durationMs(req.duration);
+      await sleepUntil(
+        at,
+        ctx,
+        refusedIfUnlocked(() => clock.unlockUntilRelock()),
+      );
       return {};
     },
     GetCurrentTime: () => ({ time: timestamp(clock.now()) }),

@@ -3,6 +3,7 @@
  * history checks require, driven directly on an Execution with a fake host.
  */
 import { VirtualClock } from '../../devserver/clock/virtualClock';
+import type { OutstandingWork, WorkLock } from '../../devserver/clock/timeSkippingLock';
 import { parseArgs } from '../../devserver/cli';
 import { EventType, type Attrs, type HistoryEvent } from '../../devserver/history/events';
 import { historyEvents } from '../../devserver/history/encodedHistory';
@@ -15,7 +16,7 @@ import { decodeTaskToken } from '../../devserver/state/taskRefs';
 
 class FakeHost implements ExecutionHost {
   /** Skipping is not used here: tests move time with advanceBy. */
-  clock = new VirtualClock(() => false);
+  clock = new VirtualClock();
   dynamicConfig = resolveDynamicConfig();
   workflowTasks: { queue: string; ref: WorkflowTaskRef | QueryTaskRef }[] = [];
   activityTasks: ActivityTaskRef[] = [];
@@ -274,9 +275,30 @@ describe('activity retry policy', () => {
 });
 
 describe('virtual clock', () => {
-  test('skips to the next deadline only when unlocked and idle', async () => {
-    let idle = false;
-    const clock = new VirtualClock(() => idle);
+  /** Outstanding work as a set of named locks (the server reads them from the runs' state). */
+  class FakeWork implements OutstandingWork {
+    readonly held = new Map<string, WorkLock>();
+    hold(name: string): void {
+      const lock: WorkLock = { held: true };
+      this.held.set(name, lock);
+    }
+    release(name: string): void {
+      const lock = this.held.get(name);
+      if (lock) (lock as { held: boolean }).held = false;
+      this.held.delete(name);
+    }
+    get count() {
+      return this.held.size;
+    }
+    lend(lent: ReadonlySet<WorkLock>) {
+      return [...this.held.values()].find((l) => !lent.has(l));
+    }
+  }
+
+  test('skips to the next deadline only when unlocked and no work holds a lock', async () => {
+    const work = new FakeWork();
+    work.hold('activity');
+    const clock = new VirtualClock(work);
     try {
       const fired: string[] = [];
       const start = clock.now();
@@ -285,8 +307,9 @@ describe('virtual clock', () => {
       expect(fired).toEqual([]); // locked
       clock.unlock();
       await turn();
-      expect(fired).toEqual([]); // busy
-      idle = true;
+      expect(fired).toEqual([]); // the activity holds a lock
+      work.release('activity');
+      clock.timeSkipping.workChanged();
       clock.requestSkipCheck();
       await turn();
       expect(fired).toEqual(['day']);
@@ -295,6 +318,51 @@ describe('virtual clock', () => {
     } finally {
       clock.close();
     }
+  });
+
+  test("an unlock below the clients' locks borrows a work lock, which stops counting when that work ends", () => {
+    const work = new FakeWork();
+    const lock = new VirtualClock(work).timeSkipping;
+    lock.unlock(); // the test waits in result()
+    work.hold('activity');
+    work.hold('workflow task');
+    const relock = lock.unlockUntilRelock(); // the activity sleeps
+    expect(lock.count).toBe(1); // the workflow task
+    expect(() => lock.unlockUntilRelock()).not.toThrow(); // a second sleeper borrows the task's lock
+    expect(lock.locked).toBe(false);
+    expect(() => lock.unlock()).toThrow(/already unlocked/); // nothing left to lend
+    // The borrowed work ends (the run closes): its loans stop counting, nothing goes negative.
+    work.release('activity');
+    work.release('workflow task');
+    lock.workChanged();
+    expect(lock.count).toBe(0);
+    relock();
+    relock(); // once only
+    expect(lock.count).toBe(0);
+    lock.lock(); // result() returned
+    expect(lock.count).toBe(1);
+    // Balanced: one unlock allowed, the next refused.
+    lock.unlock();
+    expect(() => lock.unlock()).toThrow(/already unlocked/);
+  });
+
+  test('a plain unlock that borrowed is returned by the next plain lock, whether its work ended or not', () => {
+    const work = new FakeWork();
+    const lock = new VirtualClock(work).timeSkipping;
+    work.hold('a');
+    work.hold('b');
+    lock.unlock();
+    lock.unlock(); // borrows a
+    lock.unlock(); // borrows b
+    expect(lock.locked).toBe(false);
+    work.release('a');
+    lock.workChanged();
+    lock.lock(); // returns the ended loan first: b still lent
+    expect(lock.count).toBe(0);
+    lock.lock(); // returns b's loan
+    expect(lock.count).toBe(1);
+    lock.lock();
+    expect(lock.count).toBe(2);
   });
 });
 

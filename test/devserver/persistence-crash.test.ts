@@ -164,6 +164,7 @@ test('a running activity is retried after the restart, its attempt counted; a ti
     workflowId: uid('sleeper'),
     args: [1_000],
   });
+  // Started eagerly (the core asks for it, the completion hands it back): journaled as any started attempt.
   await until(activity, (d) => d.raw.pendingActivities?.[0]?.state === 2);
   await restart();
 

@@ -23,12 +23,12 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** A server on `file`, with a client and, when asked, a worker on `taskQueue`. */
+/** A server on `file`, with a client and, when asked, workers (one per task queue). */
 async function open(file: string, options: { retentionMs?: number } = {}) {
   const server = await startDevServer({ dbFilename: file, ...options });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  let worker: { stop(): Promise<void> } | undefined;
+  const workers: { stop(): Promise<void> }[] = [];
   return {
     server,
     client,
@@ -41,16 +41,16 @@ async function open(file: string, options: { retentionMs?: number } = {}) {
         activities,
       });
       const running = w.run();
-      worker = {
+      workers.push({
         stop: async () => {
           w.shutdown();
           await running;
           await nativeConnection.close();
         },
-      };
+      });
     },
     async close(): Promise<void> {
-      await worker?.stop();
+      for (const worker of workers) await worker.stop();
       await connection.close();
       await server.close();
     },
@@ -244,6 +244,38 @@ test('the run state of the fidelity work survives a restart: metadata, priority,
       .result()
       .catch((e: unknown) => e);
     expect((outcome as { cause?: { type?: string } }).cause?.type).toBe('AcceptedUpdateCompletedWorkflow');
+  } finally {
+    await second.close();
+  }
+});
+
+test("time skipping's locks after a restart are those of the restored runs' outstanding work", async () => {
+  const file = path.join(root, 'locks.db');
+  const taskQueue = uid('persist-locks');
+  const activityQueue = uid('persist-locks-activities');
+  const first = await open(file);
+  await first.startWorker(taskQueue);
+  const handle = await first.client.workflow.start('runActivity', {
+    taskQueue,
+    workflowId: uid('locks'),
+    args: [{ name: 'greet', args: ['again'], taskQueue: activityQueue }],
+  });
+  // The activity waits on a queue no worker polls: it holds a lock, as the client does.
+  while (!(await handle.describe()).raw.pendingActivities?.length)
+    await new Promise((r) => setTimeout(r, 10));
+  expect(first.server.server.clock.timeSkipping.count).toBe(2);
+  await first.close();
+
+  const second = await open(file);
+  try {
+    const locks = second.server.server.clock.timeSkipping;
+    expect(locks.count).toBe(2);
+    await second.startWorker(taskQueue);
+    await second.startWorker(activityQueue);
+    await expect(second.client.workflow.getHandle(handle.workflowId).result()).resolves.toEqual({
+      result: 'hello again',
+    });
+    expect(locks.count).toBe(1);
   } finally {
     await second.close();
   }

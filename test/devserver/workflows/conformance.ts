@@ -447,3 +447,94 @@ export async function suggestedCAN(): Promise<boolean> {
   }
   return false;
 }
+
+/** Activities a test gives its worker itself: they call that test's TestWorkflowEnvironment. */
+export interface TestEnvActivities {
+  /** Sleeps with the environment's `sleep()` (UnlockTimeSkippingWithSleep); fails below attempt `failBelow`. */
+  envSleep(ms: number, failBelow?: number): Promise<number>;
+}
+
+/** The SDK's raceActivityAndTimer (test-testenvironment.ts): a timer against an activity sleeping in virtual time. */
+export async function raceActivityAndTimer(expectedWinner: 'timer' | 'activity'): Promise<string> {
+  const acts = proxyActivities<TestEnvActivities>({ startToCloseTimeout: 2_000_000 });
+  const timerShouldWin = expectedWinner === 'timer';
+  const timerPromise = sleep(timerShouldWin ? 1_000_000 : 1_500_000).then(() => 'timer');
+  const activityPromise = acts.envSleep(timerShouldWin ? 1_500_000 : 1_000_000).then(() => 'activity');
+  const winner = await Promise.race([timerPromise, activityPromise]);
+  await activityPromise;
+  return winner;
+}
+
+export interface EnvSleepCall {
+  sleepMs: number;
+  startToCloseMs: number;
+  maximumAttempts?: number;
+  backoffMs?: number;
+  failBelow?: number;
+}
+
+/** Runs envSleep once; reports its attempt or its timeout, and the workflow time it took. */
+export async function envSleepActivity(call: EnvSleepCall): Promise<Record<string, unknown>> {
+  const acts = proxyActivities<TestEnvActivities>({
+    startToCloseTimeout: call.startToCloseMs,
+    retry: { initialInterval: call.backoffMs ?? 1000, maximumAttempts: call.maximumAttempts ?? 1 },
+  });
+  const before = Date.now();
+  try {
+    const attempt = await acts.envSleep(call.sleepMs, call.failBelow);
+    return { attempt, elapsedMs: Date.now() - before };
+  } catch (err) {
+    const cause = (err as ActivityFailure).cause as Error & { timeoutType?: number };
+    return { failure: cause?.name, timeoutType: cause?.timeoutType, elapsedMs: Date.now() - before };
+  }
+}
+
+/**
+ * Leaves an activity running (abandoned) and closes after `closeAfterMs` of workflow time, or at
+ * `finish`; with `thenContinue`, by continuing as a run whose activity returns at once.
+ */
+export async function closesWithActivityRunning(
+  activityMs: number,
+  closeAfterMs: number,
+  thenContinue = false,
+): Promise<string> {
+  const acts = proxyActivities<TestEnvActivities>({
+    startToCloseTimeout: '30 days',
+    cancellationType: ActivityCancellationType.ABANDON,
+    retry: { maximumAttempts: 1 },
+  });
+  void acts.envSleep(activityMs).catch(() => undefined);
+  let finished = false;
+  setHandler(finish, () => void (finished = true));
+  await condition(() => finished, closeAfterMs);
+  if (thenContinue) await continueAsNew<typeof closesWithActivityRunning>(0, 1);
+  return 'closed';
+}
+
+/** The SDK's executeEagerActivity (integration-workflows-common.ts): 30 activities, each run by the workflow's worker. */
+export async function executeEagerActivity(): Promise<void> {
+  const scheduleActivity = () =>
+    proxyActivities<{ testActivity(): Promise<string> }>({
+      scheduleToCloseTimeout: '5s',
+      allowEagerDispatch: true,
+    })
+      .testActivity()
+      .then((res) => {
+        if (res !== 'workflow-and-activity-worker')
+          throw ApplicationFailure.nonRetryable('Activity was not eagerly dispatched');
+      });
+  for (let i = 0; i < 10; i++) {
+    // Three at a time: the core's default eager reservations per workflow task.
+    await Promise.all([scheduleActivity(), scheduleActivity(), scheduleActivity()]);
+  }
+}
+
+/** The SDK's dontExecuteEagerActivity. */
+export async function dontExecuteEagerActivity(): Promise<string> {
+  return (await proxyActivities<{ testActivity(): Promise<string> }>({
+    scheduleToCloseTimeout: '5s',
+    allowEagerDispatch: true,
+  })
+    .testActivity()
+    .catch(() => 'failed')) as string;
+}
