@@ -11,8 +11,7 @@
 //   off costs the workflows nothing; a replayed run follows its marker, since runs started before
 //   this rule were traced whatever their start carried;
 // - a run started before the patch (no marker) passes every call straight on.
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
-import { interceptors as openTelemetryInterceptors } from '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors';
+import type { interceptors as openTelemetryInterceptors } from '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors';
 import {
   defaultPayloadConverter,
   patched,
@@ -21,6 +20,12 @@ import {
   type WorkflowInterceptors,
 } from '@temporalio/workflow';
 import { TRACING_PATCH } from './patches';
+
+/**
+ * The header the package's client interceptor puts the trace context in (its TRACE_HEADER; not
+ * imported, as that would load the package for every workflow: test/telemetry checks they agree).
+ */
+export const TRACE_HEADER = '_tracer-data';
 
 /** Whether a start's headers carry a W3C trace context (not just the empty carrier sent untraced). */
 export function carriesTraceContext(headers: Headers | undefined): boolean {
@@ -35,24 +40,53 @@ export function carriesTraceContext(headers: Headers | undefined): boolean {
 }
 
 /** Whether a call is traced; told which interceptor method is called, and with what. */
-type Gate = (method: string | symbol, input: unknown) => boolean;
+type Gate = (method: string, input: unknown) => boolean;
 
-/** The interceptor's methods, each calling it when the gate is open and `next` alone otherwise. */
-function gated<T extends object>(interceptor: T, open: Gate): T {
-  return new Proxy(interceptor, {
-    get(target, key, receiver) {
-      const method: unknown = Reflect.get(target, key, receiver);
-      if (typeof method !== 'function') return method;
-      return (input: unknown, next: (input: unknown) => unknown) =>
-        open(key, input)
-          ? (method as (input: unknown, next: unknown) => unknown).call(target, input, next)
-          : next(input);
+type Interceptor = Record<
+  string,
+  ((input: unknown, next: (input: unknown) => unknown) => unknown) | undefined
+>;
+type Kind = 'inbound' | 'outbound' | 'internals';
+
+/**
+ * One interceptor of each kind standing for the package's: every method passes straight on while
+ * the gate is closed, and calls the package's interceptors (loaded then, once per run) when open.
+ * Loading the package and its OpenTelemetry SDK is most of what it costs: a workflow sandbox
+ * evaluates the modules it requires for each run, so an untraced run must not require them.
+ */
+function gated(kind: Kind, open: Gate, load: () => WorkflowInterceptors): object {
+  return new Proxy(
+    {},
+    {
+      get(_, method) {
+        if (typeof method !== 'string') return undefined;
+        return (input: unknown, next: (input: unknown) => unknown) => {
+          if (!open(method, input)) return next(input);
+          const chain = (load()[kind] ?? []) as Interceptor[];
+          const composed = chain.reduceRight<(input: unknown) => unknown>((after, interceptor) => {
+            const own = interceptor[method];
+            return own ? (i) => own.call(interceptor, i, after) : after;
+          }, next);
+          return composed(input);
+        };
+      },
     },
-  });
+  );
 }
 
 export const interceptors = (): WorkflowInterceptors => {
-  const traced = openTelemetryInterceptors();
+  let traced: WorkflowInterceptors | undefined;
+  const load = (): WorkflowInterceptors => {
+    if (!traced) {
+      // Required here, not imported: evaluated only by the runs that trace (see gated()).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const otel = require('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors') as {
+        interceptors: typeof openTelemetryInterceptors;
+      };
+      traced = otel.interceptors();
+    }
+    return traced;
+  };
   // Decided at the run's execute call (the first call of a run that starts; a log line or a
   // disposal before it passes on untraced), then kept: the same answer on every replay.
   let decided: boolean | undefined;
@@ -65,8 +99,8 @@ export const interceptors = (): WorkflowInterceptors => {
     return decided === true;
   };
   return {
-    inbound: traced.inbound?.map((i) => gated(i, open)),
-    outbound: traced.outbound?.map((i) => gated(i, open)),
-    internals: traced.internals?.map((i) => gated(i, open)),
-  };
+    inbound: [gated('inbound', open, load)],
+    outbound: [gated('outbound', open, load)],
+    internals: [gated('internals', open, load)],
+  } as WorkflowInterceptors;
 };

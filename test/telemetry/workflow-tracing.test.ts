@@ -7,7 +7,8 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startTracing, type Tracing } from '../../telemetry/tracing';
 import { TRACING_PATCH } from '../../workflows/patches';
-import { carriesTraceContext } from '../../workflows/tracing-interceptors';
+import { TRACE_HEADER as PACKAGE_TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import { carriesTraceContext, TRACE_HEADER } from '../../workflows/tracing-interceptors';
 import { startCheckout } from '../workflows/support/scenarios';
 import { useWorkflowTestEnv } from '../workflows/support/environment';
 
@@ -56,6 +57,10 @@ test('an untraced start takes no tracing path: no marker, no workflow span', asy
   const untraced = new Client({ connection: t.env.client.connection });
   const handle = await startCheckout({ ...t, env: { ...t.env, client: untraced } as typeof t.env });
   expect(await tracingOf(handle)).toEqual({ patches: [], workflowSpans: [] });
+});
+
+test("the header read is the one the package's client interceptor writes", () => {
+  expect(TRACE_HEADER).toBe(PACKAGE_TRACE_HEADER);
 });
 
 test('only a W3C trace context counts: the empty carrier an untraced client sends does not', () => {
