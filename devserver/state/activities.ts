@@ -10,6 +10,7 @@ import type {
 import { duration, durationMs, timestamp } from '../history/events';
 import { ActivityTimeoutType, TaskQueueKind } from './enums';
 import type { EventAttributes, EventExtras } from '../history/events';
+import { interned } from './interned';
 import { mergePriority } from './priorities';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
@@ -41,6 +42,44 @@ function timersOf(run: Execution, act: ActivityInfo): ActivityTimers {
   return t;
 }
 
+/**
+ * The record of the activity an ActivityTaskScheduled event describes, waiting for its first
+ * attempt: `now` is when it is offered (its schedule-to-close counts from then; a reset offers
+ * again an activity scheduled earlier).
+ */
+export function scheduledActivity(
+  scheduledEventId: number,
+  a: EventAttributes<'ActivityTaskScheduled'>,
+  scheduledTime: number,
+  now: number,
+): ActivityInfo {
+  const s2c = durationMs(a.scheduleToCloseTimeout);
+  const act: ActivityInfo = {
+    scheduledEventId,
+    activityId: a.activityId!,
+    activityType: interned(a.activityType!.name!),
+    taskQueue: interned(a.taskQueue!.name!),
+    input: a.input,
+    header: a.header,
+    scheduleToCloseMs: s2c,
+    scheduleToStartMs: durationMs(a.scheduleToStartTimeout),
+    startToCloseMs: durationMs(a.startToCloseTimeout),
+    heartbeatMs: durationMs(a.heartbeatTimeout),
+    retry: withDefaults(a.retryPolicy),
+    scheduledTime,
+    expiresAt: s2c ? now + s2c : 0,
+    attempt: 1,
+    state: 'scheduled',
+    attemptScheduledTime: now,
+    startedTime: 0,
+    cancelRequested: false,
+    cancelRequestedEventId: 0,
+    dispatchId: 0,
+  };
+  if (a.priority) act.priority = a.priority;
+  return act;
+}
+
 export function scheduleActivity(
   run: Execution,
   a: CommandAttributes<'scheduleActivityTaskCommandAttributes'>,
@@ -56,49 +95,22 @@ export function scheduleActivity(
   const taskQueue: string = a.taskQueue?.name || s.taskQueue;
   // validateCommand checked both.
   const activityId = a.activityId!;
-  const activityType = a.activityType!.name!;
-  const scheduledEventId = append(
-    run,
-    'ActivityTaskScheduled',
-    {
-      activityId,
-      activityType: a.activityType,
-      taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
-      header: a.header ?? undefined,
-      input: a.input ?? undefined,
-      scheduleToCloseTimeout: duration(s2c),
-      scheduleToStartTimeout: duration(s2s),
-      startToCloseTimeout: duration(st2c),
-      heartbeatTimeout: a.heartbeatTimeout ?? undefined,
-      workflowTaskCompletedEventId: completedId,
-      retryPolicy: retry,
-      priority: a.priority ?? undefined,
-    },
-    extras,
-  );
-  const act: ActivityInfo = {
-    scheduledEventId,
+  const scheduled: EventAttributes<'ActivityTaskScheduled'> = {
     activityId,
-    activityType,
-    taskQueue,
-    input: a.input,
-    header: a.header,
-    scheduleToCloseMs: s2c,
-    scheduleToStartMs: s2s,
-    startToCloseMs: st2c,
-    heartbeatMs: durationMs(a.heartbeatTimeout),
-    retry,
-    scheduledTime: now,
-    expiresAt: s2c ? now + s2c : 0,
-    attempt: 1,
-    state: 'scheduled',
-    attemptScheduledTime: now,
-    startedTime: 0,
-    cancelRequested: false,
-    cancelRequestedEventId: 0,
-    dispatchId: 0,
+    activityType: a.activityType,
+    taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
+    header: a.header ?? undefined,
+    input: a.input ?? undefined,
+    scheduleToCloseTimeout: duration(s2c),
+    scheduleToStartTimeout: duration(s2s),
+    startToCloseTimeout: duration(st2c),
+    heartbeatTimeout: a.heartbeatTimeout ?? undefined,
+    workflowTaskCompletedEventId: completedId,
+    retryPolicy: retry,
+    priority: a.priority ?? undefined,
   };
-  if (a.priority) act.priority = a.priority;
+  const scheduledEventId = append(run, 'ActivityTaskScheduled', scheduled, extras);
+  const act = scheduledActivity(scheduledEventId, scheduled, now, now);
   (s.activities ??= new Map()).set(scheduledEventId, act);
   if (act.expiresAt) {
     timersOf(run, act).close = run.host.clock.at(act.expiresAt, () =>

@@ -2,14 +2,12 @@ import { invalidArgument } from '../grpc/errors';
 import type { Payload } from '../grpc/messages';
 import { EncodedHistory } from '../history/encodedHistory';
 import { EventType, durationMs, timestampMs, type HistoryEvent } from '../history/events';
-import { restoreActivity } from './activities';
+import { restoreActivity, scheduledActivity } from './activities';
 import { runTimedOut } from './close';
 import { ExecutionStatus, WorkflowTaskFailedCause } from './enums';
 import { Execution, type ExecutionHost } from './execution';
 import { append } from './historyBuilder';
-import { interned } from './interned';
 import { NO_FIELDS, upserted, type ActivityInfo, type MutableState, type TimerInfo } from './mutableState';
-import { withDefaults } from './retry';
 import { armTimer } from './timers';
 import { scheduleWorkflowTask } from './workflowTask';
 
@@ -171,34 +169,13 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
         previousStartedEventId =
           e.workflowTaskCompletedEventAttributes?.startedEventId ?? previousStartedEventId;
         break;
-      case EventType.ActivityTaskScheduled: {
-        const a = e.activityTaskScheduledEventAttributes!;
-        const s2c = durationMs(a.scheduleToCloseTimeout);
-        activities.set(e.eventId, {
-          scheduledEventId: e.eventId,
-          activityId: a.activityId!,
-          activityType: interned(a.activityType!.name!),
-          taskQueue: interned(a.taskQueue!.name!),
-          input: a.input,
-          header: a.header,
-          scheduleToCloseMs: s2c,
-          scheduleToStartMs: durationMs(a.scheduleToStartTimeout),
-          startToCloseMs: durationMs(a.startToCloseTimeout),
-          heartbeatMs: durationMs(a.heartbeatTimeout),
-          retry: withDefaults(a.retryPolicy),
-          scheduledTime: time,
-          // The activity is offered again now: its schedule-to-close counts from the reset.
-          expiresAt: s2c ? now + s2c : 0,
-          attempt: 1,
-          state: 'scheduled',
-          attemptScheduledTime: now,
-          startedTime: 0,
-          cancelRequested: false,
-          cancelRequestedEventId: 0,
-          dispatchId: 0,
-        });
+      case EventType.ActivityTaskScheduled:
+        // The activity is offered again now: its schedule-to-close counts from the reset.
+        activities.set(
+          e.eventId,
+          scheduledActivity(e.eventId, e.activityTaskScheduledEventAttributes!, time, now),
+        );
         break;
-      }
       case EventType.ActivityTaskCancelRequested: {
         const a = activities.get(e.activityTaskCancelRequestedEventAttributes?.scheduledEventId ?? -1);
         if (a) {
