@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { eventually } from '../helpers/eventually';
-import { CACHE_MODES, useConformanceEnv, startWorker, uid, type RunningWorker } from './support';
+import { describeEachCacheMode, useConformanceEnv, uid } from './support';
 import type { ActivityCall } from './workflows/conformance';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -52,16 +52,7 @@ async function itemsOf(handle: WorkflowHandle, expected: string[]): Promise<stri
   );
 }
 
-describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
-  let w: RunningWorker;
-
-  beforeAll(async () => {
-    w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
-  });
-  afterAll(async () => {
-    await w?.stop();
-  });
-
+describeEachCacheMode(t, (w) => {
   test('reset to the first workflow task: new run, signals reapplied, old run terminated', async () => {
     const workflowId = uid('reset');
     const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });
