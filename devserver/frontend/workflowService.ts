@@ -22,6 +22,7 @@ import { ResetReapplyExcludeType, ResetReapplyType } from '../state/reset';
 import { visibilityHandlers } from './visibility';
 import { executeMultiOperation } from './multiOperation';
 import { activityByIdHandlers } from './activityById';
+import { activityPauseHandlers } from './activityPause';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
 
@@ -329,6 +330,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     },
 
     ...activityByIdHandlers(server),
+    ...activityPauseHandlers(server),
 
     ShutdownWorker: (req) => {
       const queue: string = req.stickyTaskQueue ?? '';

@@ -57,6 +57,8 @@ export type RespondWorkflowTaskFailedRequest =
   Plain<temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest>;
 export type RespondQueryTaskCompletedRequest =
   Plain<temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest>;
+export type RecordActivityTaskHeartbeatResponse =
+  Plain<temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatResponse>;
 export type StartWorkflowExecutionRequest =
   Plain<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>;
 

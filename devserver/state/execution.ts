@@ -29,7 +29,7 @@ import {
 } from '../history/events';
 import { EncodedHistory } from '../history/encodedHistory';
 import * as activities from './activities';
-import type { ActivityTimers } from './activities';
+import type { ActivityTimers, HeartbeatResponse } from './activities';
 import * as cancellation from './cancellation';
 import { childClosed } from './childWorkflows';
 import { runTimedOut, type ContinuedAsNewAttributes } from './close';
@@ -339,7 +339,10 @@ export class Execution {
     if (!this.isRunning) return false;
     const s = this.state;
     if (s.wft && s.executionTime <= this.host.clock.now()) return true;
-    if (s.activities) for (const a of s.activities.values()) if (a.state !== 'backoff') return true;
+    // An activity waiting in backoff or paused (not running) waits on the clock or an operator.
+    if (s.activities)
+      for (const a of s.activities.values())
+        if (a.state === 'started' || (a.state === 'scheduled' && !a.paused)) return true;
     return false;
   }
 
@@ -413,7 +416,7 @@ export class Execution {
   startActivityTask(ref: ActivityTaskRef, identity: string): PollActivityTaskQueueResponse | null {
     return activities.startActivityTask(this, ref, identity);
   }
-  heartbeatActivity(token: TaskToken, details: Payloads | null | undefined): { cancelRequested: boolean } {
+  heartbeatActivity(token: TaskToken, details: Payloads | null | undefined): HeartbeatResponse {
     return activities.heartbeatActivity(this, token, details);
   }
   completeActivity(token: TaskToken, result: Payloads | null | undefined, identity: string): void {
