@@ -24,7 +24,7 @@ import type { StoreOptions } from './persistence/store';
 import { restoreRun, resumeRun, runRecord, type RunRecord } from './state/restore';
 import { ContinueAsNewInitiator } from './state/workflowRetry';
 import { duration } from './history/events';
-import { RESETTER_IDENTITY, resetPoint, resetRun } from './state/reset';
+import { RESETTER_IDENTITY, resetPoint, resetRun, type Reapply } from './state/reset';
 import { status } from '@grpc/grpc-js';
 
 const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
@@ -500,8 +500,7 @@ export class DevServer implements ExecutionHost {
     o: {
       reason: string;
       workflowTaskFinishEventId: number;
-      reapplyType: number;
-      excludeSignals: boolean;
+      reapply: Reapply;
       requestId: string;
     },
   ): Execution {

@@ -18,7 +18,7 @@ import { normalizePolicies, resolveWorkflowId, terminateForNewRun } from '../sta
 import type { Execution, PendingQuery } from '../state/execution';
 import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
-import { ResetReapplyExcludeType, ResetReapplyType } from '../state/reset';
+import { reapplyOf } from '../state/reset';
 import { visibilityHandlers } from './visibility';
 import { executeMultiOperation } from './multiOperation';
 import { activityByIdHandlers } from './activityById';
@@ -169,8 +169,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       const run = server.reset(base, {
         reason: req.reason ?? '',
         workflowTaskFinishEventId: Number(req.workflowTaskFinishEventId ?? 0),
-        reapplyType: req.resetReapplyType ?? ResetReapplyType.Unspecified,
-        excludeSignals: (req.resetReapplyExcludeTypes ?? []).includes(ResetReapplyExcludeType.Signal),
+        reapply: reapplyOf(req.resetReapplyType ?? 0, req.resetReapplyExcludeTypes ?? []),
         requestId: req.requestId ?? '',
       });
       return { runId: run.runId };

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../grpc/errors';
-import type { Payload } from '../grpc/messages';
+import type { Payload, UpdateRequest } from '../grpc/messages';
 import { EncodedHistory } from '../history/encodedHistory';
 import { EventType, durationMs, timestampMs, type HistoryEvent } from '../history/events';
 import { restoreActivity, scheduledActivity } from './activities';
@@ -9,6 +9,7 @@ import { Execution, type ExecutionHost } from './execution';
 import { append } from './historyBuilder';
 import { NO_FIELDS, upserted, type ActivityInfo, type MutableState, type TimerInfo } from './mutableState';
 import { armTimer } from './timers';
+import { UpdateStage, WorkflowUpdate } from './updates';
 import { scheduleWorkflowTask } from './workflowTask';
 
 /**
@@ -22,7 +23,25 @@ import { scheduleWorkflowTask } from './workflowTask';
  */
 
 export const ResetReapplyType = { Unspecified: 0, Signal: 1, None: 2, AllEligible: 3 } as const;
-export const ResetReapplyExcludeType = { Signal: 1 } as const;
+export const ResetReapplyExcludeType = { Signal: 1, Update: 2 } as const;
+const UpdateAdmittedEventOrigin = { Reapply: 1 } as const;
+
+/** What is reapplied after the reset point: Temporal's GetResetReapplyExcludeTypes, turned around. */
+export interface Reapply {
+  signals: boolean;
+  updates: boolean;
+}
+
+/** The (deprecated) reapply type says what to include, the exclude types what to leave out. */
+export function reapplyOf(reapplyType: number, excludeTypes: number[]): Reapply {
+  return {
+    signals: reapplyType !== ResetReapplyType.None && !excludeTypes.includes(ResetReapplyExcludeType.Signal),
+    updates:
+      reapplyType !== ResetReapplyType.None &&
+      reapplyType !== ResetReapplyType.Signal &&
+      !excludeTypes.includes(ResetReapplyExcludeType.Update),
+  };
+}
 
 /** Identities Temporal's history service writes on the events of a reset. */
 export const RESETTER_IDENTITY = 'history-resetter';
@@ -31,11 +50,10 @@ const HISTORY_SERVICE_IDENTITY = 'history-service';
 export interface ResetOptions {
   reason: string;
   workflowTaskFinishEventId: number;
-  reapplyType: number;
-  excludeSignals: boolean;
+  reapply: Reapply;
   requestId: string;
   newRunId: string;
-  /** Runs after the base (its continue-as-new successors) whose signals are also reapplied. */
+  /** Runs after the base (its continue-as-new successors) whose signals and updates are also reapplied. */
   laterRuns: Execution[];
   /** Called once the reset point is known to be usable, before the new run exists (terminates the current run). */
   beforeStart: () => void;
@@ -97,8 +115,8 @@ export function resetRun(host: ExecutionHost, base: Execution, point: number, o:
     lastResetTime: host.clock.now(),
   };
   const run = new Execution(host, { restored: state });
-  const reapplied =
-    o.reapplyType === ResetReapplyType.None || o.excludeSignals ? [] : signalsAfter(base, point, o.laterRuns);
+  for (const u of rebuilt.updates.values()) (run.updateMap ??= new Map()).set(u.id, u);
+  const reapplied = eventsAfter(base, point, o.laterRuns, o.reapply, rebuilt.updates);
   run.touch(() => {
     const lastCopied = events[events.length - 1]!;
     let scheduledEventId = lastCopied.eventId;
@@ -123,13 +141,23 @@ export function resetRun(host: ExecutionHost, base: Execution, point: number, o:
       newRunId: o.newRunId,
       forkEventVersion: 0,
     });
-    for (const s of reapplied) {
-      append(run, 'WorkflowExecutionSignaled', {
-        signalName: s.signalName,
-        input: s.input ?? undefined,
-        identity: s.identity ?? '',
-        header: s.header ?? undefined,
+    for (const e of reapplied) {
+      if ('signal' in e) {
+        append(run, 'WorkflowExecutionSignaled', {
+          signalName: e.signal.signalName,
+          input: e.signal.input ?? undefined,
+          identity: e.signal.identity ?? '',
+          header: e.signal.header ?? undefined,
+        });
+        continue;
+      }
+      // As Temporal's reapply: an UpdateAdmitted event, which the worker reads as the request.
+      const update = new WorkflowUpdate(e.updateId, e.request);
+      update.admittedEventId = append(run, 'WorkflowExecutionUpdateAdmitted', {
+        request: e.request,
+        origin: UpdateAdmittedEventOrigin.Reapply,
       });
+      (run.updateMap ??= new Map()).set(update.id, update);
     }
     if (run.runTimeoutMs) {
       const at = run.startTime + run.runTimeoutMs;
@@ -148,6 +176,8 @@ interface Rebuilt {
   previousStartedEventId: number;
   activities: Map<number, ActivityInfo>;
   timers: TimerInfo[];
+  /** Updates accepted (and maybe completed) in the copied events, by id: a replay runs them again. */
+  updates: Map<string, WorkflowUpdate>;
 }
 
 /** The mutable state the copied events leave (what a replay of them in the history service gives). */
@@ -160,6 +190,7 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
   let previousStartedEventId = 0;
   const activities = new Map<number, ActivityInfo>();
   const timers: TimerInfo[] = [];
+  const updates = new Map<string, WorkflowUpdate>();
   const openChildren = new Set<number>();
   const openExternal = new Set<number>();
   for (const e of events) {
@@ -233,6 +264,19 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
       case EventType.ExternalWorkflowExecutionCancelRequested:
         openExternal.delete(externalInitiatedId(e));
         break;
+      case EventType.WorkflowExecutionUpdateAccepted: {
+        const a = e.workflowExecutionUpdateAcceptedEventAttributes!;
+        const update = new WorkflowUpdate(a.protocolInstanceId!, a.acceptedRequest ?? {});
+        update.acceptedEventId = e.eventId;
+        update.advance(UpdateStage.Accepted);
+        updates.set(update.id, update);
+        break;
+      }
+      case EventType.WorkflowExecutionUpdateCompleted: {
+        const a = e.workflowExecutionUpdateCompletedEventAttributes!;
+        updates.get(a.meta?.updateId ?? '')?.advance(UpdateStage.Completed, a.outcome ?? undefined);
+        break;
+      }
       case EventType.UpsertWorkflowSearchAttributes:
         searchAttributes = upserted(
           searchAttributes,
@@ -250,7 +294,7 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
       'This server cannot reset to a point where a child workflow start or an external signal or cancel is in flight; pick an earlier or a later workflow task.',
     );
   }
-  return { memo, searchAttributes, previousStartedEventId, activities, timers };
+  return { memo, searchAttributes, previousStartedEventId, activities, timers, updates };
 }
 
 function childInitiatedId(e: HistoryEvent): number {
@@ -273,16 +317,42 @@ function externalInitiatedId(e: HistoryEvent): number {
   return a?.initiatedEventId ?? -1;
 }
 
-/** The signals the base run (and the runs after it) received after the reset point, in order. */
-function signalsAfter(base: Execution, point: number, laterRuns: Execution[]) {
-  const signals: NonNullable<HistoryEvent['workflowExecutionSignaledEventAttributes']>[] = [];
+type Reapplied =
+  | { signal: NonNullable<HistoryEvent['workflowExecutionSignaledEventAttributes']> }
+  | { updateId: string; request: UpdateRequest };
+
+/**
+ * What the base run (and the runs after it) received after the reset point, in order, as
+ * Temporal's reapplyEvents picks it: signals, and updates (an UpdateAdmitted event, or an
+ * UpdateAccepted one not preceded by its Admitted event), each update once and only if the copied
+ * events do not already hold it.
+ */
+function eventsAfter(
+  base: Execution,
+  point: number,
+  laterRuns: Execution[],
+  reapply: Reapply,
+  known: Map<string, WorkflowUpdate>,
+): Reapplied[] {
+  const picked: Reapplied[] = [];
+  const updateIds = new Set(known.keys());
+  const update = (request: UpdateRequest | null | undefined) => {
+    const id = request?.meta?.updateId;
+    if (!reapply.updates || !id || updateIds.has(id)) return;
+    updateIds.add(id);
+    picked.push({ updateId: id, request: request! });
+  };
   const from = (run: Execution, first: number) => {
     for (const e of run.history.events(first)) {
-      if (e.eventType === EventType.WorkflowExecutionSignaled)
-        signals.push(e.workflowExecutionSignaledEventAttributes!);
+      if (e.eventType === EventType.WorkflowExecutionSignaled && reapply.signals)
+        picked.push({ signal: e.workflowExecutionSignaledEventAttributes! });
+      else if (e.eventType === EventType.WorkflowExecutionUpdateAdmitted)
+        update(e.workflowExecutionUpdateAdmittedEventAttributes?.request);
+      else if (e.eventType === EventType.WorkflowExecutionUpdateAccepted)
+        update(e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest);
     }
   };
   from(base, point + 1);
   for (const r of laterRuns) from(r, 1);
-  return signals;
+  return picked;
 }

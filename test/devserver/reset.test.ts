@@ -8,7 +8,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { eventually } from '../helpers/eventually';
 import { describeEachCacheMode, useConformanceEnv, uid } from './support';
-import type { ActivityCall } from './workflows/conformance';
+import { addItemUpdate, type ActivityCall } from './workflows/conformance';
 
 const EventType = temporal.api.enums.v1.EventType;
 const t = useConformanceEnv();
@@ -171,6 +171,53 @@ describeEachCacheMode(t, (w) => {
       'after reset',
     );
     await expect(current.result()).resolves.toEqual({ result: 'after reset' });
+  });
+
+  test('updates after the point are reapplied as UpdateAdmitted events; the UPDATE exclude type drops them', async () => {
+    const workflowId = uid('reset-update');
+    const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });
+    const base = handle.firstExecutionRunId;
+    await expect(handle.executeUpdate(addItemUpdate, { args: ['u1'], updateId: 'u1' })).resolves.toBe(1);
+    await handle.signal('addItem', 's');
+    await itemsOf(handle, ['u1', 's']);
+    const first = completedTasks(await historyOf(workflowId, base))[0]!;
+
+    // All eligible (the default): the update and the signal again, in one workflow task (whose
+    // activation the SDK orders signals first).
+    const runId = await reset(workflowId, base, first);
+    const current = t.env.client.workflow.getHandle(workflowId);
+    await expect(itemsOf(current, ['s', 'u1'])).resolves.toEqual(['s', 'u1']);
+    const events = await historyOf(workflowId, runId);
+    const admitted = events.find(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,
+    );
+    expect(admitted?.workflowExecutionUpdateAdmittedEventAttributes).toMatchObject({
+      request: { meta: { updateId: 'u1' } },
+      origin: temporal.api.enums.v1.UpdateAdmittedEventOrigin.UPDATE_ADMITTED_EVENT_ORIGIN_REAPPLY,
+    });
+    const accepted = events.filter(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+    );
+    expect(accepted.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId)).toEqual(
+      ['u1'],
+    );
+    // The reapplied update completed in the new run: its outcome is there for a poll by id.
+    await expect(current.getUpdateHandle<number>('u1').result()).resolves.toBe(2);
+
+    // Excluding updates (as the deprecated reapply type SIGNAL does): only the signal.
+    const second = await reset(workflowId, base, first, {
+      resetReapplyExcludeTypes: [
+        temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE,
+      ],
+    });
+    await expect(itemsOf(current, ['s'])).resolves.toEqual(['s']);
+    expect(
+      (await historyOf(workflowId, second)).some(
+        (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,
+      ),
+    ).toBe(false);
+    await current.signal('finish');
+    await expect(current.result()).resolves.toEqual(['s']);
   });
 
   test('a reset point that is not a workflow task is refused, and changes nothing', async () => {
