@@ -7,7 +7,14 @@ import { runTimedOut } from './close';
 import { ExecutionStatus, WorkflowTaskFailedCause } from './enums';
 import { Execution, type ExecutionHost } from './execution';
 import { append } from './historyBuilder';
-import { NO_FIELDS, upserted, type ActivityInfo, type MutableState, type TimerInfo } from './mutableState';
+import {
+  NO_FIELDS,
+  upserted,
+  type ActivityInfo,
+  type ChildInfo,
+  type MutableState,
+  type TimerInfo,
+} from './mutableState';
 import { armTimer } from './timers';
 import { UpdateStage, WorkflowUpdate } from './updates';
 import { scheduleWorkflowTask } from './workflowTask';
@@ -19,7 +26,9 @@ import { scheduleWorkflowTask } from './workflowTask';
  * that task failed with cause RESET_WORKFLOW (naming the base and new runs, which tells the SDK
  * its run id changed), the signals received after the point (per the reapply type), and a new
  * workflow task. The mutable state at the point is rebuilt from the copied events: timers still
- * running fire at their original time, activities still open are offered again.
+ * running fire at their original time, activities still open are offered again, children still
+ * running stay the new run's (the reset's termination of the current run leaves them running, and
+ * their close is forwarded along resetRunId), updates accepted there are known again.
  */
 
 export const ResetReapplyType = { Unspecified: 0, Signal: 1, None: 2, AllEligible: 3 } as const;
@@ -57,6 +66,15 @@ export interface ResetOptions {
   laterRuns: Execution[];
   /** Called once the reset point is known to be usable, before the new run exists (terminates the current run). */
   beforeStart: () => void;
+}
+
+/** Whether the run was closed by a reset's termination of the current run (Temporal's IsTerminatedByResetter). */
+export function terminatedByResetter(run: Execution): boolean {
+  const last = run.lastEvent;
+  return (
+    last.eventType === EventType.WorkflowExecutionTerminated &&
+    last.workflowExecutionTerminatedEventAttributes?.identity === RESETTER_IDENTITY
+  );
 }
 
 /** Checks the reset point; returns the id of the last event copied (a workflow task's Started or Scheduled). */
@@ -108,7 +126,7 @@ export function resetRun(host: ExecutionHost, base: Execution, point: number, o:
     sticky: null,
     nextRunId: '',
     activities: rebuilt.activities.size ? rebuilt.activities : undefined,
-    children: undefined,
+    children: rebuilt.children.size ? rebuilt.children : undefined,
     timers: rebuilt.timers.length ? rebuilt.timers : undefined,
     buffered: undefined,
     nextWftAttempt: 1,
@@ -178,6 +196,8 @@ interface Rebuilt {
   timers: TimerInfo[];
   /** Updates accepted (and maybe completed) in the copied events, by id: a replay runs them again. */
   updates: Map<string, WorkflowUpdate>;
+  /** Children started and still open at the point, by initiated event id (the new run's). */
+  children: Map<number, ChildInfo>;
 }
 
 /** The mutable state the copied events leave (what a replay of them in the history service gives). */
@@ -191,8 +211,9 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
   const activities = new Map<number, ActivityInfo>();
   const timers: TimerInfo[] = [];
   const updates = new Map<string, WorkflowUpdate>();
-  const openChildren = new Set<number>();
-  const openExternal = new Set<number>();
+  const children = new Map<number, ChildInfo>();
+  /** Child starts and external signals or cancel requests initiated and without an outcome. */
+  const inFlight = new Map<number, HistoryEvent>();
   for (const e of events) {
     const time = timestampMs(e.eventTime);
     switch (e.eventType) {
@@ -244,25 +265,37 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
         break;
       }
       case EventType.StartChildWorkflowExecutionInitiated:
-        openChildren.add(e.eventId);
+      case EventType.SignalExternalWorkflowExecutionInitiated:
+      case EventType.RequestCancelExternalWorkflowExecutionInitiated:
+        inFlight.set(e.eventId, e);
         break;
+      case EventType.ChildWorkflowExecutionStarted: {
+        const a = e.childWorkflowExecutionStartedEventAttributes!;
+        const initiated = inFlight.get(
+          a.initiatedEventId ?? -1,
+        )?.startChildWorkflowExecutionInitiatedEventAttributes;
+        inFlight.delete(a.initiatedEventId ?? -1);
+        children.set(a.initiatedEventId!, {
+          workflowId: a.workflowExecution!.workflowId!,
+          runId: a.workflowExecution!.runId!,
+          closePolicy: initiated?.parentClosePolicy || 1,
+        });
+        break;
+      }
       case EventType.StartChildWorkflowExecutionFailed:
       case EventType.ChildWorkflowExecutionCompleted:
       case EventType.ChildWorkflowExecutionFailed:
       case EventType.ChildWorkflowExecutionCanceled:
       case EventType.ChildWorkflowExecutionTimedOut:
       case EventType.ChildWorkflowExecutionTerminated:
-        openChildren.delete(childInitiatedId(e));
-        break;
-      case EventType.SignalExternalWorkflowExecutionInitiated:
-      case EventType.RequestCancelExternalWorkflowExecutionInitiated:
-        openExternal.add(e.eventId);
+        inFlight.delete(childInitiatedId(e));
+        children.delete(childInitiatedId(e));
         break;
       case EventType.SignalExternalWorkflowExecutionFailed:
       case EventType.ExternalWorkflowExecutionSignaled:
       case EventType.RequestCancelExternalWorkflowExecutionFailed:
       case EventType.ExternalWorkflowExecutionCancelRequested:
-        openExternal.delete(externalInitiatedId(e));
+        inFlight.delete(externalInitiatedId(e));
         break;
       case EventType.WorkflowExecutionUpdateAccepted: {
         const a = e.workflowExecutionUpdateAcceptedEventAttributes!;
@@ -288,13 +321,14 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
         break;
     }
   }
-  // This server does not rebuild those (the real one does): refused rather than lost.
-  if (openChildren.size || openExternal.size) {
+  // This server writes the outcome of a child start or an external signal or cancel with the
+  // completion that initiated it, so a workflow task never finds one in flight; refused if it did.
+  if (inFlight.size) {
     throw invalidArgument(
-      'This server cannot reset to a point where a child workflow start or an external signal or cancel is in flight; pick an earlier or a later workflow task.',
+      'This server cannot reset to a point where a child workflow start or an external signal or cancel is in flight.',
     );
   }
-  return { memo, searchAttributes, previousStartedEventId, activities, timers, updates };
+  return { memo, searchAttributes, previousStartedEventId, activities, timers, updates, children };
 }
 
 function childInitiatedId(e: HistoryEvent): number {

@@ -220,6 +220,37 @@ describeEachCacheMode(t, (w) => {
     await expect(current.result()).resolves.toEqual(['s']);
   });
 
+  test('a child running at the point stays running and reports its result to the new run', async () => {
+    const workflowId = uid('reset-parent');
+    const handle = await t.env.client.workflow.start('collectorParent', {
+      taskQueue: w.taskQueue,
+      workflowId,
+    });
+    const base = handle.firstExecutionRunId;
+    // The last workflow task is the one after ChildWorkflowExecutionStarted: the child is open there.
+    const tasks = await eventually(
+      async () => completedTasks(await historyOf(workflowId, base)),
+      (ids) => ids.length === 2,
+    );
+    const child = t.env.client.workflow.getHandle(`${workflowId}-child`);
+    expect((await child.describe()).status.name).toBe('RUNNING');
+    const runId = await reset(workflowId, base, tasks[1]!);
+
+    // The reset's termination of the old run leaves the child alone (no parent close policy).
+    expect((await t.env.client.workflow.getHandle(workflowId, base).describe()).status.name).toBe(
+      'TERMINATED',
+    );
+    expect((await child.describe()).status.name).toBe('RUNNING');
+    const current = t.env.client.workflow.getHandle(workflowId);
+    expect((await current.describe()).raw.pendingChildren?.map((c) => c.workflowId)).toEqual([
+      `${workflowId}-child`,
+    ]);
+    await child.signal('addItem', 'from child');
+    await child.signal('finish');
+    await expect(current.result()).resolves.toEqual(['from child']);
+    expect((await current.describe()).runId).toBe(runId);
+  });
+
   test('a reset point that is not a workflow task is refused, and changes nothing', async () => {
     const workflowId = uid('reset-bad');
     const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });

@@ -399,3 +399,8 @@ export async function cronTick(): Promise<Record<string, unknown>> {
   const info = workflowInfo();
   return { cronSchedule: info.cronSchedule, lastResult: info.lastResult ?? null, ranAt: Date.now() };
 }
+
+/** Runs a collector as its child (id `<parent id>-child`) and returns what the child collected. */
+export async function collectorParent(): Promise<string[]> {
+  return executeChild(collector, { workflowId: `${workflowInfo().workflowId}-child` });
+}
