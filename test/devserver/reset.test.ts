@@ -220,6 +220,24 @@ describeEachCacheMode(t, (w) => {
     await expect(current.result()).resolves.toEqual(['s']);
   });
 
+  test('an update completed before the point is known to the new run: a poll answers, its id is not applied again', async () => {
+    const workflowId = uid('reset-update-before');
+    const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });
+    const base = handle.firstExecutionRunId;
+    await expect(handle.executeUpdate(addItemUpdate, { args: ['a'], updateId: 'u1' })).resolves.toBe(1);
+    await handle.signal('addItem', 'b');
+    await itemsOf(handle, ['a', 'b']);
+    // The last task is the signal's: the update's Accepted and Completed events are copied.
+    const last = completedTasks(await historyOf(workflowId, base)).at(-1)!;
+    await reset(workflowId, base, last);
+    const current = t.env.client.workflow.getHandle(workflowId);
+    await expect(itemsOf(current, ['a', 'b'])).resolves.toEqual(['a', 'b']);
+    await expect(current.getUpdateHandle<number>('u1').result()).resolves.toBe(1);
+    await expect(current.executeUpdate(addItemUpdate, { args: ['again'], updateId: 'u1' })).resolves.toBe(1);
+    await current.signal('finish');
+    await expect(current.result()).resolves.toEqual(['a', 'b']);
+  });
+
   test('a child running at the point stays running and reports its result to the new run', async () => {
     const workflowId = uid('reset-parent');
     const handle = await t.env.client.workflow.start('collectorParent', {
