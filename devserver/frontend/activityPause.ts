@@ -2,6 +2,7 @@ import { invalidArgument } from '../grpc/errors';
 import type { DurationMessage, WorkflowServiceHandlers } from '../grpc/messages';
 import { durationMs } from '../history/events';
 import type { DevServer } from '../server';
+import { updateActivityOptions } from '../state/activityOptions';
 import {
   pauseActivities,
   resetActivities,
@@ -10,8 +11,9 @@ import {
 } from '../state/activityPause';
 
 /**
- * PauseActivity, UnpauseActivity and ResetActivity (`temporal activity pause|unpause|reset`): the
- * request names a workflow and, in its `activity` oneof, one activity by id, all of a type, or all.
+ * PauseActivity, UnpauseActivity, ResetActivity and UpdateActivityOptions (`temporal activity
+ * pause|unpause|reset|update-options`): the request names a workflow and, in its `activity` oneof,
+ * one activity by id, all of a type, or all.
  */
 export function activityPauseHandlers(server: DevServer): WorkflowServiceHandlers {
   return {
@@ -38,14 +40,25 @@ export function activityPauseHandlers(server: DevServer): WorkflowServiceHandler
     ResetActivity: (req) => {
       const ns = server.checkNamespace(req.namespace);
       const which = selector(req, req.matchAll);
-      // restore_original_options: this server has no UpdateActivityOptions, so the options are
-      // always the original ones.
-      resetActivities(server.findExecution(ns, req.execution), which, {
+      const exec = server.findExecution(ns, req.execution);
+      if (req.restoreOriginalOptions)
+        updateActivityOptions(exec, which, { paths: [], restoreOriginal: true });
+      resetActivities(exec, which, {
         resetHeartbeat: !!req.resetHeartbeat,
         keepPaused: !!req.keepPaused,
         jitterMs: jitterMs(req.jitter),
       });
       return {};
+    },
+    UpdateActivityOptions: (req) => {
+      const ns = server.checkNamespace(req.namespace);
+      const which = selector(req, req.matchAll);
+      const activityOptions = updateActivityOptions(server.findExecution(ns, req.execution), which, {
+        options: req.activityOptions,
+        paths: req.updateMask?.paths ?? [],
+        restoreOriginal: !!req.restoreOriginal,
+      });
+      return { activityOptions };
     },
   };
 }

@@ -32,6 +32,7 @@ export type DurationMessage = Plain<google.protobuf.IDuration>;
 export type WorkflowExecution = Plain<temporal.api.common.v1.IWorkflowExecution>;
 export type ProtocolMessage = Plain<temporal.api.protocol.v1.IMessage>;
 export type RetryPolicyMessage = Plain<temporal.api.common.v1.IRetryPolicy>;
+export type ActivityOptions = Plain<temporal.api.activity.v1.IActivityOptions>;
 export type PendingActivityInfo = Plain<temporal.api.workflow.v1.IPendingActivityInfo>;
 export type PendingWorkflowTaskInfo = Plain<temporal.api.workflow.v1.IPendingWorkflowTaskInfo>;
 export type UpdateRequest = Plain<temporal.api.update.v1.IRequest>;

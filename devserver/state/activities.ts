@@ -1,6 +1,7 @@
 import { executionNotFound, workflowCompleted } from '../grpc/errors';
 import type { ClockTimer } from '../clock/virtualClock';
 import type {
+  ActivityOptions,
   CommandAttributes,
   Failure,
   PendingActivityInfo,
@@ -583,6 +584,19 @@ function pendingState(a: ActivityInfo): number {
   return a.paused ? PendingActivityState.Paused : PendingActivityState.Scheduled;
 }
 
+/** An activity's options as describe and this call's answer show them. */
+export function activityOptionsOf(act: ActivityInfo): ActivityOptions {
+  return {
+    taskQueue: { name: act.taskQueue, kind: TaskQueueKind.Normal },
+    scheduleToCloseTimeout: duration(act.scheduleToCloseMs),
+    scheduleToStartTimeout: duration(act.scheduleToStartMs),
+    startToCloseTimeout: duration(act.startToCloseMs),
+    heartbeatTimeout: duration(act.heartbeatMs),
+    retryPolicy: act.retry,
+    priority: act.priority,
+  };
+}
+
 /** DescribeWorkflowExecution's pendingActivities. */
 export function pendingActivities(run: Execution): PendingActivityInfo[] {
   return [...(run.state.activities?.values() ?? [])].map((a) => ({
@@ -605,5 +619,6 @@ export function pendingActivities(run: Execution): PendingActivityInfo[] {
     expirationTime: a.expiresAt ? timestamp(a.expiresAt) : undefined,
     lastFailure: a.lastFailure ?? undefined,
     lastWorkerIdentity: a.identity ?? '',
+    activityOptions: activityOptionsOf(a),
   }));
 }

@@ -20,7 +20,8 @@ export type ActivitySelector = { id: string } | { type: string } | { all: true }
 const ACTIVITY_NOT_FOUND =
   "Can't find pending activity with such ID. Invalid activityID or activity already completed";
 
-function selected(run: Execution, selector: ActivitySelector): ActivityInfo[] {
+/** The pending activities a request names; NOT_FOUND if none (or the run is closed). */
+export function selected(run: Execution, selector: ActivitySelector): ActivityInfo[] {
   if (!run.isRunning) throw workflowCompleted();
   const pending = [...(run.state.activities?.values() ?? [])];
   const matching =
@@ -34,7 +35,7 @@ function selected(run: Execution, selector: ActivitySelector): ActivityInfo[] {
 }
 
 /** A random offset in [0, jitterMs), as the real server spreads the dispatch of many activities. */
-function jittered(jitterMs: number): number {
+export function jittered(jitterMs: number): number {
   return jitterMs > 0 ? Math.floor(Math.random() * jitterMs) : 0;
 }
 

@@ -225,6 +225,76 @@ describe('bad input and repeated calls', () => {
       details: 'workflow execution already completed',
     });
   });
+
+  const seconds = (d: { seconds?: unknown } | null | undefined) => Number(d?.seconds ?? 0);
+
+  test('update-options moves a waiting activity to a polled task queue: it runs there', async () => {
+    const handle = await waiting();
+    const response = await t.env.client.workflowService.updateActivityOptions({
+      namespace: 'default',
+      execution: { workflowId: handle.workflowId },
+      id: '1',
+      activityOptions: { taskQueue: { name: w.taskQueue } },
+      updateMask: { paths: ['task_queue.name'] },
+    });
+    expect(response.activityOptions?.taskQueue?.name).toBe(w.taskQueue);
+    // The other options are kept (runActivity's start-to-close is 10 s).
+    expect(seconds(response.activityOptions?.startToCloseTimeout)).toBe(10);
+    await expect(handle.result()).resolves.toEqual({ result: 'hello x' });
+  });
+
+  test('update-options then restore: describe shows each; ResetActivity can restore them too', async () => {
+    const handle = await waiting();
+    const update = (req: Record<string, unknown>) =>
+      t.env.client.workflowService.updateActivityOptions({
+        namespace: 'default',
+        execution: { workflowId: handle.workflowId },
+        id: '1',
+        ...req,
+      });
+    const options = async () => (await pendingActivity(handle, () => true)).activityOptions;
+    await update({
+      activityOptions: { startToCloseTimeout: { seconds: 42 }, retryPolicy: { maximumAttempts: 7 } },
+      updateMask: { paths: ['startToCloseTimeout', 'retryPolicy.maximumAttempts'] },
+    });
+    expect(seconds((await options())?.startToCloseTimeout)).toBe(42);
+    expect((await options())?.retryPolicy?.maximumAttempts).toBe(7);
+    expect((await pendingActivity(handle, () => true)).maximumAttempts).toBe(7);
+    await update({ restoreOriginal: true });
+    expect(seconds((await options())?.startToCloseTimeout)).toBe(10);
+    expect((await options())?.retryPolicy?.maximumAttempts).toBe(3);
+
+    // Bad input changes nothing.
+    const before = await pendingActivity(handle, () => true);
+    await expect(update({ updateMask: { paths: ['startToCloseTimeout'] } })).rejects.toMatchObject({
+      code: 3,
+      details: 'ActivityOptions are not provided',
+    });
+    await expect(update({ activityOptions: { startToCloseTimeout: { seconds: 5 } } })).rejects.toMatchObject({
+      code: 3,
+      details: 'UpdateMask is not provided',
+    });
+    await expect(
+      update({
+        activityOptions: { retryPolicy: { backoffCoefficient: 0.5 } },
+        updateMask: { paths: ['retryPolicy.backoffCoefficient'] },
+      }),
+    ).rejects.toMatchObject({ code: 3 });
+    expect(await pendingActivity(handle, () => true)).toEqual(before);
+
+    await update({
+      activityOptions: { heartbeatTimeout: { seconds: 9 } },
+      updateMask: { paths: ['heartbeatTimeout'] },
+    });
+    expect(seconds((await options())?.heartbeatTimeout)).toBe(9);
+    await t.env.client.workflowService.resetActivity({
+      namespace: 'default',
+      execution: { workflowId: handle.workflowId },
+      id: '1',
+      restoreOriginalOptions: true,
+    });
+    expect(seconds((await options())?.heartbeatTimeout)).toBe(0);
+  });
 });
 
 test('a pause survives a restart with a state file; unpausing then completes the activity', async () => {
