@@ -26,7 +26,7 @@ import { restoreRun, resumeRun, runRecord, type RunRecord } from './state/restor
 import { ContinueAsNewInitiator } from './state/workflowRetry';
 import { RunLocks } from './state/outstandingWork';
 import { duration } from './history/events';
-import { RESETTER_IDENTITY, resetPoint, resetRun } from './state/reset';
+import { RESETTER_IDENTITY, resetPoint, resetRun, terminatedByResetter, type Reapply } from './state/reset';
 import { status } from '@grpc/grpc-js';
 
 const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
@@ -366,8 +366,11 @@ export class DevServer implements ExecutionHost {
     queueMicrotask(() => {
       // A run followed by another (continue-as-new, a retry) leaves the parent waiting for the last.
       if (exec.parent && !exec.nextRunId) {
-        this.runs.get(exec.parent.runId)?.childClosed(exec.parent.initiatedEventId, exec);
+        this.parentRun(exec.parent.runId)?.childClosed(exec.parent.initiatedEventId, exec);
       }
+      // A run terminated by a reset keeps its children for the new run (Temporal skips the parent
+      // close policy then, and forwards their close along resetRunId: parentRun).
+      if (exec.state.resetRunId && terminatedByResetter(exec)) return;
       // Parent close policy: TERMINATE (default) or REQUEST_CANCEL the children still running.
       for (const c of children) {
         const child = this.currentRun(exec.namespace, c.workflowId);
@@ -376,6 +379,15 @@ export class DevServer implements ExecutionHost {
         else child.terminate('by parent close policy', null, 'server');
       }
     });
+  }
+
+  /** The run a child reports its close to: its parent's, or the run that parent was reset to. */
+  private parentRun(runId: string): Execution | undefined {
+    let run = this.runs.get(runId);
+    for (let hops = 0; run && !run.isRunning && run.state.resetRunId && hops < 100; hops++) {
+      run = this.runs.get(run.state.resetRunId);
+    }
+    return run;
   }
 
   continueAsNew(exec: Execution, a: ContinuedAsNewAttributes, newRunId: string): void {
@@ -512,8 +524,7 @@ export class DevServer implements ExecutionHost {
     o: {
       reason: string;
       workflowTaskFinishEventId: number;
-      reapplyType: number;
-      excludeSignals: boolean;
+      reapply: Reapply;
       requestId: string;
     },
   ): Execution {

@@ -18,10 +18,11 @@ import { normalizePolicies, resolveWorkflowId, terminateForNewRun } from '../sta
 import type { Execution, PendingQuery } from '../state/execution';
 import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
-import { ResetReapplyExcludeType, ResetReapplyType } from '../state/reset';
+import { reapplyOf } from '../state/reset';
 import { visibilityHandlers } from './visibility';
 import { executeMultiOperation } from './multiOperation';
 import { activityByIdHandlers } from './activityById';
+import { activityPauseHandlers } from './activityPause';
 import { describeExecution } from './executionInfo';
 import { historyMessage } from '../history/encodedHistory';
 import {
@@ -186,8 +187,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
       const run = server.reset(base, {
         reason: req.reason ?? '',
         workflowTaskFinishEventId: Number(req.workflowTaskFinishEventId ?? 0),
-        reapplyType: req.resetReapplyType ?? ResetReapplyType.Unspecified,
-        excludeSignals: (req.resetReapplyExcludeTypes ?? []).includes(ResetReapplyExcludeType.Signal),
+        reapply: reapplyOf(req.resetReapplyType ?? 0, req.resetReapplyExcludeTypes ?? []),
         requestId: req.requestId ?? '',
       });
       return { runId: run.runId };
@@ -355,6 +355,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     },
 
     ...activityByIdHandlers(server),
+    ...activityPauseHandlers(server),
 
     ShutdownWorker: (req) => {
       const queue: string = req.stickyTaskQueue ?? '';
@@ -500,6 +501,10 @@ interface HistoryToken {
 
 type HistoryResponse = WorkflowServiceResponse<'GetWorkflowExecutionHistory'>;
 
+function historyToken(runId: string, nextEventId: number): Buffer {
+  return Buffer.from(JSON.stringify({ r: runId, e: nextEventId } satisfies HistoryToken));
+}
+
 function parseHistoryToken(bytes: Uint8Array): HistoryToken {
   let t: HistoryToken;
   try {
@@ -512,23 +517,32 @@ function parseHistoryToken(bytes: Uint8Array): HistoryToken {
   return t;
 }
 
+/**
+ * The run a history request reads and the event it continues from: the page token names both (a
+ * run of the same workflow id, as `result()` follows a chain); without one, the run asked for.
+ */
+function pagedRun(
+  server: DevServer,
+  namespace: string,
+  req: WorkflowServiceRequest<'GetWorkflowExecutionHistory' | 'GetWorkflowExecutionHistoryReverse'>,
+): { exec: Execution; from?: number } {
+  const exec = server.findExecution(namespace, req.execution);
+  if (!req.nextPageToken?.length) return { exec };
+  const t = parseHistoryToken(req.nextPageToken);
+  const named = server.runById(t.r);
+  if (!named || named.workflowId !== exec.workflowId)
+    throw invalidArgument('nextPageToken does not belong to this execution.');
+  return { exec: named, from: t.e };
+}
+
 async function getHistory(
   server: DevServer,
   req: WorkflowServiceRequest<'GetWorkflowExecutionHistory'>,
   ctx: CallContext,
 ): Promise<HistoryResponse> {
   const ns = server.checkNamespace(req.namespace);
-  let exec = server.findExecution(ns, req.execution);
-  let from = 1;
-  if (req.nextPageToken && req.nextPageToken.length) {
-    const t = parseHistoryToken(req.nextPageToken);
-    const named = server.runById(t.r);
-    if (!named || named.workflowId !== exec.workflowId)
-      throw invalidArgument('nextPageToken does not belong to this execution.');
-    exec = named;
-    from = t.e;
-  }
-  const token = (e: number) => Buffer.from(JSON.stringify({ r: exec.runId, e } satisfies HistoryToken));
+  const { exec, from = 1 } = pagedRun(server, ns, req);
+  const token = (e: number) => historyToken(exec.runId, e);
   const closeOnly = req.historyEventFilterType === 2;
   const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
   const page = (): HistoryResponse | undefined => {
@@ -578,22 +592,13 @@ function getHistoryReverse(
   req: WorkflowServiceRequest<'GetWorkflowExecutionHistoryReverse'>,
 ): WorkflowServiceResponse<'GetWorkflowExecutionHistoryReverse'> {
   const ns = server.checkNamespace(req.namespace);
-  let exec = server.findExecution(ns, req.execution);
-  let from = exec.history.length;
-  if (req.nextPageToken && req.nextPageToken.length) {
-    const t = parseHistoryToken(req.nextPageToken);
-    const named = server.runById(t.r);
-    if (!named || named.workflowId !== exec.workflowId)
-      throw invalidArgument('nextPageToken does not belong to this execution.');
-    exec = named;
-    from = Math.min(t.e, exec.history.length);
-  }
+  const { exec, from: next = Infinity } = pagedRun(server, ns, req);
+  const from = Math.min(next, exec.history.length);
   const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
   const to = Math.max(1, from - pageSize + 1);
   const events = from >= 1 ? exec.history.events(to, from).reverse() : [];
   return {
     history: { events },
-    nextPageToken:
-      to > 1 ? Buffer.from(JSON.stringify({ r: exec.runId, e: to - 1 } satisfies HistoryToken)) : undefined,
+    nextPageToken: to > 1 ? historyToken(exec.runId, to - 1) : undefined,
   };
 }

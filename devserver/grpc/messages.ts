@@ -32,6 +32,7 @@ export type DurationMessage = Plain<google.protobuf.IDuration>;
 export type WorkflowExecution = Plain<temporal.api.common.v1.IWorkflowExecution>;
 export type ProtocolMessage = Plain<temporal.api.protocol.v1.IMessage>;
 export type RetryPolicyMessage = Plain<temporal.api.common.v1.IRetryPolicy>;
+export type ActivityOptions = Plain<temporal.api.activity.v1.IActivityOptions>;
 export type PendingActivityInfo = Plain<temporal.api.workflow.v1.IPendingActivityInfo>;
 export type PendingWorkflowTaskInfo = Plain<temporal.api.workflow.v1.IPendingWorkflowTaskInfo>;
 export type UpdateRequest = Plain<temporal.api.update.v1.IRequest>;
@@ -57,6 +58,8 @@ export type RespondWorkflowTaskFailedRequest =
   Plain<temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest>;
 export type RespondQueryTaskCompletedRequest =
   Plain<temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest>;
+export type RecordActivityTaskHeartbeatResponse =
+  Plain<temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatResponse>;
 export type StartWorkflowExecutionRequest =
   Plain<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>;
 

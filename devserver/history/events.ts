@@ -68,6 +68,7 @@ export const EventType = {
   WorkflowExecutionUpdateRejected: 42,
   WorkflowExecutionUpdateCompleted: 43,
   WorkflowPropertiesModified: 46,
+  WorkflowExecutionUpdateAdmitted: 47,
 } as const;
 export type EventTypeName = keyof typeof EventType;
 

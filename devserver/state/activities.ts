@@ -1,15 +1,18 @@
 import { executionNotFound, workflowCompleted } from '../grpc/errors';
 import type { ClockTimer } from '../clock/virtualClock';
 import type {
+  ActivityOptions,
   CommandAttributes,
   Failure,
   PendingActivityInfo,
   PollActivityTaskQueueResponse,
   Payloads,
+  RecordActivityTaskHeartbeatResponse,
 } from '../grpc/messages';
 import { duration, durationMs, timestamp } from '../history/events';
 import { ActivityTimeoutType, TaskQueueKind } from './enums';
 import type { EventAttributes, EventExtras } from '../history/events';
+import { interned } from './interned';
 import { mergePriority } from './priorities';
 import type { Execution } from './execution';
 import { addEvent, append } from './historyBuilder';
@@ -31,6 +34,11 @@ export interface ActivityTimers {
   heartbeat?: ClockTimer;
 }
 
+/** RecordActivityTaskHeartbeat's answer: what the worker is to stop the attempt for, if anything. */
+export type HeartbeatResponse = Required<
+  Pick<RecordActivityTaskHeartbeatResponse, 'cancelRequested' | 'activityPaused' | 'activityReset'>
+>;
+
 /** What a task token names of an activity attempt (taskRefs.ts). */
 type ActivityToken = Pick<TaskToken, 's' | 'a' | 'd'>;
 
@@ -39,6 +47,44 @@ function timersOf(run: Execution, act: ActivityInfo): ActivityTimers {
   let t = all.get(act.scheduledEventId);
   if (!t) all.set(act.scheduledEventId, (t = { attempt: [] }));
   return t;
+}
+
+/**
+ * The record of the activity an ActivityTaskScheduled event describes, waiting for its first
+ * attempt: `now` is when it is offered (its schedule-to-close counts from then; a reset offers
+ * again an activity scheduled earlier).
+ */
+export function scheduledActivity(
+  scheduledEventId: number,
+  a: EventAttributes<'ActivityTaskScheduled'>,
+  scheduledTime: number,
+  now: number,
+): ActivityInfo {
+  const s2c = durationMs(a.scheduleToCloseTimeout);
+  const act: ActivityInfo = {
+    scheduledEventId,
+    activityId: a.activityId!,
+    activityType: interned(a.activityType!.name!),
+    taskQueue: interned(a.taskQueue!.name!),
+    input: a.input,
+    header: a.header,
+    scheduleToCloseMs: s2c,
+    scheduleToStartMs: durationMs(a.scheduleToStartTimeout),
+    startToCloseMs: durationMs(a.startToCloseTimeout),
+    heartbeatMs: durationMs(a.heartbeatTimeout),
+    retry: withDefaults(a.retryPolicy),
+    scheduledTime,
+    expiresAt: s2c ? now + s2c : 0,
+    attempt: 1,
+    state: 'scheduled',
+    attemptScheduledTime: now,
+    startedTime: 0,
+    cancelRequested: false,
+    cancelRequestedEventId: 0,
+    dispatchId: 0,
+  };
+  if (a.priority) act.priority = a.priority;
+  return act;
 }
 
 /**
@@ -60,58 +106,34 @@ export function scheduleActivity(
   const taskQueue: string = a.taskQueue?.name || s.taskQueue;
   // validateCommand checked both.
   const activityId = a.activityId!;
-  const activityType = a.activityType!.name!;
-  const scheduledEventId = append(
-    run,
-    'ActivityTaskScheduled',
-    {
-      activityId,
-      activityType: a.activityType,
-      taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
-      header: a.header ?? undefined,
-      input: a.input ?? undefined,
-      scheduleToCloseTimeout: duration(s2c),
-      scheduleToStartTimeout: duration(s2s),
-      startToCloseTimeout: duration(st2c),
-      heartbeatTimeout: a.heartbeatTimeout ?? undefined,
-      workflowTaskCompletedEventId: completedId,
-      retryPolicy: retry,
-      priority: a.priority ?? undefined,
-    },
-    extras,
-  );
-  const act: ActivityInfo = {
-    scheduledEventId,
+  const scheduled: EventAttributes<'ActivityTaskScheduled'> = {
     activityId,
-    activityType,
-    taskQueue,
-    input: a.input,
-    header: a.header,
-    scheduleToCloseMs: s2c,
-    scheduleToStartMs: s2s,
-    startToCloseMs: st2c,
-    heartbeatMs: durationMs(a.heartbeatTimeout),
-    retry,
-    scheduledTime: now,
-    expiresAt: s2c ? now + s2c : 0,
-    attempt: 1,
-    state: 'scheduled',
-    attemptScheduledTime: now,
-    startedTime: 0,
-    cancelRequested: false,
-    cancelRequestedEventId: 0,
-    dispatchId: 0,
+    activityType: a.activityType,
+    taskQueue: { name: taskQueue, kind: TaskQueueKind.Normal },
+    header: a.header ?? undefined,
+    input: a.input ?? undefined,
+    scheduleToCloseTimeout: duration(s2c),
+    scheduleToStartTimeout: duration(s2s),
+    startToCloseTimeout: duration(st2c),
+    heartbeatTimeout: a.heartbeatTimeout ?? undefined,
+    workflowTaskCompletedEventId: completedId,
+    retryPolicy: retry,
+    priority: a.priority ?? undefined,
   };
-  if (a.priority) act.priority = a.priority;
+  const scheduledEventId = append(run, 'ActivityTaskScheduled', scheduled, extras);
+  const act = scheduledActivity(scheduledEventId, scheduled, now, now);
   (s.activities ??= new Map()).set(scheduledEventId, act);
-  if (act.expiresAt) {
-    timersOf(run, act).close = run.host.clock.at(act.expiresAt, () =>
-      run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.ScheduleToClose, act.dispatchId)),
-    );
-  }
+  armCloseTimer(run, act);
   const eager = !!a.requestEagerExecution;
   dispatchActivity(run, act, !eager);
   return eager ? act : undefined;
+}
+
+function armCloseTimer(run: Execution, act: ActivityInfo): void {
+  if (!act.expiresAt) return;
+  timersOf(run, act).close = run.host.clock.at(act.expiresAt, () =>
+    run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.ScheduleToClose, act.dispatchId)),
+  );
 }
 
 function dispatchActivity(run: Execution, act: ActivityInfo, enqueue = true): void {
@@ -180,14 +202,7 @@ function startAttempt(run: Execution, act: ActivityInfo, identity: string): Poll
   act.startedTime = now;
   act.identity = identity;
   const dispatchId = act.dispatchId;
-  if (act.startToCloseMs) {
-    timersOf(run, act).attempt.push(
-      run.host.clock.after(act.startToCloseMs, () =>
-        run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.StartToClose, dispatchId)),
-      ),
-    );
-  }
-  armHeartbeatTimer(run, act);
+  armStartedTimers(run, act);
   return {
     taskToken: encodeTaskToken({
       k: 'a',
@@ -216,6 +231,19 @@ function startAttempt(run: Execution, act: ActivityInfo, identity: string): Poll
     retryPolicy: act.retry,
     priority: mergePriority(s.priority, act.priority),
   };
+}
+
+/** A started attempt's start-to-close (from its start) and heartbeat (from now) timeouts. */
+function armStartedTimers(run: Execution, act: ActivityInfo): void {
+  const dispatchId = act.dispatchId;
+  if (act.startToCloseMs) {
+    timersOf(run, act).attempt.push(
+      run.host.clock.at(act.startedTime + act.startToCloseMs, () =>
+        run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.StartToClose, dispatchId)),
+      ),
+    );
+  }
+  armHeartbeatTimer(run, act);
 }
 
 function armHeartbeatTimer(run: Execution, act: ActivityInfo): void {
@@ -273,15 +301,20 @@ export function heartbeatActivity(
   run: Execution,
   token: ActivityToken,
   details: Payloads | null | undefined,
-): { cancelRequested: boolean } {
+): HeartbeatResponse {
   const act = startedActivity(run, token);
   return run.touch(() => {
     if (details) act.heartbeatDetails = details;
     act.lastHeartbeatTime = run.host.clock.now();
     const t = timersOf(run, act);
     t.attempt = t.attempt.filter((timer) => timer !== t.heartbeat);
-    armHeartbeatTimer(run, act);
-    return { cancelRequested: act.cancelRequested };
+    // A paused activity has no heartbeat timeout (its worker is told to stop).
+    if (!act.paused) armHeartbeatTimer(run, act);
+    return {
+      cancelRequested: act.cancelRequested,
+      activityPaused: !!act.paused,
+      activityReset: !!act.resetRequested,
+    };
   });
 }
 
@@ -370,6 +403,16 @@ function retryOrClose(
   closeAttrs: EventAttributes<'ActivityTaskFailed'> & EventAttributes<'ActivityTaskTimedOut'>,
 ): void {
   const decision = nextRetry(act.retry, act.attempt, kind, run.host.clock.now(), act.expiresAt);
+  if (act.paused && !act.cancelRequested && decision.state !== RetryState.NonRetryableFailure) {
+    // As Temporal's RetryActivity: the attempt counts, the next one waits for the unpause.
+    clearActivityTimers(run, act, false);
+    act.lastFailure = failure;
+    act.attempt++;
+    newAttempt(act);
+    act.state = 'scheduled';
+    act.dispatchId = nextDispatchId();
+    return;
+  }
   if (decision.retry && !act.cancelRequested) {
     retryActivity(run, act, failure, decision.delayMs);
     return;
@@ -397,10 +440,21 @@ function retryActivity(
   clearActivityTimers(run, act, false);
   act.lastFailure = failure;
   act.attempt++;
+  newAttempt(act);
   act.state = 'backoff';
   act.dispatchId = nextDispatchId();
   act.retryAt = run.host.clock.now() + delayMs;
   armBackoff(run, act);
+}
+
+/** What an operator's reset asked of the next attempt (Temporal's UpdateActivityInfoForRetries). */
+function newAttempt(act: ActivityInfo): void {
+  act.resetRequested = undefined;
+  if (act.resetHeartbeat) {
+    act.heartbeatDetails = undefined;
+    act.lastHeartbeatTime = undefined;
+    act.resetHeartbeat = undefined;
+  }
 }
 
 function armBackoff(run: Execution, act: ActivityInfo): void {
@@ -416,13 +470,11 @@ function armBackoff(run: Execution, act: ActivityInfo): void {
  * and the retry policy decides, as after any start-to-close timeout.
  */
 export function restoreActivity(run: Execution, act: ActivityInfo): void {
-  if (act.expiresAt) {
-    timersOf(run, act).close = run.host.clock.at(act.expiresAt, () =>
-      run.touch(() => activityTimedOut(run, act, ActivityTimeoutType.ScheduleToClose, act.dispatchId)),
-    );
-  }
-  if (act.state === 'scheduled') dispatchActivity(run, act);
-  else if (act.state === 'backoff') armBackoff(run, act);
+  // A paused activity has no timer; a running attempt of one is counted as below (and waits).
+  if (!act.paused) armCloseTimer(run, act);
+  if (act.state === 'scheduled') {
+    if (!act.paused) dispatchActivity(run, act);
+  } else if (act.state === 'backoff') armBackoff(run, act);
   else activityTimedOut(run, act, ActivityTimeoutType.StartToClose, act.dispatchId);
 }
 
@@ -507,12 +559,82 @@ export function requestCancelActivity(
   }
 }
 
+/**
+ * Paused (activityPause.ts): every timer of the activity stops and a task waiting in a queue or in
+ * backoff is withdrawn (it waits as scheduled); a running attempt goes on until its worker stops it.
+ */
+export function holdActivity(run: Execution, act: ActivityInfo): void {
+  clearActivityTimers(run, act, true);
+  if (act.state === 'started') return;
+  act.state = 'scheduled';
+  act.retryAt = undefined;
+  act.dispatchId = nextDispatchId();
+}
+
+/**
+ * Unpaused or reset (activityPause.ts): the schedule-to-close deadline armed again, and the running
+ * attempt's timeouts, or else a new dispatch of the current attempt after `delayMs` (jitter).
+ */
+export function resumeActivity(run: Execution, act: ActivityInfo, delayMs: number): void {
+  clearActivityTimers(run, act, true);
+  armCloseTimer(run, act);
+  if (act.state === 'started') {
+    armStartedTimers(run, act);
+    return;
+  }
+  newAttempt(act);
+  if (delayMs <= 0) {
+    dispatchActivity(run, act);
+    return;
+  }
+  act.state = 'backoff';
+  act.dispatchId = nextDispatchId();
+  act.retryAt = run.host.clock.now() + delayMs;
+  armBackoff(run, act);
+}
+
+const PendingActivityState = {
+  Scheduled: 1,
+  Started: 2,
+  CancelRequested: 3,
+  Paused: 4,
+  PauseRequested: 5,
+} as const;
+
+/** Describe's state of an activity, as Temporal's GetPendingActivityInfo tells it. */
+function pendingState(a: ActivityInfo): number {
+  if (a.cancelRequested) return PendingActivityState.CancelRequested;
+  if (a.state === 'started')
+    return a.paused ? PendingActivityState.PauseRequested : PendingActivityState.Started;
+  return a.paused ? PendingActivityState.Paused : PendingActivityState.Scheduled;
+}
+
+/** An activity's options as describe and this call's answer show them. */
+export function activityOptionsOf(act: ActivityInfo): ActivityOptions {
+  return {
+    taskQueue: { name: act.taskQueue, kind: TaskQueueKind.Normal },
+    scheduleToCloseTimeout: duration(act.scheduleToCloseMs),
+    scheduleToStartTimeout: duration(act.scheduleToStartMs),
+    startToCloseTimeout: duration(act.startToCloseMs),
+    heartbeatTimeout: duration(act.heartbeatMs),
+    retryPolicy: act.retry,
+    priority: act.priority,
+  };
+}
+
 /** DescribeWorkflowExecution's pendingActivities. */
 export function pendingActivities(run: Execution): PendingActivityInfo[] {
   return [...(run.state.activities?.values() ?? [])].map((a) => ({
     activityId: a.activityId,
     activityType: { name: a.activityType },
-    state: a.cancelRequested ? 3 : a.state === 'started' ? 2 : 1,
+    state: pendingState(a),
+    paused: !!a.paused,
+    pauseInfo: a.paused
+      ? {
+          pauseTime: timestamp(a.paused.time),
+          manual: { identity: a.paused.identity, reason: a.paused.reason },
+        }
+      : undefined,
     heartbeatDetails: a.heartbeatDetails ?? undefined,
     lastHeartbeatTime: a.lastHeartbeatTime ? timestamp(a.lastHeartbeatTime) : undefined,
     lastStartedTime: a.startedTime ? timestamp(a.startedTime) : undefined,
@@ -522,5 +644,6 @@ export function pendingActivities(run: Execution): PendingActivityInfo[] {
     expirationTime: a.expiresAt ? timestamp(a.expiresAt) : undefined,
     lastFailure: a.lastFailure ?? undefined,
     lastWorkerIdentity: a.identity ?? '',
+    activityOptions: activityOptionsOf(a),
   }));
 }

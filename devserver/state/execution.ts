@@ -30,7 +30,7 @@ import {
 } from '../history/events';
 import { EncodedHistory } from '../history/encodedHistory';
 import * as activities from './activities';
-import type { ActivityTimers } from './activities';
+import type { ActivityTimers, HeartbeatResponse } from './activities';
 import * as cancellation from './cancellation';
 import { childClosed } from './childWorkflows';
 import { runTimedOut, type ContinuedAsNewAttributes } from './close';
@@ -410,7 +410,7 @@ export class Execution {
   startActivityTask(ref: ActivityTaskRef, identity: string): PollActivityTaskQueueResponse | null {
     return activities.startActivityTask(this, ref, identity);
   }
-  heartbeatActivity(token: TaskToken, details: Payloads | null | undefined): { cancelRequested: boolean } {
+  heartbeatActivity(token: TaskToken, details: Payloads | null | undefined): HeartbeatResponse {
     return activities.heartbeatActivity(this, token, details);
   }
   completeActivity(token: TaskToken, result: Payloads | null | undefined, identity: string): void {

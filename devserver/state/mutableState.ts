@@ -88,6 +88,20 @@ export interface ActivityInfo {
   retryAt?: number;
   /** The activity's own priority (its task gets it merged over the workflow's). */
   priority?: Priority;
+  /** Paused by an operator (PauseActivity): no new attempt and no timeout until unpaused. */
+  paused?: ActivityPause;
+  /** Reset by an operator while an attempt ran: its heartbeats answer activity_reset. */
+  resetRequested?: boolean;
+  /** A reset asked to drop the heartbeat details: the next attempt starts without them. */
+  resetHeartbeat?: boolean;
+}
+
+/** Who paused an activity, when and why (describe's pauseInfo); requestId makes a pause idempotent. */
+export interface ActivityPause {
+  time: number;
+  identity: string;
+  reason: string;
+  requestId: string;
 }
 
 /** A user timer started and not fired or cancelled (its clock handle is runtime-only). */

@@ -1,5 +1,6 @@
 import type { OutstandingWork, WorkLock } from '../clock/timeSkippingLock';
 import type { Execution } from './execution';
+import type { ActivityInfo } from './mutableState';
 
 /**
  * The time-skipping locks runs hold, as the Java test server takes them: one for the workflow task
@@ -12,8 +13,16 @@ export function locksHeldBy(run: Execution): number {
   if (!run.isRunning) return 0;
   let n = workflowTaskLocks(run) ? 1 : 0;
   const acts = run.state.activities;
-  if (acts) for (const a of acts.values()) if (a.state !== 'backoff') n++;
+  if (acts) for (const a of acts.values()) if (holdsLock(a)) n++;
   return n;
+}
+
+/**
+ * An activity holds a lock unless it waits on the clock (a retry's backoff) or on an operator
+ * (paused with no attempt running: nothing would ever end the wait of a test that skips no time).
+ */
+function holdsLock(a: ActivityInfo): boolean {
+  return a.state !== 'backoff' && !(a.state === 'scheduled' && a.paused);
 }
 
 /** A workflow task is outstanding (not one of a delayed start waiting for its time). */
@@ -48,7 +57,7 @@ export class RunLocks implements OutstandingWork {
     let task: RunLock | undefined;
     for (const run of this.byRun.keys()) {
       for (const a of run.state.activities?.values() ?? []) {
-        if (a.state === 'backoff') continue;
+        if (!holdsLock(a)) continue;
         const lock = new RunLock(run, a.scheduledEventId, a.attempt);
         if (!free(lock)) continue;
         if (a.state === 'started') return lock;

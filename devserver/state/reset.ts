@@ -1,16 +1,22 @@
 import { invalidArgument } from '../grpc/errors';
-import type { Payload } from '../grpc/messages';
+import type { Payload, UpdateRequest } from '../grpc/messages';
 import { EncodedHistory } from '../history/encodedHistory';
 import { EventType, durationMs, timestampMs, type HistoryEvent } from '../history/events';
-import { restoreActivity } from './activities';
+import { restoreActivity, scheduledActivity } from './activities';
 import { runTimedOut } from './close';
 import { ExecutionStatus, HISTORY_SERVICE_IDENTITY, WorkflowTaskFailedCause } from './enums';
 import { Execution, type ExecutionHost } from './execution';
 import { append } from './historyBuilder';
-import { interned } from './interned';
-import { NO_FIELDS, upserted, type ActivityInfo, type MutableState, type TimerInfo } from './mutableState';
-import { withDefaults } from './retry';
+import {
+  NO_FIELDS,
+  upserted,
+  type ActivityInfo,
+  type ChildInfo,
+  type MutableState,
+  type TimerInfo,
+} from './mutableState';
 import { armTimer } from './timers';
+import { UpdateStage, WorkflowUpdate } from './updates';
 import { scheduleWorkflowTask } from './workflowTask';
 
 /**
@@ -20,11 +26,31 @@ import { scheduleWorkflowTask } from './workflowTask';
  * that task failed with cause RESET_WORKFLOW (naming the base and new runs, which tells the SDK
  * its run id changed), the signals received after the point (per the reapply type), and a new
  * workflow task. The mutable state at the point is rebuilt from the copied events: timers still
- * running fire at their original time, activities still open are offered again.
+ * running fire at their original time, activities still open are offered again, children still
+ * running stay the new run's (the reset's termination of the current run leaves them running, and
+ * their close is forwarded along resetRunId), updates accepted there are known again.
  */
 
 export const ResetReapplyType = { Unspecified: 0, Signal: 1, None: 2, AllEligible: 3 } as const;
-export const ResetReapplyExcludeType = { Signal: 1 } as const;
+export const ResetReapplyExcludeType = { Signal: 1, Update: 2 } as const;
+const UpdateAdmittedEventOrigin = { Reapply: 1 } as const;
+
+/** What is reapplied after the reset point: Temporal's GetResetReapplyExcludeTypes, turned around. */
+export interface Reapply {
+  signals: boolean;
+  updates: boolean;
+}
+
+/** The (deprecated) reapply type says what to include, the exclude types what to leave out. */
+export function reapplyOf(reapplyType: number, excludeTypes: number[]): Reapply {
+  return {
+    signals: reapplyType !== ResetReapplyType.None && !excludeTypes.includes(ResetReapplyExcludeType.Signal),
+    updates:
+      reapplyType !== ResetReapplyType.None &&
+      reapplyType !== ResetReapplyType.Signal &&
+      !excludeTypes.includes(ResetReapplyExcludeType.Update),
+  };
+}
 
 /** Identities Temporal's history service writes on the events of a reset. */
 export const RESETTER_IDENTITY = 'history-resetter';
@@ -32,14 +58,22 @@ export const RESETTER_IDENTITY = 'history-resetter';
 export interface ResetOptions {
   reason: string;
   workflowTaskFinishEventId: number;
-  reapplyType: number;
-  excludeSignals: boolean;
+  reapply: Reapply;
   requestId: string;
   newRunId: string;
-  /** Runs after the base (its continue-as-new successors) whose signals are also reapplied. */
+  /** Runs after the base (its continue-as-new successors) whose signals and updates are also reapplied. */
   laterRuns: Execution[];
   /** Called once the reset point is known to be usable, before the new run exists (terminates the current run). */
   beforeStart: () => void;
+}
+
+/** Whether the run was closed by a reset's termination of the current run (Temporal's IsTerminatedByResetter). */
+export function terminatedByResetter(run: Execution): boolean {
+  const last = run.lastEvent;
+  return (
+    last.eventType === EventType.WorkflowExecutionTerminated &&
+    last.workflowExecutionTerminatedEventAttributes?.identity === RESETTER_IDENTITY
+  );
 }
 
 /** Checks the reset point; returns the id of the last event copied (a workflow task's Started or Scheduled). */
@@ -91,15 +125,15 @@ export function resetRun(host: ExecutionHost, base: Execution, point: number, o:
     sticky: null,
     nextRunId: '',
     activities: rebuilt.activities.size ? rebuilt.activities : undefined,
-    children: undefined,
+    children: rebuilt.children.size ? rebuilt.children : undefined,
     timers: rebuilt.timers.length ? rebuilt.timers : undefined,
     buffered: undefined,
     nextWftAttempt: 1,
     lastResetTime: host.clock.now(),
   };
   const run = new Execution(host, { restored: state });
-  const reapplied =
-    o.reapplyType === ResetReapplyType.None || o.excludeSignals ? [] : signalsAfter(base, point, o.laterRuns);
+  for (const u of rebuilt.updates.values()) (run.updateMap ??= new Map()).set(u.id, u);
+  const reapplied = eventsAfter(base, point, o.laterRuns, o.reapply, rebuilt.updates);
   run.touch(() => {
     const lastCopied = events[events.length - 1]!;
     let scheduledEventId = lastCopied.eventId;
@@ -124,13 +158,23 @@ export function resetRun(host: ExecutionHost, base: Execution, point: number, o:
       newRunId: o.newRunId,
       forkEventVersion: 0,
     });
-    for (const s of reapplied) {
-      append(run, 'WorkflowExecutionSignaled', {
-        signalName: s.signalName,
-        input: s.input ?? undefined,
-        identity: s.identity ?? '',
-        header: s.header ?? undefined,
+    for (const e of reapplied) {
+      if ('signal' in e) {
+        append(run, 'WorkflowExecutionSignaled', {
+          signalName: e.signal.signalName,
+          input: e.signal.input ?? undefined,
+          identity: e.signal.identity ?? '',
+          header: e.signal.header ?? undefined,
+        });
+        continue;
+      }
+      // As Temporal's reapply: an UpdateAdmitted event, which the worker reads as the request.
+      const update = new WorkflowUpdate(e.updateId, e.request);
+      update.admittedEventId = append(run, 'WorkflowExecutionUpdateAdmitted', {
+        request: e.request,
+        origin: UpdateAdmittedEventOrigin.Reapply,
       });
+      (run.updateMap ??= new Map()).set(update.id, update);
     }
     if (run.runTimeoutMs) {
       const at = run.startTime + run.runTimeoutMs;
@@ -149,6 +193,10 @@ interface Rebuilt {
   previousStartedEventId: number;
   activities: Map<number, ActivityInfo>;
   timers: TimerInfo[];
+  /** Updates accepted (and maybe completed) in the copied events, by id: a replay runs them again. */
+  updates: Map<string, WorkflowUpdate>;
+  /** Children started and still open at the point, by initiated event id (the new run's). */
+  children: Map<number, ChildInfo>;
 }
 
 /** The mutable state the copied events leave (what a replay of them in the history service gives). */
@@ -161,8 +209,10 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
   let previousStartedEventId = 0;
   const activities = new Map<number, ActivityInfo>();
   const timers: TimerInfo[] = [];
-  const openChildren = new Set<number>();
-  const openExternal = new Set<number>();
+  const updates = new Map<string, WorkflowUpdate>();
+  const children = new Map<number, ChildInfo>();
+  /** Child starts and external signals or cancel requests initiated and without an outcome. */
+  const inFlight = new Map<number, HistoryEvent>();
   for (const e of events) {
     const time = timestampMs(e.eventTime);
     switch (e.eventType) {
@@ -170,34 +220,13 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
         previousStartedEventId =
           e.workflowTaskCompletedEventAttributes?.startedEventId ?? previousStartedEventId;
         break;
-      case EventType.ActivityTaskScheduled: {
-        const a = e.activityTaskScheduledEventAttributes!;
-        const s2c = durationMs(a.scheduleToCloseTimeout);
-        activities.set(e.eventId, {
-          scheduledEventId: e.eventId,
-          activityId: a.activityId!,
-          activityType: interned(a.activityType!.name!),
-          taskQueue: interned(a.taskQueue!.name!),
-          input: a.input,
-          header: a.header,
-          scheduleToCloseMs: s2c,
-          scheduleToStartMs: durationMs(a.scheduleToStartTimeout),
-          startToCloseMs: durationMs(a.startToCloseTimeout),
-          heartbeatMs: durationMs(a.heartbeatTimeout),
-          retry: withDefaults(a.retryPolicy),
-          scheduledTime: time,
-          // The activity is offered again now: its schedule-to-close counts from the reset.
-          expiresAt: s2c ? now + s2c : 0,
-          attempt: 1,
-          state: 'scheduled',
-          attemptScheduledTime: now,
-          startedTime: 0,
-          cancelRequested: false,
-          cancelRequestedEventId: 0,
-          dispatchId: 0,
-        });
+      case EventType.ActivityTaskScheduled:
+        // The activity is offered again now: its schedule-to-close counts from the reset.
+        activities.set(
+          e.eventId,
+          scheduledActivity(e.eventId, e.activityTaskScheduledEventAttributes!, time, now),
+        );
         break;
-      }
       case EventType.ActivityTaskCancelRequested: {
         const a = activities.get(e.activityTaskCancelRequestedEventAttributes?.scheduledEventId ?? -1);
         if (a) {
@@ -235,26 +264,51 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
         break;
       }
       case EventType.StartChildWorkflowExecutionInitiated:
-        openChildren.add(e.eventId);
+      case EventType.SignalExternalWorkflowExecutionInitiated:
+      case EventType.RequestCancelExternalWorkflowExecutionInitiated:
+        inFlight.set(e.eventId, e);
         break;
+      case EventType.ChildWorkflowExecutionStarted: {
+        const a = e.childWorkflowExecutionStartedEventAttributes!;
+        const initiated = inFlight.get(
+          a.initiatedEventId ?? -1,
+        )?.startChildWorkflowExecutionInitiatedEventAttributes;
+        inFlight.delete(a.initiatedEventId ?? -1);
+        children.set(a.initiatedEventId!, {
+          workflowId: a.workflowExecution!.workflowId!,
+          runId: a.workflowExecution!.runId!,
+          closePolicy: initiated?.parentClosePolicy || 1,
+        });
+        break;
+      }
       case EventType.StartChildWorkflowExecutionFailed:
       case EventType.ChildWorkflowExecutionCompleted:
       case EventType.ChildWorkflowExecutionFailed:
       case EventType.ChildWorkflowExecutionCanceled:
       case EventType.ChildWorkflowExecutionTimedOut:
       case EventType.ChildWorkflowExecutionTerminated:
-        openChildren.delete(childInitiatedId(e));
-        break;
-      case EventType.SignalExternalWorkflowExecutionInitiated:
-      case EventType.RequestCancelExternalWorkflowExecutionInitiated:
-        openExternal.add(e.eventId);
+        inFlight.delete(childInitiatedId(e));
+        children.delete(childInitiatedId(e));
         break;
       case EventType.SignalExternalWorkflowExecutionFailed:
       case EventType.ExternalWorkflowExecutionSignaled:
       case EventType.RequestCancelExternalWorkflowExecutionFailed:
       case EventType.ExternalWorkflowExecutionCancelRequested:
-        openExternal.delete(externalInitiatedId(e));
+        inFlight.delete(externalInitiatedId(e));
         break;
+      case EventType.WorkflowExecutionUpdateAccepted: {
+        const a = e.workflowExecutionUpdateAcceptedEventAttributes!;
+        const update = new WorkflowUpdate(a.protocolInstanceId!, a.acceptedRequest ?? {});
+        update.acceptedEventId = e.eventId;
+        update.advance(UpdateStage.Accepted);
+        updates.set(update.id, update);
+        break;
+      }
+      case EventType.WorkflowExecutionUpdateCompleted: {
+        const a = e.workflowExecutionUpdateCompletedEventAttributes!;
+        updates.get(a.meta?.updateId ?? '')?.advance(UpdateStage.Completed, a.outcome ?? undefined);
+        break;
+      }
       case EventType.UpsertWorkflowSearchAttributes:
         searchAttributes = upserted(
           searchAttributes,
@@ -266,13 +320,14 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
         break;
     }
   }
-  // This server does not rebuild those (the real one does): refused rather than lost.
-  if (openChildren.size || openExternal.size) {
+  // This server writes the outcome of a child start or an external signal or cancel with the
+  // completion that initiated it, so a workflow task never finds one in flight; refused if it did.
+  if (inFlight.size) {
     throw invalidArgument(
-      'This server cannot reset to a point where a child workflow start or an external signal or cancel is in flight; pick an earlier or a later workflow task.',
+      'This server cannot reset to a point where a child workflow start or an external signal or cancel is in flight.',
     );
   }
-  return { memo, searchAttributes, previousStartedEventId, activities, timers };
+  return { memo, searchAttributes, previousStartedEventId, activities, timers, updates, children };
 }
 
 function childInitiatedId(e: HistoryEvent): number {
@@ -295,16 +350,42 @@ function externalInitiatedId(e: HistoryEvent): number {
   return a?.initiatedEventId ?? -1;
 }
 
-/** The signals the base run (and the runs after it) received after the reset point, in order. */
-function signalsAfter(base: Execution, point: number, laterRuns: Execution[]) {
-  const signals: NonNullable<HistoryEvent['workflowExecutionSignaledEventAttributes']>[] = [];
+type Reapplied =
+  | { signal: NonNullable<HistoryEvent['workflowExecutionSignaledEventAttributes']> }
+  | { updateId: string; request: UpdateRequest };
+
+/**
+ * What the base run (and the runs after it) received after the reset point, in order, as
+ * Temporal's reapplyEvents picks it: signals, and updates (an UpdateAdmitted event, or an
+ * UpdateAccepted one not preceded by its Admitted event), each update once and only if the copied
+ * events do not already hold it.
+ */
+function eventsAfter(
+  base: Execution,
+  point: number,
+  laterRuns: Execution[],
+  reapply: Reapply,
+  known: Map<string, WorkflowUpdate>,
+): Reapplied[] {
+  const picked: Reapplied[] = [];
+  const updateIds = new Set(known.keys());
+  const update = (request: UpdateRequest | null | undefined) => {
+    const id = request?.meta?.updateId;
+    if (!reapply.updates || !id || updateIds.has(id)) return;
+    updateIds.add(id);
+    picked.push({ updateId: id, request: request! });
+  };
   const from = (run: Execution, first: number) => {
     for (const e of run.history.events(first)) {
-      if (e.eventType === EventType.WorkflowExecutionSignaled)
-        signals.push(e.workflowExecutionSignaledEventAttributes!);
+      if (e.eventType === EventType.WorkflowExecutionSignaled && reapply.signals)
+        picked.push({ signal: e.workflowExecutionSignaledEventAttributes! });
+      else if (e.eventType === EventType.WorkflowExecutionUpdateAdmitted)
+        update(e.workflowExecutionUpdateAdmittedEventAttributes?.request);
+      else if (e.eventType === EventType.WorkflowExecutionUpdateAccepted)
+        update(e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest);
     }
   };
   from(base, point + 1);
   for (const r of laterRuns) from(r, 1);
-  return signals;
+  return picked;
 }

@@ -28,6 +28,7 @@ interface UpdateRecord {
   request: Attrs;
   stage: number;
   acceptedEventId: number;
+  admittedEventId?: number;
   outcome?: Attrs;
 }
 
@@ -45,6 +46,7 @@ export function runRecord(run: Execution): RunRecord {
       request: u.request,
       stage: u.stage,
       acceptedEventId: u.acceptedEventId,
+      admittedEventId: u.admittedEventId || undefined,
       outcome: u.outcome,
     }));
   }
@@ -71,6 +73,7 @@ export function restoreRun(host: ExecutionHost, record: RunRecord, history: Uint
   for (const u of updates ?? []) {
     const update = new WorkflowUpdate(u.id, u.request);
     update.acceptedEventId = u.acceptedEventId;
+    update.admittedEventId = u.admittedEventId ?? 0;
     update.advance(u.stage, u.outcome);
     (run.updateMap ??= new Map()).set(u.id, update);
   }

@@ -79,10 +79,10 @@ export function heartbeatWithinLimit(
   token: TaskToken,
   details: Payloads | null | undefined,
   identity: string,
-): { cancelRequested: boolean } {
+): ReturnType<Execution['heartbeatActivity']> {
   if (!blobTooLarge(config, payloadsSize(details))) return exec.heartbeatActivity(token, details);
   exec.failActivity(token, serverFailure('Heartbeat details exceed size limit.'), identity);
-  return { cancelRequested: true };
+  return { cancelRequested: true, activityPaused: false, activityReset: false };
 }
 
 /** RespondActivityTaskCanceled: details over the blob limit are recorded as a non-retryable failure. */

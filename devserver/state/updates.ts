@@ -36,6 +36,8 @@ export class WorkflowUpdate {
   stage: number = UpdateStage.Admitted;
   outcome?: UpdateOutcome;
   acceptedEventId = 0;
+  /** Set when a WorkflowExecutionUpdateAdmitted event carries the request (a reset's reapply): the worker reads it from history, so no protocol message delivers it. */
+  admittedEventId = 0;
   error?: Error;
   private waiters: Waiter[] = [];
 
@@ -102,7 +104,7 @@ export function admitUpdate(run: Execution, update: WorkflowUpdate): WorkflowUpd
 export function hasUndeliveredUpdates(run: Execution, delivered?: Set<string>): boolean {
   if (!run.updateMap) return false;
   for (const u of run.updateMap.values())
-    if (u.stage === UpdateStage.Admitted && !delivered?.has(u.id)) return true;
+    if (u.stage === UpdateStage.Admitted && !u.admittedEventId && !delivered?.has(u.id)) return true;
   return false;
 }
 

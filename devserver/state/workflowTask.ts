@@ -208,7 +208,7 @@ export function startWorkflowTask(
       };
     }
     const messages = [...(run.updateMap?.values() ?? [])]
-      .filter((u) => u.stage === UpdateStage.Admitted)
+      .filter((u) => u.stage === UpdateStage.Admitted && !u.admittedEventId)
       .map((u) => ({
         id: `${u.id}/request`,
         protocolInstanceId: u.id,

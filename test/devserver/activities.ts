@@ -85,3 +85,35 @@ export async function heartbeatSized(size: number): Promise<string> {
 export async function failSized(size: number): Promise<never> {
   throw ApplicationFailure.create({ message: 'm'.repeat(size), type: 'Sized' });
 }
+
+/** What each run of `pausable` saw, by workflow id (the test reads them in this process). */
+export const pausableRuns = new Map<
+  string,
+  { attempt: number; heartbeatDetails: unknown; cancellation?: Record<string, boolean> }[]
+>();
+
+/**
+ * Its first run heartbeats until the server stops it (an operator's pause or reset: the SDK then
+ * fails the attempt) and records why; every later run returns its attempt and heartbeat details.
+ */
+export async function pausable(): Promise<{ attempt: number; heartbeatDetails: unknown }> {
+  const ctx = Context.current();
+  const workflowId = ctx.info.workflowExecution?.workflowId ?? '';
+  const runs = pausableRuns.get(workflowId) ?? [];
+  pausableRuns.set(workflowId, runs);
+  const run: (typeof runs)[number] = {
+    attempt: ctx.info.attempt,
+    heartbeatDetails: ctx.info.heartbeatDetails ?? null,
+  };
+  runs.push(run);
+  if (runs.length > 1) return { attempt: run.attempt, heartbeatDetails: run.heartbeatDetails };
+  try {
+    for (;;) {
+      ctx.heartbeat(`beat-${ctx.info.attempt}`);
+      await ctx.sleep(50);
+    }
+  } finally {
+    const d = ctx.cancellationDetails;
+    if (d) run.cancellation = { paused: d.paused, reset: d.reset, cancelRequested: d.cancelRequested };
+  }
+}

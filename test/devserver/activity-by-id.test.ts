@@ -6,7 +6,7 @@
 import { ActivityCancelledError, ActivityNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { eventually } from '../helpers/eventually';
-import { CACHE_MODES, useConformanceEnv, startWorker, uid, type RunningWorker } from './support';
+import { describeEachCacheMode, useConformanceEnv, uid } from './support';
 import type { ActivityCall } from './workflows/conformance';
 
 const PendingActivityState = temporal.api.enums.v1.PendingActivityState;
@@ -25,21 +25,13 @@ async function startedActivity(handle: WorkflowHandle) {
   };
 }
 
-describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
-  let w: RunningWorker;
+describeEachCacheMode(t, (w) => {
   const run = (call: Partial<ActivityCall>) =>
     t.env.client.workflow.start('runActivity', {
       taskQueue: w.taskQueue,
       workflowId: uid('by-id'),
       args: [{ name: 'completeAsync', maximumAttempts: 1, ...call } as ActivityCall],
     });
-
-  beforeAll(async () => {
-    w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
-  });
-  afterAll(async () => {
-    await w?.stop();
-  });
 
   test('complete by id: heartbeat, then the result reaches the workflow', async () => {
     const handle = await run({});

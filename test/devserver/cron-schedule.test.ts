@@ -3,7 +3,7 @@
  * time skipping; each run sees the schedule and the previous run's result; terminating ends it.
  */
 import { temporal } from '@temporalio/proto';
-import { CACHE_MODES, useConformanceEnv, startWorker, uid, type RunningWorker } from './support';
+import { describeEachCacheMode, useConformanceEnv, uid } from './support';
 
 const EventType = temporal.api.enums.v1.EventType;
 const HOUR = 3_600_000;
@@ -15,15 +15,7 @@ interface Tick {
   ranAt: number;
 }
 
-describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
-  let w: RunningWorker;
-  beforeAll(async () => {
-    w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
-  });
-  afterAll(async () => {
-    await w?.stop();
-  });
-
+describeEachCacheMode(t, (w) => {
   test('an hourly cron workflow runs on the hour, each run seeing the last result', async () => {
     const workflowId = uid('cron');
     const handle = await t.env.client.workflow.start('cronTick', {

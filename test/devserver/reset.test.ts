@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { eventually } from '../helpers/eventually';
-import { CACHE_MODES, useConformanceEnv, startWorker, uid, type RunningWorker } from './support';
-import type { ActivityCall } from './workflows/conformance';
+import { describeEachCacheMode, useConformanceEnv, uid } from './support';
+import { addItemUpdate, type ActivityCall } from './workflows/conformance';
 
 const EventType = temporal.api.enums.v1.EventType;
 const t = useConformanceEnv();
@@ -52,16 +52,7 @@ async function itemsOf(handle: WorkflowHandle, expected: string[]): Promise<stri
   );
 }
 
-describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
-  let w: RunningWorker;
-
-  beforeAll(async () => {
-    w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
-  });
-  afterAll(async () => {
-    await w?.stop();
-  });
-
+describeEachCacheMode(t, (w) => {
   test('reset to the first workflow task: new run, signals reapplied, old run terminated', async () => {
     const workflowId = uid('reset');
     const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });
@@ -180,6 +171,102 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
       'after reset',
     );
     await expect(current.result()).resolves.toEqual({ result: 'after reset' });
+  });
+
+  test('updates after the point are reapplied as UpdateAdmitted events; the UPDATE exclude type drops them', async () => {
+    const workflowId = uid('reset-update');
+    const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });
+    const base = handle.firstExecutionRunId;
+    await expect(handle.executeUpdate(addItemUpdate, { args: ['u1'], updateId: 'u1' })).resolves.toBe(1);
+    await handle.signal('addItem', 's');
+    await itemsOf(handle, ['u1', 's']);
+    const first = completedTasks(await historyOf(workflowId, base))[0]!;
+
+    // All eligible (the default): the update and the signal again, in one workflow task (whose
+    // activation the SDK orders signals first).
+    const runId = await reset(workflowId, base, first);
+    const current = t.env.client.workflow.getHandle(workflowId);
+    await expect(itemsOf(current, ['s', 'u1'])).resolves.toEqual(['s', 'u1']);
+    const events = await historyOf(workflowId, runId);
+    const admitted = events.find(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,
+    );
+    expect(admitted?.workflowExecutionUpdateAdmittedEventAttributes).toMatchObject({
+      request: { meta: { updateId: 'u1' } },
+      origin: temporal.api.enums.v1.UpdateAdmittedEventOrigin.UPDATE_ADMITTED_EVENT_ORIGIN_REAPPLY,
+    });
+    const accepted = events.filter(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+    );
+    expect(accepted.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId)).toEqual(
+      ['u1'],
+    );
+    // The reapplied update completed in the new run: its outcome is there for a poll by id.
+    await expect(current.getUpdateHandle<number>('u1').result()).resolves.toBe(2);
+
+    // Excluding updates (as the deprecated reapply type SIGNAL does): only the signal.
+    const second = await reset(workflowId, base, first, {
+      resetReapplyExcludeTypes: [
+        temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE,
+      ],
+    });
+    await expect(itemsOf(current, ['s'])).resolves.toEqual(['s']);
+    expect(
+      (await historyOf(workflowId, second)).some(
+        (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,
+      ),
+    ).toBe(false);
+    await current.signal('finish');
+    await expect(current.result()).resolves.toEqual(['s']);
+  });
+
+  test('an update completed before the point is known to the new run: a poll answers, its id is not applied again', async () => {
+    const workflowId = uid('reset-update-before');
+    const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });
+    const base = handle.firstExecutionRunId;
+    await expect(handle.executeUpdate(addItemUpdate, { args: ['a'], updateId: 'u1' })).resolves.toBe(1);
+    await handle.signal('addItem', 'b');
+    await itemsOf(handle, ['a', 'b']);
+    // The last task is the signal's: the update's Accepted and Completed events are copied.
+    const last = completedTasks(await historyOf(workflowId, base)).at(-1)!;
+    await reset(workflowId, base, last);
+    const current = t.env.client.workflow.getHandle(workflowId);
+    await expect(itemsOf(current, ['a', 'b'])).resolves.toEqual(['a', 'b']);
+    await expect(current.getUpdateHandle<number>('u1').result()).resolves.toBe(1);
+    await expect(current.executeUpdate(addItemUpdate, { args: ['again'], updateId: 'u1' })).resolves.toBe(1);
+    await current.signal('finish');
+    await expect(current.result()).resolves.toEqual(['a', 'b']);
+  });
+
+  test('a child running at the point stays running and reports its result to the new run', async () => {
+    const workflowId = uid('reset-parent');
+    const handle = await t.env.client.workflow.start('collectorParent', {
+      taskQueue: w.taskQueue,
+      workflowId,
+    });
+    const base = handle.firstExecutionRunId;
+    // The last workflow task is the one after ChildWorkflowExecutionStarted: the child is open there.
+    const tasks = await eventually(
+      async () => completedTasks(await historyOf(workflowId, base)),
+      (ids) => ids.length === 2,
+    );
+    const child = t.env.client.workflow.getHandle(`${workflowId}-child`);
+    expect((await child.describe()).status.name).toBe('RUNNING');
+    const runId = await reset(workflowId, base, tasks[1]!);
+
+    // The reset's termination of the old run leaves the child alone (no parent close policy).
+    expect((await t.env.client.workflow.getHandle(workflowId, base).describe()).status.name).toBe(
+      'TERMINATED',
+    );
+    expect((await child.describe()).status.name).toBe('RUNNING');
+    const current = t.env.client.workflow.getHandle(workflowId);
+    expect((await current.describe()).raw.pendingChildren?.map((c) => c.workflowId)).toEqual([
+      `${workflowId}-child`,
+    ]);
+    await child.signal('addItem', 'from child');
+    await child.signal('finish');
+    await expect(current.result()).resolves.toEqual(['from child']);
+    expect((await current.describe()).runId).toBe(runId);
   });
 
   test('a reset point that is not a workflow task is refused, and changes nothing', async () => {

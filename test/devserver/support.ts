@@ -106,6 +106,39 @@ export async function withWorker<T>(
   }
 }
 
+/**
+ * A worker for the enclosing describe block: started (on a fresh task queue) before its tests,
+ * stopped after them. The fields are the running worker's once beforeAll has run.
+ */
+export function useWorker(t: ConformanceEnv, options: Partial<WorkerOptions> = {}): RunningWorker {
+  let w: RunningWorker | undefined;
+  beforeAll(async () => {
+    w = await startWorker(t.env, t.bundle, options);
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+  return {
+    get taskQueue() {
+      return w!.taskQueue;
+    },
+    get worker() {
+      return w!.worker;
+    },
+    stop: () => w!.stop(),
+  };
+}
+
+/** The tests of `body`, once per CACHE_MODES setting, each with its own worker (useWorker). */
+export function describeEachCacheMode(
+  t: ConformanceEnv,
+  body: (w: RunningWorker, maxCachedWorkflows: number | undefined) => void,
+): void {
+  describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
+    body(useWorker(t, { maxCachedWorkflows }), maxCachedWorkflows);
+  });
+}
+
 export const uid = (prefix: string): string => `${prefix}-${randomUUID()}`;
 
 /** Takes the pending task off a normal queue as a worker would (a raw poll); returns the task. */

@@ -6,20 +6,12 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, RetryState } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { CACHE_MODES, useConformanceEnv, startWorker, uid, type RunningWorker } from './support';
+import { describeEachCacheMode, useConformanceEnv, uid } from './support';
 
 const EventType = temporal.api.enums.v1.EventType;
 const t = useConformanceEnv();
 
-describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
-  let w: RunningWorker;
-  beforeAll(async () => {
-    w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
-  });
-  afterAll(async () => {
-    await w?.stop();
-  });
-
+describeEachCacheMode(t, (w) => {
   test('a failed run is retried as a new run, attempt + 1, after the backoff', async () => {
     const workflowId = uid('wf-retry');
     const handle = await t.env.client.workflow.start('retriedWorkflow', {

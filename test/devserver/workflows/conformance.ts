@@ -538,3 +538,8 @@ export async function dontExecuteEagerActivity(): Promise<string> {
     .testActivity()
     .catch(() => 'failed')) as string;
 }
+
+/** Runs a collector as its child (id `<parent id>-child`) and returns what the child collected. */
+export async function collectorParent(): Promise<string[]> {
+  return executeChild(collector, { workflowId: `${workflowInfo().workflowId}-child` });
+}
