@@ -22,15 +22,17 @@ export function clientInterceptors(): WorkflowClientInterceptor[] {
   return [new OpenTelemetryWorkflowClientInterceptor()];
 }
 
-/** Activity interceptors of every worker: the span of each attempt, then its metrics. */
-export function activityInterceptors(): ActivityInterceptorsFactory[] {
-  return [
-    (ctx) => ({
-      inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-    }),
-    activityMetricsInterceptors,
-  ];
+/**
+ * Activity interceptors of every worker: the span of each attempt when the process traces (an
+ * activity is not replayed, so whether it is traced may change from one worker to the next), then
+ * its metrics.
+ */
+export function activityInterceptors(tracing: Tracing = currentTracing()): ActivityInterceptorsFactory[] {
+  const traced: ActivityInterceptorsFactory = (ctx) => ({
+    inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+  });
+  return tracing.enabled ? [traced, activityMetricsInterceptors] : [activityMetricsInterceptors];
 }
 
 /** The sink the workflow interceptors export their spans through (`exporter`, as they name it). */

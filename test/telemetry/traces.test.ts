@@ -5,6 +5,8 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import request from 'supertest';
 import { startTracing, tracingRequested, type Tracing } from '../../telemetry/tracing';
+import { activityMetricsInterceptors } from '../../telemetry/activity-metrics';
+import { activityInterceptors } from '../../telemetry/temporal';
 import { eventually, startApiTestEnv, type ApiTestEnv } from '../api/support';
 
 const exporter = new InMemorySpanExporter();
@@ -94,6 +96,11 @@ test("a caller's traceparent header makes the request span its child", async () 
     (found) => found !== undefined,
   );
   expect(span!.parentSpanId).toBe('b7ad6b7169203331');
+});
+
+test('activities get the span interceptors only in a process that traces', () => {
+  expect(activityInterceptors(tracing)).toHaveLength(2);
+  expect(activityInterceptors({ ...tracing, enabled: false })).toEqual([activityMetricsInterceptors]);
 });
 
 test('tracing is off unless an OTLP endpoint is configured', () => {
