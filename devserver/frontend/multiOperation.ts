@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { RpcError, invalidArgument, requireString, type ErrorDetail } from '../grpc/errors';
 import { encodeMessage } from '../grpc/proto';
+import { durationMs } from '../history/events';
 import type { CallContext } from '../grpc/server';
 import type { WorkflowServiceRequest, WorkflowServiceResponse } from '../grpc/messages';
 import type { DevServer } from '../server';
@@ -31,24 +32,25 @@ export async function executeMultiOperation(
   const updateReq = ops[1]?.updateWorkflow;
   if (ops.length !== 2 || !startReq || !updateReq)
     throw invalidArgument('Operations have to be exactly [Start, Update].');
-  // Each operation is checked before either runs; a bad one fails, the other is aborted.
+  // Each operation is checked before either runs; a bad one fails, the other is aborted. The
+  // wordings and their order are Temporal's frontend's (service/frontend/errors.go, errMultiOp*).
   const checks = [
     () => {
       if (startReq.namespace && startReq.namespace !== ns)
-        throw invalidArgument('Operation namespace mismatch with request namespace.');
-      if (startReq.cronSchedule) throw invalidArgument('Cron schedule is not supported.');
-      if (startReq.requestEagerExecution) throw invalidArgument('Eager workflow start is not supported.');
-      if (startReq.workflowStartDelay) throw invalidArgument('Start delay is not supported.');
+        throw invalidArgument("Operation namespace did not match request's namespace.");
       requireString(startReq.workflowId, 'WorkflowId');
+      if (startReq.cronSchedule) throw invalidArgument('CronSchedule is not allowed.');
+      if (startReq.requestEagerExecution) throw invalidArgument('RequestEagerExecution is not supported.');
+      if (durationMs(startReq.workflowStartDelay) > 0)
+        throw invalidArgument('WorkflowStartDelay is not supported.');
     },
     () => {
       if (updateReq.namespace && updateReq.namespace !== ns)
-        throw invalidArgument('Operation namespace mismatch with request namespace.');
-      if (updateReq.workflowExecution?.runId) throw invalidArgument('RunId is not allowed in Update.');
-      if (updateReq.firstExecutionRunId)
-        throw invalidArgument('FirstExecutionRunId is not allowed in Update.');
+        throw invalidArgument("Operation namespace did not match request's namespace.");
       requireString(updateReq.request?.meta?.updateId, 'request.meta.updateId');
       requireString(updateReq.request?.input?.name, 'request.input.name');
+      if (updateReq.firstExecutionRunId) throw invalidArgument('FirstExecutionRunId is not allowed.');
+      if (updateReq.workflowExecution?.runId) throw invalidArgument('RunId is not allowed.');
       if (updateReq.workflowExecution?.workflowId !== startReq.workflowId)
         throw invalidArgument('WorkflowId is not consistent with previous operation(s).');
     },

@@ -149,8 +149,8 @@ export class Execution {
   /** Queries that arrived while a task was started: attached to the next task, or sent alone. */
   waitingQueries: PendingQuery[] | undefined;
   queriesById: Map<string, PendingQuery> | undefined;
-  /** User timers' clock handles, by timer id. */
-  timerHandles: Map<string, ClockTimer> | undefined;
+  /** User timers' clock handles, at their timers' indexes in state.timers. */
+  timerHandles: ClockTimer[] | undefined;
   /** Activities' clock handles, by scheduled event id. */
   activityTimers: Map<number, ActivityTimers> | undefined;
   /** The run timeout and the start delay. */

@@ -7,7 +7,8 @@ import type { TimerInfo } from './mutableState';
 
 /**
  * User timers (StartTimer / CancelTimer commands, TimerFired): the data is a TimerInfo in the
- * mutable state, the clock handle that fires it is runtime-only (Execution.timerHandles).
+ * mutable state, the clock handle that fires it is runtime-only (Execution.timerHandles, at the
+ * same index). Plain lists sized to their contents: most runs that wait hold one timer.
  */
 
 export function startTimer(
@@ -25,22 +26,24 @@ export function startTimer(
   );
   const fireAt = run.host.clock.now() + Math.max(0, durationMs(startToFireTimeout));
   const timer: TimerInfo = { timerId, startedEventId, fireAt };
-  (run.state.timers ??= []).push(timer);
+  // A literal, not push on []: that would reserve room for 17 timers in each waiting run.
+  if (run.state.timers) run.state.timers.push(timer);
+  else run.state.timers = [timer];
   armTimer(run, timer);
 }
 
 /** Sets the clock handle that fires a timer (at its start, and again after a restore). */
 export function armTimer(run: Execution, timer: TimerInfo): void {
   const { timerId, startedEventId } = timer;
-  (run.timerHandles ??= new Map()).set(
-    timerId,
-    run.host.clock.at(timer.fireAt, () =>
-      run.touch(() => {
-        if (removeTimer(run, timerId) !== timer) return;
-        addEvent(run, 'TimerFired', { timerId, startedEventId });
-      }),
-    ),
+  const handle = run.host.clock.at(timer.fireAt, () =>
+    run.touch(() => {
+      if (removeTimer(run, timerId) !== timer) return;
+      addEvent(run, 'TimerFired', { timerId, startedEventId });
+    }),
   );
+  const i = run.state.timers!.indexOf(timer);
+  if (run.timerHandles) run.timerHandles[i] = handle;
+  else run.timerHandles = [handle];
 }
 
 /** The CancelTimer command: a running timer stops; one whose TimerFired is held back loses it. */
@@ -64,17 +67,18 @@ function removeTimer(run: Execution, timerId: string): TimerInfo | undefined {
   const i = timers?.findIndex((t) => t.timerId === timerId) ?? -1;
   if (i < 0) return undefined;
   const [timer] = timers!.splice(i, 1);
-  if (timers!.length === 0) run.state.timers = undefined;
-  const handle = run.timerHandles?.get(timerId);
+  const [handle] = run.timerHandles!.splice(i, 1);
   handle?.cancel();
-  run.timerHandles!.delete(timerId);
-  if (run.timerHandles!.size === 0) run.timerHandles = undefined;
+  if (timers!.length === 0) {
+    run.state.timers = undefined;
+    run.timerHandles = undefined;
+  }
   return timer;
 }
 
 /** The run closed: no timer fires any more. */
 export function cancelAllTimers(run: Execution): void {
-  for (const h of run.timerHandles?.values() ?? []) h.cancel();
+  for (const h of run.timerHandles ?? []) h.cancel();
   run.timerHandles = undefined;
   run.state.timers = undefined;
 }

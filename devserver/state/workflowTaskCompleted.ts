@@ -56,6 +56,8 @@ export function completeWorkflowTask(
   let activityTasks: PollActivityTaskQueueResponse[] = [];
   run.touch(() => {
     run.wftTimeout?.cancel();
+    // Cancelled entries leave the clock at their deadline; a waiting run must not keep its own.
+    run.wftTimeout = undefined;
     answerQueries(run, run.wftQueries, req.queryResults ?? {});
     keepTransientEvents(run, wft);
     // Rejections need no command: the update simply ends.

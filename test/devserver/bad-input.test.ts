@@ -7,6 +7,7 @@ import { Connection } from '@temporalio/client';
 import { temporal, google } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
 import { startDevServer, type RunningDevServer } from '../../devserver';
+import { eventually } from '../helpers/eventually';
 
 let server: RunningDevServer;
 let connection: Connection;
@@ -118,6 +119,71 @@ test('a duplicate start answers ALREADY_EXISTS with WorkflowExecutionAlreadyStar
   // Same request id: the start is idempotent.
   await expect(svc().startWorkflowExecution(req)).resolves.toMatchObject({ runId });
   await svc().terminateWorkflowExecution({ namespace, workflowExecution: { workflowId: 'dup-raw' } });
+});
+
+// service/frontend/workflow_handler_test.go (TestExecuteMultiOperation): what update-with-start
+// refuses, in Temporal's words; the refused operation carries the reason, the other is aborted.
+test('update-with-start refuses eager start, cron, a start delay and run ids; nothing starts', async () => {
+  const start = { namespace, workflowId: 'uws-bad', workflowType: { name: 't' }, taskQueue: { name: 'q' } };
+  const update = {
+    namespace,
+    workflowExecution: { workflowId: 'uws-bad' },
+    request: { meta: { updateId: 'u' }, input: { name: 'upd' } },
+  };
+  const cases = [
+    [{ requestEagerExecution: true }, {}, 0, 'RequestEagerExecution is not supported.'],
+    [{ cronSchedule: '* * * * *' }, {}, 0, 'CronSchedule is not allowed.'],
+    [{ workflowStartDelay: msToTs(1000) }, {}, 0, 'WorkflowStartDelay is not supported.'],
+    [{}, { workflowExecution: { workflowId: 'uws-bad', runId: 'r' } }, 1, 'RunId is not allowed.'],
+    [{}, { firstExecutionRunId: 'r' }, 1, 'FirstExecutionRunId is not allowed.'],
+  ] as const;
+  for (const [startFields, updateFields, failed, message] of cases) {
+    const err = await grpcError(
+      svc().executeMultiOperation({
+        namespace,
+        operations: [
+          { startWorkflow: { ...start, ...startFields } },
+          { updateWorkflow: { ...update, ...updateFields } },
+        ],
+      }),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.details).toBe('Update-with-Start could not be executed.');
+    const [detail] = google.rpc.Status.decode(
+      err.metadata.get('grpc-status-details-bin')[0] as Buffer,
+    ).details;
+    const { statuses } = temporal.api.errordetails.v1.MultiOperationExecutionFailure.decode(detail!.value!);
+    expect(statuses.map((st) => [st.code, st.message])).toEqual(
+      [0, 1].map((i) =>
+        i === failed ? [status.INVALID_ARGUMENT, message] : [status.ABORTED, 'Operation was aborted.'],
+      ),
+    );
+  }
+  const described = await grpcError(
+    svc().describeWorkflowExecution({ namespace, execution: { workflowId: 'uws-bad' } }),
+  );
+  expect(described.code).toBe(status.NOT_FOUND);
+  // A zero start delay is no delay: accepted, as Temporal's frontend accepts it.
+  const started = grpcError(
+    svc().executeMultiOperation({
+      namespace,
+      operations: [
+        { startWorkflow: { ...start, workflowStartDelay: msToTs(0), requestId: 'r' } },
+        { updateWorkflow: { ...update, waitPolicy: { lifecycleStage: 1 } } },
+      ],
+    }),
+  );
+  const running = await eventually(
+    () =>
+      svc()
+        .describeWorkflowExecution({ namespace, execution: { workflowId: 'uws-bad' } })
+        .catch(() => undefined),
+    (d) => d !== undefined,
+  );
+  expect(running?.workflowExecutionInfo?.type?.name).toBe('t');
+  // No worker: the update waits for acceptance until the run closes, which aborts it.
+  await svc().terminateWorkflowExecution({ namespace, workflowExecution: { workflowId: 'uws-bad' } });
+  expect((await started).details).toBe('workflow update was aborted by closing workflow');
 });
 
 test('undecodable bytes answer INVALID_ARGUMENT; unimplemented methods answer UNIMPLEMENTED at once', async () => {

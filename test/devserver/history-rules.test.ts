@@ -142,6 +142,39 @@ test('ActivityTaskStarted is written when the activity completes, right before i
   expect(exec.lastEvent.eventType).toBe(EventType.WorkflowTaskScheduled);
 });
 
+test('timers fire on their own deadlines after one between them is cancelled', () => {
+  const exec = newExecution();
+  exec.completeWorkflowTask(token(startTask(exec)), {
+    commands: [startTimer('t1', 5), startTimer('t2', 10), startTimer('t3', 15)],
+  });
+  const startedIds = new Map(
+    exec.history
+      .events()
+      .filter((e) => e.eventType === EventType.TimerStarted)
+      .map((e) => [e.timerStartedEventAttributes?.timerId, e.eventId]),
+  );
+  const fired = () =>
+    exec.history
+      .events()
+      .filter((e) => e.eventType === EventType.TimerFired)
+      .map((e) => e.timerFiredEventAttributes);
+  host.clock.advanceBy(5000);
+  expect(fired()).toMatchObject([{ timerId: 't1', startedEventId: startedIds.get('t1') }]);
+  exec.completeWorkflowTask(token(startTask(exec)), {
+    commands: [cmd(6, 'cancelTimerCommandAttributes', { timerId: 't2' })],
+  });
+  host.clock.advanceBy(5000);
+  expect(fired()).toHaveLength(1);
+  expect(exec.wft).toBeNull();
+  host.clock.advanceBy(5000);
+  expect(fired()).toMatchObject([
+    { timerId: 't1', startedEventId: startedIds.get('t1') },
+    { timerId: 't3', startedEventId: startedIds.get('t3') },
+  ]);
+  expect(exec.state.timers).toBeUndefined();
+  expect(exec.timerHandles).toBeUndefined();
+});
+
 test('a TimerFired held back is dropped when the worker cancels that timer', () => {
   const exec = newExecution();
   exec.completeWorkflowTask(token(startTask(exec)), { commands: [startTimer('t1', 5)] });
