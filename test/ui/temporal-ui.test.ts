@@ -8,6 +8,7 @@
  * task makes a new run that replays the order and goes on. Throughout: no page error and no /api/v1
  * answer of 400 or more.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,6 +79,7 @@ async function statusQuery(workflowId: string): Promise<Record<string, unknown>>
 interface Described {
   workflowExecutionInfo: { execution: { runId: string }; status: string };
   workflowExtendedInfo?: { resetRunId?: string };
+  pendingActivities?: unknown[];
 }
 
 /** DescribeWorkflowExecution through Temporal's HTTP API: the current run, or the given one. */
@@ -435,4 +437,97 @@ test('reset from the UI to the first workflow task: a new run replays the order 
     execution: { runId: newRunId },
     status: 'WORKFLOW_EXECUTION_STATUS_COMPLETED',
   });
+});
+
+test('a chain of runs continued as new: each run links its first, previous and next execution', async () => {
+  // A checkout started through Temporal's HTTP API with a small historyLimit (as the workflow
+  // tests do; the server's own suggestion comes only after thousands of events): the input of an
+  // order's first run, for a new order id.
+  const source = pending[0]!;
+  const started = (await historyOf(`order-${source}`))[0]!.workflowExecutionStartedEventAttributes as {
+    input: { payloads: Payload[] };
+  };
+  const id = randomUUID();
+  const input = {
+    ...(JSON.parse(JSON.stringify(decode(started.input.payloads[0])).replaceAll(source, id)) as object),
+    historyLimit: 20,
+  };
+  const json = (value: unknown): Payload => ({
+    metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+    data: Buffer.from(JSON.stringify(value)).toString('base64'),
+  });
+  const workflowId = `order-${id}`;
+  const wf = `${temporalHttp}/api/v1/namespaces/default/workflows/${workflowId}`;
+  const start = await fetch(wf, {
+    method: 'POST',
+    body: JSON.stringify({
+      workflowId,
+      workflowType: { name: 'checkoutOrder' },
+      taskQueue: { name: 'orders' },
+      requestId: randomUUID(),
+      input: { payloads: [json(input)] },
+    }),
+  });
+  expect(start.status).toBe(200);
+  const firstRunId = ((await start.json()) as { runId: string }).runId;
+  // Refused signals (no actor) grow the history until the run has continued as new twice.
+  const runs = () =>
+    fetch(
+      `${temporalHttp}/api/v1/namespaces/default/workflows?query=${encodeURIComponent(`WorkflowId="${workflowId}"`)}`,
+    )
+      .then(
+        (res) => res.json() as Promise<{ executions?: { execution: { runId: string }; status: string }[] }>,
+      )
+      .then((list) => list.executions ?? []);
+  for (let signals = 0; (await runs()).length < 3; signals++) {
+    expect(signals).toBeLessThan(20);
+    const signal = await fetch(`${wf}/signal/approve`, {
+      method: 'POST',
+      body: JSON.stringify({
+        workflowExecution: { workflowId },
+        signalName: 'approve',
+        input: { payloads: [json({ fields: {} })] },
+      }),
+    });
+    expect(signal.status).toBe(200);
+    // The run idle again (the refusal projected, nothing pending): only then does it hand over.
+    await eventually(
+      async () => ({ described: await describe(workflowId), last: (await historyOf(workflowId)).at(-1)! }),
+      ({ described, last }) =>
+        !described.pendingActivities?.length && last.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
+    );
+  }
+  const chain = await runs();
+  const current = await describe(workflowId);
+  const currentRunId = current.workflowExecutionInfo.execution.runId;
+  expect(chain.filter((r) => r.status === 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW').length).toBe(
+    chain.length - 1,
+  );
+  const previous = (await historyOf(workflowId, currentRunId))[0]!
+    .workflowExecutionStartedEventAttributes as {
+    continuedExecutionRunId: string;
+  };
+
+  // The current run: its first execution and the one it continued.
+  await page.goto(`${ui}/namespaces/default/workflows/${workflowId}/${currentRunId}/relationships`);
+  await page.getByText('First Execution', { exact: true }).waitFor();
+  await page.getByRole('link', { name: firstRunId, exact: true }).waitFor();
+  await page.getByText('Previous Execution', { exact: true }).waitFor();
+  await page.getByRole('link', { name: previous.continuedExecutionRunId, exact: true }).waitFor();
+  await screenshot('continued-as-new-current-relationships');
+  // The first run: continued as new, linking the next.
+  await page.goto(`${ui}/namespaces/default/workflows/${workflowId}/${firstRunId}/relationships`);
+  await page.getByText('Continued as New', { exact: true }).first().waitFor();
+  await page.getByText('Next Execution', { exact: true }).waitFor();
+  await screenshot('continued-as-new-first-relationships');
+  // One order to the API, as its current run (carrying the earlier runs' transitions) shows it.
+  const view = await statusQuery(workflowId);
+  const order = await eventually(
+    () => call<OrderResource>(adminKey, 'GET', `/orders/${id}`).catch(() => undefined),
+    (o) => o !== undefined && isDeepStrictEqual(steps(o.history), steps(view.transitions)),
+  );
+  expect(order!.status).toBe(view.status);
+  expect(steps(view.transitions).filter((step) => step === 'approve:refused').length).toBeGreaterThanOrEqual(
+    2,
+  );
 });
