@@ -519,6 +519,11 @@ test('a chain of runs continued as new: each run links its first, previous and n
   await page.goto(`${ui}/namespaces/default/workflows/${workflowId}/${firstRunId}/relationships`);
   await page.getByText('Continued as New', { exact: true }).first().waitFor();
   await page.getByText('Next Execution', { exact: true }).waitFor();
+  const next = (await historyOf(workflowId, firstRunId)).at(-1)!
+    .workflowExecutionContinuedAsNewEventAttributes as {
+    newExecutionRunId: string;
+  };
+  await page.getByRole('link', { name: next.newExecutionRunId, exact: true }).waitFor();
   await screenshot('continued-as-new-first-relationships');
   // One order to the API, as its current run (carrying the earlier runs' transitions) shows it.
   const view = await statusQuery(workflowId);
