@@ -61,15 +61,16 @@ export function uiSettings(namespace: string, version: string = uiVersion()): Ui
     // Signal and terminate reach the server and the workflow like any client's: a signal goes
     // through the workflow's own checks (actor, role, status), as the API's do; Temporal's
     // cancellation request is the lifecycle's `cancel` asked by an operator (workflows/order/
-    // runtime.ts), decided the same way. Not offered: starting orders, which is the orders API's job
-    // (it checks and records them); reset, whose dialog is untested against the embedded server;
+    // runtime.ts), decided the same way; reset (to a workflow task) is the embedded server's
+    // ResetWorkflowExecution, whose new run replays the order and reapplies its later signals.
+    // Not offered: starting orders, which is the orders API's job (it checks and records them);
     // batch operations, which it does not implement; updates, which the order workflows do not define.
     DisableWriteActions: false,
     WorkflowTerminateDisabled: false,
     WorkflowCancelDisabled: false,
     WorkflowSignalDisabled: false,
     WorkflowUpdateDisabled: true,
-    WorkflowResetDisabled: true,
+    WorkflowResetDisabled: false,
     BatchActionsDisabled: true,
     StartWorkflowDisabled: true,
     HideWorkflowQueryErrors: false,

@@ -95,7 +95,7 @@ test('/api/v1/settings: the ui-server fields, no auth, the namespace, the UI ver
     // not handled by the order workflows, not implemented by the embedded server, or not the way
     // orders start
     WorkflowCancelDisabled: false,
-    WorkflowResetDisabled: true,
+    WorkflowResetDisabled: false,
     BatchActionsDisabled: true,
     StartWorkflowDisabled: true,
   });
