@@ -7,16 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { startDevServer } from '../../devserver';
 import { eventually } from '../helpers/eventually';
-import * as activities from './activities';
 import { pausableRuns } from './activities';
 import {
   bundleConformanceWorkflows,
   describeEachCacheMode,
+  openPersistentServer,
   uid,
   useConformanceEnv,
   useWorker,
@@ -303,29 +301,7 @@ test('a pause survives a restart with a state file; unpausing then completes the
   const taskQueue = uid('pause-persist');
   const workflowId = uid('pause-persist');
   const bundle = await bundleConformanceWorkflows();
-  const open = async () => {
-    const server = await startDevServer({ dbFilename: file });
-    const connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
-    const nativeConnection = await NativeConnection.connect({ address: server.address });
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      activities,
-    });
-    const running = worker.run();
-    return {
-      client,
-      async close() {
-        worker.shutdown();
-        await running;
-        await nativeConnection.close();
-        await connection.close();
-        await server.close();
-      },
-    };
-  };
+  const open = () => openPersistentServer(file, taskQueue, bundle);
   try {
     const first = await open();
     try {

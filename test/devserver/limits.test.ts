@@ -13,7 +13,14 @@ import { temporal } from '@temporalio/proto';
 import { DevServer } from '../../devserver';
 import { parseDynamicConfigFlags } from '../../devserver/dynamicConfig';
 import { eventually } from '../helpers/eventually';
-import { CACHE_MODES, startWorker, uid, useConformanceEnv, withWorker, type RunningWorker } from './support';
+import {
+  describeEachCacheMode,
+  startWorker,
+  uid,
+  useConformanceEnv,
+  withWorker,
+  type RunningWorker,
+} from './support';
 import type { HistoryInfoStep } from './workflows/conformance';
 
 const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
@@ -45,16 +52,8 @@ async function refusal(call: Promise<unknown>): Promise<{ code?: number; details
   return { code: grpc.code, details: grpc.details };
 }
 
-describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
-  let w: RunningWorker;
+describeEachCacheMode(t, (w, maxCachedWorkflows) => {
   const opts = (prefix: string) => ({ taskQueue: w.taskQueue, workflowId: uid(prefix) });
-
-  beforeAll(async () => {
-    w = await startWorker(t.env, t.bundle, { maxCachedWorkflows });
-  });
-  afterAll(async () => {
-    await w?.stop();
-  });
 
   // test-integration-workflow-info.ts: 'HistorySize grows with new WFT', 'ContinueAsNew is suggested'
   test('continue-as-new is suggested once the history passes the event-count or size threshold', async () => {

@@ -6,13 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { startDevServer } from '../../devserver';
 import { eventually } from '../helpers/eventually';
-import * as activities from './activities';
-import { bundleConformanceWorkflows, quietRuntime, uid, type WorkflowBundle } from './support';
+import {
+  bundleConformanceWorkflows,
+  openPersistentServer,
+  quietRuntime,
+  uid,
+  type WorkflowBundle,
+} from './support';
 
 const root = mkdtempSync(path.join(tmpdir(), 'devserver-reset-'));
 let bundle: WorkflowBundle;
@@ -23,29 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function open(file: string, taskQueue: string) {
-  const server = await startDevServer({ dbFilename: file });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities,
-  });
-  const running = worker.run();
-  return {
-    client,
-    async close() {
-      worker.shutdown();
-      await running;
-      await nativeConnection.close();
-      await connection.close();
-      await server.close();
-    },
-  };
-}
+const open = (file: string, taskQueue: string) => openPersistentServer(file, taskQueue, bundle);
 
 test('a reset survives a restart: new run current, old run terminated and pointing to it', async () => {
   const file = path.join(root, 'reset.db');

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { startDevServer } from '../../devserver';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTestEnv, type TestEnvOptions } from '../helpers/temporal';
@@ -160,4 +168,31 @@ export function pendingQuery<T>(handle: WorkflowHandle, queryType: string) {
   let settled = false;
   const answer = handle.query<T>(queryType).finally(() => (settled = true));
   return { answer, isSettled: () => settled };
+}
+
+/**
+ * A server keeping its state in `file`, with a client and a worker on `taskQueue`: what a restart
+ * test opens, closes (as a clean stop) and opens again on the same file.
+ */
+export async function openPersistentServer(
+  file: string,
+  taskQueue: string,
+  workflowBundle: WorkflowBundle,
+): Promise<{ client: Client; close(): Promise<void> }> {
+  const server = await startDevServer({ dbFilename: file });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle, activities });
+  const running = worker.run();
+  return {
+    client,
+    async close() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await server.close();
+    },
+  };
 }
