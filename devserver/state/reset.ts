@@ -320,8 +320,11 @@ function rebuild(events: HistoryEvent[], now: number): Rebuilt {
         break;
     }
   }
-  // This server writes the outcome of a child start or an external signal or cancel with the
-  // completion that initiated it, so a workflow task never finds one in flight; refused if it did.
+  // Not a started child (those are kept above): a command with no outcome yet. Temporal re-drives
+  // such commands (its task refresher makes their transfer tasks again for the new run). This
+  // server writes the outcome in the completion that initiated it (held back with the other
+  // events and written before the next workflow task is scheduled), so no reset point of its
+  // histories has one; refused rather than guessed at if one ever did.
   if (inFlight.size) {
     throw invalidArgument(
       'This server cannot reset to a point where a child workflow start or an external signal or cancel is in flight.',

@@ -75,3 +75,46 @@ test('a reset survives a restart: new run current, old run terminated and pointi
     await second.close();
   }
 });
+
+test('a child the reset run holds survives a restart: its close reaches the new run', async () => {
+  const file = path.join(root, 'reset-child.db');
+  const taskQueue = uid('reset-persist-child');
+  const workflowId = uid('collector-parent');
+  const first = await open(file, taskQueue);
+  let newRunId: string;
+  try {
+    const handle = await first.client.workflow.start('collectorParent', { taskQueue, workflowId });
+    // The last workflow task is the one after ChildWorkflowExecutionStarted: the child runs there.
+    const tasks = await eventually(
+      async () =>
+        ((await handle.fetchHistory()).events ?? []).filter(
+          (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        ),
+      (completed) => completed.length === 2,
+    );
+    const response = await first.client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId, runId: handle.firstExecutionRunId },
+      reason: 'reset with a child running',
+      workflowTaskFinishEventId: tasks[1]!.eventId,
+      requestId: randomUUID(),
+    });
+    newRunId = response.runId!;
+  } finally {
+    await first.close();
+  }
+
+  const second = await open(file, taskQueue);
+  try {
+    const current = second.client.workflow.getHandle(workflowId);
+    const d = await current.describe();
+    expect(d.runId).toBe(newRunId);
+    expect(d.raw.pendingChildren?.map((c) => c.workflowId)).toEqual([`${workflowId}-child`]);
+    const child = second.client.workflow.getHandle(`${workflowId}-child`);
+    await child.signal('addItem', 'after restart');
+    await child.signal('finish');
+    await expect(current.result()).resolves.toEqual(['after restart']);
+  } finally {
+    await second.close();
+  }
+});

@@ -269,6 +269,43 @@ describeEachCacheMode(t, (w) => {
     expect((await current.describe()).runId).toBe(runId);
   });
 
+  test("the SDK's random stream reset: reset to the timer's task after a child start, the new run starts its own second child", async () => {
+    const workflowId = uid('reset-child-timer');
+    const handle = await t.env.client.workflow.start('childTimerChild', {
+      taskQueue: w.taskQueue,
+      workflowId,
+    });
+    const base = handle.firstExecutionRunId;
+    const childIds = (h: WorkflowHandle) =>
+      eventually(
+        () => h.query<string[]>('childIds'),
+        (ids) => ids.length === 2,
+      );
+    const [a, b] = await childIds(handle);
+    // The task that started the timer: the first child's Initiated and Started events are copied.
+    const before = await historyOf(workflowId, base);
+    const timer = before.find((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED)!;
+    const point = Number(timer.timerStartedEventAttributes!.workflowTaskCompletedEventId);
+    const copiedStart = before
+      .slice(0, point - 1)
+      .find((e) => e.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED);
+    expect(copiedStart?.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).toBe(a);
+    const runId = await reset(workflowId, base, point);
+
+    // The first child is the copied one; the second is the new run's own (its workflow id comes
+    // from the new run's random seed), started and recorded as a child of the new run.
+    const current = t.env.client.workflow.getHandle(workflowId);
+    const [c, d] = await childIds(current);
+    expect(c).toBe(a);
+    expect(d).not.toBe(b);
+    expect(d).not.toBe(c);
+    const second = await t.env.client.workflow.getHandle(d!).describe();
+    expect(second.raw.workflowExecutionInfo?.parentExecution).toMatchObject({ workflowId, runId });
+    await current.signal('unblock');
+    await expect(current.result()).resolves.toEqual([c, d]);
+    expect((await current.describe()).runId).toBe(runId);
+  });
+
   test('a reset point that is not a workflow task is refused, and changes nothing', async () => {
     const workflowId = uid('reset-bad');
     const handle = await t.env.client.workflow.start('collector', { taskQueue: w.taskQueue, workflowId });

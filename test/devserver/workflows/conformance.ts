@@ -543,3 +543,22 @@ export async function dontExecuteEagerActivity(): Promise<string> {
 export async function collectorParent(): Promise<string[]> {
   return executeChild(collector, { workflowId: `${workflowInfo().workflowId}-child` });
 }
+
+export const unblock = defineSignal('unblock');
+export const childIdsQuery = defineQuery<string[]>('childIds');
+
+/**
+ * The shape of the SDK's randomStreamResetWorkflow (test-random-stream-reset): a child started,
+ * a timer, another child started, then a wait for a signal; the child ids started are queryable.
+ */
+export async function childTimerChild(): Promise<string[]> {
+  const ids: string[] = [];
+  let unblocked = false;
+  setHandler(childIdsQuery, () => ids);
+  setHandler(unblock, () => void (unblocked = true));
+  ids.push((await startChild(successString)).workflowId);
+  await sleep(1);
+  ids.push((await startChild(successString)).workflowId);
+  await condition(() => unblocked);
+  return ids;
+}
