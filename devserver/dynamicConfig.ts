@@ -12,6 +12,10 @@ export interface DynamicConfig {
   'limit.blobSize.error': number;
   /** A payload larger than this is logged; the error limit applies only past it, as in Temporal. */
   'limit.blobSize.warn': number;
+  /** Updates of one run admitted or accepted and not yet completed; one more is refused (0: no limit). */
+  'history.maxInFlightUpdates': number;
+  /** Distinct updates one run can receive (rejected ones do not count); one more is refused (0: no limit). */
+  'history.maxTotalUpdates': number;
 }
 
 export const DEFAULT_DYNAMIC_CONFIG: Readonly<DynamicConfig> = {
@@ -19,6 +23,8 @@ export const DEFAULT_DYNAMIC_CONFIG: Readonly<DynamicConfig> = {
   'limit.historySize.suggestContinueAsNew': 4 * 1024 * 1024,
   'limit.blobSize.error': 2 * 1024 * 1024,
   'limit.blobSize.warn': 512 * 1024,
+  'history.maxInFlightUpdates': 10,
+  'history.maxTotalUpdates': 2000,
 };
 
 const KEYS = new Set(Object.keys(DEFAULT_DYNAMIC_CONFIG));

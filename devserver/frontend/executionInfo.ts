@@ -3,6 +3,7 @@ import type { Plain, WorkflowServiceResponse } from '../grpc/messages';
 import { duration, timestamp } from '../history/events';
 import type { Execution } from '../state/execution';
 import { searchAttributesWithBuilds } from '../state/workerVersions';
+import { namespaceId } from '../state/namespaceId';
 
 /** DescribeWorkflowExecutionResponse of a run. */
 export function describeExecution(exec: Execution): WorkflowServiceResponse<'DescribeWorkflowExecution'> {
@@ -48,7 +49,7 @@ export function executionInfo(exec: Execution): Plain<temporal.api.workflow.v1.I
     parentExecution: exec.parent
       ? { workflowId: exec.parent.workflowId, runId: exec.parent.runId }
       : undefined,
-    parentNamespaceId: exec.parent ? `ns-${exec.parent.namespace}` : undefined,
+    parentNamespaceId: exec.parent ? namespaceId(exec.parent.namespace) : undefined,
     rootExecution: exec.state.root ?? { workflowId: exec.workflowId, runId: exec.runId },
     executionDuration: exec.closeTime ? duration(exec.closeTime - exec.executionTime) : undefined,
     stateTransitionCount: exec.history.length,

@@ -17,6 +17,7 @@ import { IdConflictPolicy } from '../state/enums';
 import { normalizePolicies, resolveWorkflowId, terminateForNewRun } from '../state/workflowIdPolicy';
 import type { Execution, PendingQuery } from '../state/execution';
 import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
+import { namespaceId } from '../state/namespaceId';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
 import { reapplyOf } from '../state/reset';
 import { visibilityHandlers } from './visibility';
@@ -39,6 +40,10 @@ const SERVER_VERSION = '1.27.0';
 /** WorkflowService: the frontend API the SDK's client and worker call. */
 export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandlers {
   const execOf = (t: TaskToken): Execution => {
+    // A token in Temporal's format names its namespace by id, which Temporal resolves first.
+    if (t.nsId !== undefined && ![...server.namespaces].some((ns) => namespaceId(ns) === t.nsId)) {
+      throw namespaceNotFound(t.nsId);
+    }
     const exec = server.runById(t.r);
     if (!exec || exec.workflowId !== t.w) {
       throw new RpcError(status.NOT_FOUND, 'Workflow execution not found for the task token.');
@@ -469,7 +474,7 @@ function describeNamespace(server: DevServer, name: string): WorkflowServiceResp
     namespaceInfo: {
       name,
       state: 1,
-      id: `ns-${name}`,
+      id: namespaceId(name),
       capabilities: {
         eagerWorkflowStart: true,
         syncUpdate: true,

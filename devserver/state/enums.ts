@@ -4,6 +4,9 @@ export { EXECUTION_STATUS as ExecutionStatus } from '../visibility/record';
 /** consts.IdentityHistoryService: who the history service's own events name. */
 export const HISTORY_SERVICE_IDENTITY = 'history-service';
 
+/** ResourceExhaustedCause and ResourceExhaustedScope, of a ResourceExhaustedFailure detail. */
+export const ResourceExhausted = { CauseConcurrentLimit: 2, ScopeNamespace: 1 } as const;
+
 export const TaskQueueKind = { Normal: 1, Sticky: 2 } as const;
 
 /** TimeoutType (shared by activities and workflow tasks). */

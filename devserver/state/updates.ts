@@ -1,4 +1,11 @@
-import { executionNotFound, invalidArgument, workflowCompleted } from '../grpc/errors';
+import { status } from '@grpc/grpc-js';
+import {
+  RpcError,
+  executionNotFound,
+  failedPrecondition,
+  invalidArgument,
+  workflowCompleted,
+} from '../grpc/errors';
 import { decodeMessage } from '../grpc/proto';
 import type {
   ProtocolMessage,
@@ -9,6 +16,7 @@ import type {
   UpdateResponse,
 } from '../grpc/messages';
 import type { Execution } from './execution';
+import { ResourceExhausted } from './enums';
 import { append } from './historyBuilder';
 import { scheduleWorkflowTask } from './workflowTask';
 
@@ -93,11 +101,45 @@ export function admitUpdate(run: Execution, update: WorkflowUpdate): WorkflowUpd
   const existing = run.updateMap?.get(update.id);
   if (existing) return existing;
   if (!run.isRunning) throw workflowCompleted();
+  checkUpdateLimits(run);
   run.touch(() => {
     (run.updateMap ??= new Map()).set(update.id, update);
     scheduleWorkflowTask(run);
   });
   return update;
+}
+
+/**
+ * Temporal's update registry limits (service/history/workflow/update/registry.go checkInFlightLimit,
+ * checkTotalLimit), checked before a new update is admitted so a refusal changes nothing. The
+ * registry here keeps completed updates (for deduplication) and drops rejected ones, so its size
+ * is Temporal's total: in-flight plus completed after acceptance.
+ */
+function checkUpdateLimits(run: Execution): void {
+  const config = run.host.dynamicConfig;
+  const maxInFlight = config['history.maxInFlightUpdates'];
+  const updates = [...(run.updateMap?.values() ?? [])];
+  const inFlight = updates.filter((u) => u.stage !== UpdateStage.Completed).length;
+  if (maxInFlight > 0 && inFlight >= maxInFlight) {
+    throw new RpcError(
+      status.RESOURCE_EXHAUSTED,
+      `limit on number of concurrent in-flight updates has been reached (${maxInFlight})`,
+      [
+        {
+          typeName: 'temporal.api.errordetails.v1.ResourceExhaustedFailure',
+          value: { cause: ResourceExhausted.CauseConcurrentLimit, scope: ResourceExhausted.ScopeNamespace },
+        },
+      ],
+    );
+  }
+  const maxTotal = config['history.maxTotalUpdates'];
+  if (maxTotal > 0 && updates.length >= maxTotal) {
+    throw failedPrecondition(
+      `The limit on the total number of distinct updates in this workflow has been reached (${maxTotal}). ` +
+        "Make sure any duplicate updates share an Update ID so the server can deduplicate them, and consider rejecting updates that you aren't going to process. " +
+        'You can also Continue-as-New to avoid this; we recommend you check Continue-as-New Suggested in your Workflow.',
+    );
+  }
 }
 
 /** Whether an admitted update still waits to be delivered in a task (other than `delivered`). */

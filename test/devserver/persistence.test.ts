@@ -7,9 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { startDevServer, type RunningDevServer } from '../../devserver';
+import { startDevServer, type DynamicConfig, type RunningDevServer } from '../../devserver';
 import { nodeIo, type JournalIo } from '../../devserver/persistence/journal';
 import * as activities from './activities';
 import { bundleConformanceWorkflows, quietRuntime, uid, type WorkflowBundle } from './support';
@@ -24,7 +27,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A server on `file`, with a client and, when asked, workers (one per task queue). */
-async function open(file: string, options: { retentionMs?: number } = {}) {
+async function open(
+  file: string,
+  options: { retentionMs?: number; dynamicConfig?: Partial<DynamicConfig> } = {},
+) {
   const server = await startDevServer({ dbFilename: file, ...options });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -246,6 +252,80 @@ test('the run state of the fidelity work survives a restart: metadata, priority,
     expect((outcome as { cause?: { type?: string } }).cause?.type).toBe('AcceptedUpdateCompletedWorkflow');
   } finally {
     await second.close();
+  }
+});
+
+const ACCEPTED =
+  temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+    .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
+
+test('update limits (set by dynamic config) count the updates a restart kept', async () => {
+  const file = path.join(root, 'update-limits.db');
+  const taskQueue = uid('persist-update-limits');
+  const dynamicConfig = { 'history.maxInFlightUpdates': 2, 'history.maxTotalUpdates': 3 };
+  const update = (workflowId: string, updateId: string, name: string, args: unknown[] = []) =>
+    // Without the client's retries, which would wait out RESOURCE_EXHAUSTED for a minute.
+    Connection.connect({ address: server.server.address, interceptors: [] }).then(async (c) => {
+      try {
+        return await c.workflowService.updateWorkflowExecution({
+          namespace: 'default',
+          workflowExecution: { workflowId },
+          request: {
+            meta: { updateId },
+            input: { name, args: { payloads: args.map((a) => defaultPayloadConverter.toPayload(a)) } },
+          },
+          waitPolicy: { lifecycleStage: ACCEPTED },
+        });
+      } finally {
+        await c.close();
+      }
+    });
+  const refusal = (call: Promise<unknown>) =>
+    call.then(
+      () => 'admitted',
+      (e: { code?: number; details?: string }) => e,
+    );
+
+  let server = await open(file, { dynamicConfig });
+  await server.startWorker(taskQueue);
+  const holding = await server.client.workflow.start('holdsUpdates', {
+    taskQueue,
+    workflowId: uid('holding'),
+  });
+  const completing = await server.client.workflow.start('workflowWithUpdates', {
+    taskQueue,
+    workflowId: uid('completing'),
+  });
+  await update(holding.workflowId, 'a', 'neverReturningUpdate');
+  await update(holding.workflowId, 'b', 'neverReturningUpdate');
+  for (const id of ['1', '2', '3']) await completing.executeUpdate('update', { updateId: id, args: [id] });
+  await server.close();
+
+  server = await open(file, { dynamicConfig });
+  try {
+    await server.startWorker(taskQueue);
+    // Two accepted and never completed: a third is refused.
+    await expect(refusal(update(holding.workflowId, 'c', 'neverReturningUpdate'))).resolves.toMatchObject({
+      code: grpcStatus.RESOURCE_EXHAUSTED,
+      details: 'limit on number of concurrent in-flight updates has been reached (2)',
+    });
+    // Three completed: none in flight, but a fourth distinct one is past the total.
+    const total = (await refusal(update(completing.workflowId, '4', 'update', ['4']))) as {
+      code?: number;
+      details?: string;
+    };
+    expect(total.code).toBe(grpcStatus.FAILED_PRECONDITION);
+    expect(total.details).toMatch(
+      /^The limit on the total number of distinct updates in this workflow has been reached \(3\)\. /,
+    );
+    // Refused updates changed nothing: the completed ones are still the answers, the run goes on.
+    await expect(
+      server.client.workflow
+        .getHandle(completing.workflowId)
+        .executeUpdate('update', { updateId: '3', args: ['3'] }),
+    ).resolves.toEqual(['1', '2', '3']);
+  } finally {
+    await server.close();
   }
 });
 
