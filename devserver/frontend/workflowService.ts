@@ -20,6 +20,7 @@ import { decodeTaskToken, type TaskToken } from '../state/taskRefs';
 import { namespaceId } from '../state/namespaceId';
 import { UpdateStage, WorkflowUpdate } from '../state/updates';
 import { reapplyOf } from '../state/reset';
+import { checkUnversionedPoller } from '../state/workerVersions';
 import { visibilityHandlers } from './visibility';
 import { executeMultiOperation } from './multiOperation';
 import { activityByIdHandlers } from './activityById';
@@ -278,6 +279,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     PollWorkflowTaskQueue: async (req, ctx) => {
       const ns = server.checkNamespace(req.namespace);
       const name = requireString(req.taskQueue?.name, 'TaskQueue');
+      checkUnversionedPoller(req);
       server.pollers.polled(ns, name, TaskQueueType.Workflow, req.identity ?? '');
       const sticky = req.taskQueue?.kind === 2;
       const worker = req.workerInstanceKey || undefined;
@@ -315,6 +317,7 @@ export function workflowServiceHandlers(server: DevServer): WorkflowServiceHandl
     PollActivityTaskQueue: async (req, ctx) => {
       const ns = server.checkNamespace(req.namespace);
       const name = requireString(req.taskQueue?.name, 'TaskQueue');
+      checkUnversionedPoller(req);
       server.pollers.polled(ns, name, TaskQueueType.Activity, req.identity ?? '');
       const worker = req.workerInstanceKey || undefined;
       if (server.shutdownWorkers.has(worker)) return {};
@@ -464,6 +467,10 @@ function systemInfo(): WorkflowServiceResponse<'GetSystemInfo'> {
       encodedFailureAttributes: true,
       upsertMemo: true,
       sdkMetadata: true,
+      // As Temporal's server: the SDK's core then stamps each completion with its build id
+      // (WorkflowTaskCompleted's workerVersion, workflowInfo().currentBuildId) instead of sending a
+      // binary checksum. Versioned polls, which would need build-id routing, are refused.
+      buildIdBasedVersioning: true,
       countGroupByExecutionStatus: true,
     },
   };

@@ -1,4 +1,6 @@
-import type { Payload, RespondWorkflowTaskCompletedRequest } from '../grpc/messages';
+import { status } from '@grpc/grpc-js';
+import { RpcError } from '../grpc/errors';
+import type { Payload, RespondWorkflowTaskCompletedRequest, WorkflowServiceRequest } from '../grpc/messages';
 import type { Execution } from './execution';
 import { interned } from './interned';
 import { upserted } from './mutableState';
@@ -30,6 +32,22 @@ export interface WorkerVersionStamp {
 /** limits.MaxResetPoints of Temporal's history service. */
 const MAX_RESET_POINTS = 20;
 const UNVERSIONED = 'unversioned';
+
+/**
+ * Build-id based versioning is advertised (as Temporal's server does, so that the SDK's core stamps
+ * completions with its build id), but its task routing by version sets is not implemented: a
+ * worker that asks for it (`useVersioning`) is refused rather than served unversioned tasks.
+ */
+export function checkUnversionedPoller(
+  req: WorkflowServiceRequest<'PollWorkflowTaskQueue' | 'PollActivityTaskQueue'>,
+): void {
+  if (req.workerVersionCapabilities?.useVersioning) {
+    throw new RpcError(
+      status.UNIMPLEMENTED,
+      'Build-id based worker versioning (useVersioning) is not implemented by this server',
+    );
+  }
+}
 
 /** Records the build of a completion whose WorkflowTaskCompleted event is `completedId`. */
 export function recordWorkerVersion(

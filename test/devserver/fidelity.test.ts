@@ -134,8 +134,8 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     const typed = (pairs: SearchAttributePair[]) =>
       pairs
         .map(({ key, value }) => ({ name: key.name, type: key.type, value }))
-        // The worker's build (BinaryChecksums, BuildIds) is added by the server as tasks complete.
-        .filter((p) => p.name !== 'BuildIds' && p.name !== 'BinaryChecksums')
+        // The worker's build (BuildIds) is added by the server as tasks complete, as by Temporal's.
+        .filter((p) => p.name !== 'BuildIds')
         .sort((a, b) => a.name.localeCompare(b.name));
     const initial = [
       { name: 'CustomBoolField', type: SearchAttributeType.BOOL, value: true },
@@ -248,7 +248,7 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
   });
 
   // 'WorkflowHandle.describe result is wrapped'
-  test("the worker's build (binary checksum) is on WorkflowTaskCompleted and in describe", async () => {
+  test("the worker's build id is on WorkflowTaskCompleted, in BuildIds and the reset point", async () => {
     const handle = await t.env.client.workflow.start('echo', { ...opts('build-id'), args: ['x'] });
     await handle.result();
     const completed = (await handle.fetchHistory()).events?.filter(
@@ -257,19 +257,69 @@ describe.each(CACHE_MODES)('with %s', (_label, maxCachedWorkflows) => {
     expect(completed).toHaveLength(1);
     const attrs = completed![0]!.workflowTaskCompletedEventAttributes!;
     expect(attrs.identity).toMatch(/\d+@.+/);
-    expect(attrs.binaryChecksum).toMatch(/@temporalio\/worker@\d+\.\d+\.\d+/);
-    expect(attrs.binaryChecksum).toBe(w.worker.options.buildId);
+    // Build-id based versioning is advertised, as by Temporal's server: the core stamps its build
+    // (unversioned) rather than sending it as a binary checksum.
+    expect(attrs.binaryChecksum ?? '').toBe('');
+    const buildId = w.worker.options.buildId;
+    expect(buildId).toMatch(/@temporalio\/worker@\d+\.\d+\.\d+/);
+    expect(attrs.workerVersion).toMatchObject({ buildId, useVersioning: false });
     const described = await handle.describe();
-    expect(described.searchAttributes.BinaryChecksums).toEqual([attrs.binaryChecksum]);
-    expect(described.searchAttributes.BuildIds).toEqual(['unversioned']);
+    expect(described.searchAttributes.BinaryChecksums).toBeUndefined();
+    expect(described.searchAttributes.BuildIds).toEqual(['unversioned', `unversioned:${buildId}`]);
+    expect(described.raw.workflowExecutionInfo?.mostRecentWorkerVersionStamp).toMatchObject({ buildId });
     expect(described.raw.workflowExecutionInfo?.autoResetPoints?.points).toMatchObject([
       {
-        binaryChecksum: attrs.binaryChecksum,
+        binaryChecksum: '',
+        buildId,
         runId: handle.firstExecutionRunId,
         firstWorkflowTaskCompletedId: completed![0]!.eventId,
         resettable: true,
       },
     ]);
+  });
+
+  // test-integration-workflow-info.ts: 'Build Id appropriately set in workflow info'
+  test('workflowInfo().currentBuildId is the build that completed the latest task', async () => {
+    const client = t.env.client;
+    const taskQueue = `tq-${uid('build')}`;
+    const workflowId = uid('build-tester');
+    const build = (buildId: string) => ({ taskQueue, buildId, maxCachedWorkflows });
+    await withWorker(t.env, t.bundle, build('1.0'), async () => {
+      const handle = await client.workflow.start('buildIdTester', { taskQueue, workflowId });
+      expect(await handle.query('getBuildId')).toBe('1.0');
+    });
+    await client.workflowService.resetStickyTaskQueue({ namespace: 'default', execution: { workflowId } });
+    await withWorker(t.env, t.bundle, build('1.1'), async () => {
+      const handle = client.workflow.getHandle(workflowId);
+      expect(await handle.query('getBuildId')).toBe('1.0');
+      await handle.signal('unblock');
+      expect(await handle.query('getBuildId')).toBe('1.1');
+      const described = await handle.describe();
+      expect(described.searchAttributes.BuildIds).toEqual([
+        'unversioned',
+        'unversioned:1.0',
+        'unversioned:1.1',
+      ]);
+      expect(described.raw.workflowExecutionInfo?.autoResetPoints?.points?.map((p) => p.buildId)).toEqual([
+        '1.0',
+        '1.1',
+      ]);
+      await handle.terminate();
+    });
+  });
+
+  test('a worker asking for build-id based versioning is refused, not served unversioned tasks', async () => {
+    const svc = t.env.client.workflowService;
+    const req = {
+      namespace: 'default',
+      taskQueue: { name: `tq-${uid('versioned')}` },
+      workerVersionCapabilities: { buildId: '2.0', useVersioning: true },
+    };
+    for (const poll of [svc.pollWorkflowTaskQueue(req), svc.pollActivityTaskQueue(req)]) {
+      const err = await poll.catch((e: unknown) => e);
+      expect(isGrpcServiceError(err) && err.code).toBe(grpcStatus.UNIMPLEMENTED);
+      expect((err as Error).message).toMatch(/worker versioning/);
+    }
   });
 
   // test-integration-workflow-info.ts: 'root execution is exposed', 'Workflow can return root workflow'

@@ -241,7 +241,7 @@ test('the run state of the fidelity work survives a restart: metadata, priority,
     expect(await after.staticSummary()).toBe('kept summary');
     expect(after.raw.workflowExecutionInfo?.priority?.priorityKey).toBe(3);
     expect(after.rootExecution).toEqual(before.rootExecution);
-    expect(after.searchAttributes.BinaryChecksums).toEqual(before.searchAttributes.BinaryChecksums);
+    expect(after.searchAttributes.BuildIds).toEqual(before.searchAttributes.BuildIds);
     expect(after.raw.workflowExecutionInfo?.autoResetPoints?.points).toHaveLength(1);
     // The accepted update's outcome given at the close is still the answer.
     const outcome = await second.client.workflow

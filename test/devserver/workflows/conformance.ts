@@ -562,3 +562,14 @@ export async function childTimerChild(): Promise<string[]> {
   await condition(() => unblocked);
   return ids;
 }
+
+export const getBuildIdQuery = defineQuery<string>('getBuildId');
+
+/** The SDK's buildIdTester: reports the build that completed its latest task, waits for `unblock`. */
+export async function buildIdTester(): Promise<void> {
+  let blocked = true;
+  setHandler(unblock, () => void (blocked = false));
+  setHandler(getBuildIdQuery, () => workflowInfo().currentBuildId ?? '');
+  await condition(() => !blocked);
+  await condition(() => false);
+}
