@@ -277,12 +277,14 @@ describe('the frontend refuses a payload over the blob limit, and nothing change
 });
 
 describe('dynamic config', () => {
-  test("Temporal's defaults: 4Ki events, 4 MiB history, 2 MiB / 512 KiB blobs; bad values refused", async () => {
+  test("Temporal's defaults: 4Ki events, 4 MiB history, 2 MiB / 512 KiB blobs, 10 / 2000 updates; bad values refused", async () => {
     expect(new DevServer().dynamicConfig).toEqual({
       'limit.historyCount.suggestContinueAsNew': 4096,
       'limit.historySize.suggestContinueAsNew': 4 * 1024 * 1024,
       'limit.blobSize.error': 2 * 1024 * 1024,
       'limit.blobSize.warn': 512 * 1024,
+      'history.maxInFlightUpdates': 10,
+      'history.maxTotalUpdates': 2000,
     });
     expect(() => new DevServer({ dynamicConfig: { 'limit.blobSize.error': -1 } })).toThrow(
       'dynamic config value of "limit.blobSize.error" must be a whole number >= 0, got -1',
