@@ -1,9 +1,10 @@
 // The one way the application builds a Prisma client: the `prisma-client` generator's output
 // over @prisma/adapter-pg, for a real server and the embedded one alike.
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { PoolConfig } from 'pg';
+import { Pool, type PoolConfig } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { isEmbeddedUrl } from './embedded-postgres';
+import { registerPool } from './sql';
 
 export { PrismaClient };
 
@@ -33,8 +34,11 @@ export function createPrismaClient(url: string): PrismaClient {
     // hook before handing the connection out, and discards the connection if it fails.
     ...(schema ? { onConnect: (client) => client.query(searchPathStatement(schema)) } : {}),
   };
-  const adapter = new PrismaPg(pool, schema ? { schema } : undefined);
-  return new PrismaClient({
+  // Our own pool, handed to the adapter: the activities' hot raw statements run on it directly
+  // (database/sql.ts), sharing its connections, and $disconnect still ends it.
+  const shared = new Pool(pool);
+  const adapter = new PrismaPg(shared, { ...(schema ? { schema } : {}), disposeExternalPool: true });
+  const prisma = new PrismaClient({
     adapter,
     // Errors as plain messages, what Prisma already does with NODE_ENV=production (the Docker
     // image), now for every run (`npm start`, the tests, the bench): the other formats capture a
@@ -46,6 +50,8 @@ export function createPrismaClient(url: string): PrismaClient {
     // end, so allow it longer than Prisma's default 2 s to start.
     ...(isEmbeddedUrl(url) ? { transactionOptions: { maxWait: 60_000 } } : {}),
   });
+  registerPool(prisma, shared);
+  return prisma;
 }
 
 /** `SET search_path` to schema alone, quoted as an identifier (any name, case kept). */

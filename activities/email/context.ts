@@ -2,7 +2,7 @@
 // invoice, listing), read from the order's Postgres projection when the email is sent. The email
 // waits for the projection of the state it announces (workflows/order/runtime.ts), so these are
 // at least that fresh; email_log still sends each email once, however often this is read.
-import type { PrismaClient } from '../../generated/prisma/client';
+import type { Sql } from '../../database/sql';
 import type { EmailContext, EmailParty } from './templates';
 
 const partyFields = ['client', 'customer', 'salesperson', 'isv', 'merchant'] as const;
@@ -48,11 +48,11 @@ const isoTime = (value: string | Date): string => new Date(value).toISOString();
 
 /** Null when the order is not projected yet (the caller retries). */
 export async function loadEmailContext(
-  prisma: PrismaClient,
+  sql: Sql,
   orderId: string,
   recipient: { partyId: string } | { admins: string },
 ): Promise<EmailContext | null> {
-  const [order] = await prisma.$queryRawUnsafe<Row[]>(CONTEXT_SQL, orderId);
+  const [order] = await sql.rows<Row>(CONTEXT_SQL, orderId);
   if (!order) return null;
   // An item id another order took first is stored scoped (`<order>:<item>`, see the projection):
   // the workflow names items by their own id.

@@ -27,6 +27,7 @@
 // and fails the activity for good; the workflow goes on without that email.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { sqlOf, sqlState } from '../../database/sql';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { withHeartbeats } from '../activity-context';
 import type { EmailActivities, SendEmailRequest } from '../contract';
@@ -66,6 +67,7 @@ export const emailLogName = (template: string, key?: string): string =>
 
 export function createEmailActivities(deps: EmailDeps): EmailActivities {
   const { prisma, mailer, adminEmail, apiUrl, log } = deps;
+  const sql = sqlOf(prisma);
 
   return {
     async sendEmail(request: SendEmailRequest): Promise<{ sent: boolean }> {
@@ -95,7 +97,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       // Rendered before the claim, from the order's projection: a request that cannot be
       // rendered leaves no claim behind.
       const context = await loadEmailContext(
-        prisma,
+        sql,
         orderId,
         admins ? { admins: adminEmail } : { partyId: partyId! },
       );
@@ -109,15 +111,13 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       //    on the foreign key: retryable, the projection comes first. The subquery on email_log
       //    reads the statement's snapshot: a send recorded meanwhile by another attempt shows as
       //    "claimed elsewhere", which is retried and then answers sent:false.
-      const [state] = await prisma
-        .$queryRawUnsafe<
-          {
-            recipient: string | null;
-            claim: string | null;
-            claimedFirst: Date | null;
-            messageId: string | null;
-          }[]
-        >(
+      const [state] = await sql
+        .rows<{
+          recipient: string | null;
+          claim: string | null;
+          claimedFirst: Date | null;
+          messageId: string | null;
+        }>(
           `WITH r AS (SELECT COALESCE($3, (SELECT "email" FROM "parties" WHERE "id" = $4)) AS "recipient"),
            claim AS (
              INSERT INTO "email_log" ("id", "orderId", "template", "recipient", "claimedUntil", "claimToken")
@@ -141,7 +141,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
           CLAIM_LEASE_SECONDS,
         )
         .catch((error: unknown) => {
-          if (postgresCode(error) !== '23503') throw error;
+          if (sqlState(error) !== '23503') throw error;
           throw new Error(`sendEmail: order ${orderId} is not projected yet`, { cause: error });
         });
       if (state?.messageId && !state.claim) return { sent: false };
@@ -171,8 +171,8 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
         const refusal = permanentRefusal(error);
         // Given back so that a retry sends at once instead of waiting for the lease; a refusal for
         // good is recorded (failedAt, lastError) so that admins see which email never left.
-        await prisma
-          .$executeRawUnsafe(
+        await sql
+          .execute(
             `UPDATE "email_log" SET "claimedUntil" = NULL, "claimToken" = NULL,
                "failedAt" = CASE WHEN $3::text IS NULL THEN "failedAt" ELSE now() END,
                "lastError" = COALESCE($3::text, "lastError")
@@ -188,7 +188,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
         if (refusal) log?.warn({ orderId, template, to: recipient, error: refusal.message }, 'email refused');
         throw refusal ?? error;
       }
-      await prisma.$executeRawUnsafe(
+      await sql.execute(
         `UPDATE "email_log" SET "messageId" = $3, "recipient" = $4, "sentAt" = now(), "claimedUntil" = NULL,
            "claimToken" = NULL,
            "failedAt" = NULL, "lastError" = NULL
@@ -202,12 +202,6 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       return { sent: true };
     },
   };
-}
-
-/** The Postgres error code (SQLSTATE) of a failed raw query, if it has one. */
-function postgresCode(error: unknown): unknown {
-  return (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta
-    ?.driverAdapterError?.cause?.originalCode;
 }
 
 /**

@@ -12,6 +12,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../generated/prisma/client';
+import { sqlOf, sqlState, type Sql } from '../../database/sql';
 import type { ProjectedView, TransitionEntry } from '../../workflows/contract';
 import type { ProjectionActivities } from '../contract';
 import { activityAttempt } from '../activity-context';
@@ -32,6 +33,7 @@ export function createProjectionActivities(deps: {
   maxAttempts?: number;
 }): ProjectionActivities {
   const { prisma, log } = deps;
+  const sql = sqlOf(prisma);
   const maxAttempts = deps.maxAttempts ?? PROJECTION_MAX_ATTEMPTS;
   return {
     async projectOrder(view: ProjectedView, entries: readonly TransitionEntry[]): Promise<void> {
@@ -70,7 +72,7 @@ export function createProjectionActivities(deps: {
         TRANSACTION_OPTIONS,
       );
     } else {
-      written = await writeOrder(prisma, view.orderId, JSON.stringify(orderPayload(view, entries))).catch(
+      written = await writeOrder(sql, view.orderId, JSON.stringify(orderPayload(view, entries))).catch(
         async (error: unknown) => {
           throw (await serviceIdClash(prisma, view)) ?? error;
         },
@@ -100,13 +102,6 @@ function isPermanent(error: unknown): boolean {
   return code !== undefined && (code.startsWith('22') || code.startsWith('54'));
 }
 
-function sqlState(error: unknown): string | undefined {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)
-    ?.meta?.driverAdapterError?.cause;
-  const code = cause?.originalCode ?? (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
 /** The failure, with an error message Postgres can store (the refused value may be quoted in it). */
 async function recordFailure(
   prisma: PrismaClient,
@@ -132,10 +127,10 @@ async function recordFailure(
  * run again, it sees the row and scopes the id, so it is retried here at once rather than after
  * the activity's backoff.
  */
-async function writeOrder(prisma: PrismaClient, orderId: string, payload: string): Promise<boolean> {
+async function writeOrder(sql: Sql, orderId: string, payload: string): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const rows = await prisma.$queryRawUnsafe<{ written: boolean }[]>(PROJECT_ORDER_SQL, orderId, payload);
+      const rows = await sql.rows<{ written: boolean }>(PROJECT_ORDER_SQL, orderId, payload);
       return rows[0]?.written === true;
     } catch (error) {
       if (attempt >= 3 || !isUniqueViolation(error)) throw error;

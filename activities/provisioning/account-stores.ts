@@ -1,17 +1,22 @@
 // Where the simulated panel keeps what it created. The Prisma store survives a killed worker, so
 // a crash test can count accounts afterwards; the in-memory one is for unit tests and scripts.
+import { sqlOf, type Sql } from '../../database/sql';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { AccountStore, PanelRecord } from './provisioner';
 
 export class PrismaAccountStore implements AccountStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly sql: Sql;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.sql = sqlOf(prisma);
+  }
 
   async findOrCreate(record: PanelRecord): Promise<string> {
     // Insert-if-absent and read in one statement: concurrent calls for one key agree on the first
     // row. The read sees the statement's snapshot, so a row committed by a concurrent call after
     // it started is read again below.
     const key = [record.kind, record.idempotencyKey] as const;
-    const rows = await this.prisma.$queryRawUnsafe<{ accountId: string }[]>(
+    const rows = await this.sql.rows<{ accountId: string }>(
       `WITH ins AS (
          INSERT INTO "simulated_panel_accounts" ("id", "kind", "idempotencyKey", "accountId", "productId", "ownerId")
          VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5)

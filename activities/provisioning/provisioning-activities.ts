@@ -6,6 +6,7 @@
 // the service row; once recorded, later calls return it without asking the panel at all.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { sqlOf } from '../../database/sql';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { withHeartbeats } from '../activity-context';
 import type { ActivateProductRequest, CreateAccountRequest, ProvisioningActivities } from '../contract';
@@ -20,6 +21,7 @@ export interface ProvisioningDeps {
 
 export function createProvisioningActivities(deps: ProvisioningDeps): ProvisioningActivities {
   const { prisma, provisioner, log } = deps;
+  const sql = sqlOf(prisma);
 
   return {
     async createAccount(request: CreateAccountRequest): Promise<{ accountId: string }> {
@@ -32,7 +34,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps): Provisioni
       ]);
       // Raw SQL on this path: a Prisma model query costs the worker about a millisecond of CPU to
       // plan, several times the query itself (bench/orders).
-      const [service] = await prisma.$queryRawUnsafe<{ orderId: string; externalAccountId: string | null }[]>(
+      const [service] = await sql.rows<{ orderId: string; externalAccountId: string | null }>(
         `SELECT "orderId", "externalAccountId" FROM "services" WHERE "id" = $1`,
         request.serviceId,
       );
@@ -57,7 +59,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps): Provisioni
         );
         // Updates nothing when the service row is not projected yet; the workflow's next projection
         // carries the account id too.
-        await prisma.$executeRawUnsafe(
+        await sql.execute(
           `UPDATE "services" SET "externalAccountId" = $2, "lastError" = NULL, "attempts" = "attempts" + 1,
              "updatedAt" = now()
            WHERE "id" = $1`,

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createPrismaClient, searchPathStatement } from '../../database/prisma-client';
+import { sqlOf } from '../../database/sql';
 import { migrate } from '../../prisma/migrate';
 import { testDatabaseUrl } from '../setup/database';
 
@@ -57,6 +58,10 @@ describe('createPrismaClient with ?schema=', () => {
       expect(inserted).toBe(1);
       // The model query (qualified by Prisma itself) sees the row the raw statement wrote.
       await expect(prisma.product.findUnique({ where: { id } })).resolves.toMatchObject({ name: 'Raw' });
+      // The activities' statements on the client's pool (database/sql.ts) too.
+      await expect(sqlOf(prisma).rows('SELECT name FROM products WHERE id = $1', id)).resolves.toEqual([
+        { name: 'Raw' },
+      ]);
       // In an interactive transaction too (a connection of the same pool).
       await prisma.$transaction(async (tx) => {
         await tx.$executeRawUnsafe(`UPDATE products SET name = 'Raw in tx' WHERE id = $1`, id);
