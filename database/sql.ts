@@ -39,12 +39,26 @@ export function sqlOf(prisma: PrismaClient): Sql {
       connected = undefined;
       throw error;
     }));
-    return pool.query(text, values);
+    return pool.query(text, values).catch((error: unknown) => {
+      throw namingSqlState(error);
+    });
   };
   return {
     rows: async <R>(text: string, ...values: unknown[]) => (await query(text, values)).rows as R[],
     execute: async (text, ...values) => (await query(text, values)).rowCount ?? 0,
   };
+}
+
+/**
+ * pg's error says only Postgres's message; the SQLSTATE goes in front of it, as Prisma's message
+ * had it, so a failure recorded or shown (projection_failures, the Temporal UI) names its code.
+ */
+function namingSqlState(error: unknown): unknown {
+  const code = sqlState(error);
+  if (code && error instanceof Error && !error.message.includes(code)) {
+    error.message = `SQLSTATE ${code}: ${error.message}`;
+  }
+  return error;
 }
 
 /**

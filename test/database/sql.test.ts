@@ -46,6 +46,7 @@ describe('sqlOf(createPrismaClient(url))', () => {
         .$executeRawUnsafe(duplicate, `sql-${randomUUID()}`)
         .catch((e: unknown) => e);
       expect(sqlState(fromPg)).toBe('23505');
+      expect((fromPg as Error).message).toMatch(/^SQLSTATE 23505: duplicate key value/);
       expect(sqlState(fromPrisma)).toBe('23505');
       expect(sqlState(new Error('not from the database'))).toBeUndefined();
     } finally {
