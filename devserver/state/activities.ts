@@ -405,16 +405,14 @@ function retryOrClose(
   const decision = nextRetry(act.retry, act.attempt, kind, run.host.clock.now(), act.expiresAt);
   if (act.paused && !act.cancelRequested && decision.state !== RetryState.NonRetryableFailure) {
     // As Temporal's RetryActivity: the attempt counts, the next one waits for the unpause.
-    clearActivityTimers(run, act, false);
-    act.lastFailure = failure;
-    act.attempt++;
-    newAttempt(act);
+    nextAttempt(run, act, failure);
     act.state = 'scheduled';
     act.dispatchId = nextDispatchId();
     return;
   }
   if (decision.retry && !act.cancelRequested) {
-    retryActivity(run, act, failure, decision.delayMs);
+    nextAttempt(run, act, failure);
+    backOff(run, act, decision.delayMs);
     return;
   }
   finishActivity(run, act);
@@ -431,16 +429,16 @@ function retryOrClose(
   );
 }
 
-function retryActivity(
-  run: Execution,
-  act: ActivityInfo,
-  failure: Failure | null | undefined,
-  delayMs: number,
-): void {
+/** The attempt after a failed one: the failed attempt's timers cleared, its failure kept. */
+function nextAttempt(run: Execution, act: ActivityInfo, failure: Failure | null | undefined): void {
   clearActivityTimers(run, act, false);
   act.lastFailure = failure;
   act.attempt++;
   newAttempt(act);
+}
+
+/** The current attempt dispatched again after `delayMs`. */
+function backOff(run: Execution, act: ActivityInfo, delayMs: number): void {
   act.state = 'backoff';
   act.dispatchId = nextDispatchId();
   act.retryAt = run.host.clock.now() + delayMs;
@@ -587,10 +585,7 @@ export function resumeActivity(run: Execution, act: ActivityInfo, delayMs: numbe
     dispatchActivity(run, act);
     return;
   }
-  act.state = 'backoff';
-  act.dispatchId = nextDispatchId();
-  act.retryAt = run.host.clock.now() + delayMs;
-  armBackoff(run, act);
+  backOff(run, act, delayMs);
 }
 
 const PendingActivityState = {
