@@ -26,7 +26,7 @@ export function createPrismaClient(url: string): PrismaClient {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') || undefined;
   parsed.searchParams.delete('schema');
-  const pool: PoolConfig = {
+  const poolConfig: PoolConfig = {
     connectionString: parsed.toString(),
     ...(isEmbeddedUrl(url) ? EMBEDDED_POOL : {}),
     // A SET when the pool opens a connection rather than a startup `options` parameter: the
@@ -36,8 +36,8 @@ export function createPrismaClient(url: string): PrismaClient {
   };
   // Our own pool, handed to the adapter: the activities' hot raw statements run on it directly
   // (database/sql.ts), sharing its connections, and $disconnect still ends it.
-  const shared = new Pool(pool);
-  const adapter = new PrismaPg(shared, { ...(schema ? { schema } : {}), disposeExternalPool: true });
+  const pool = new Pool(poolConfig);
+  const adapter = new PrismaPg(pool, { ...(schema ? { schema } : {}), disposeExternalPool: true });
   const prisma = new PrismaClient({
     adapter,
     // Errors as plain messages, what Prisma already does with NODE_ENV=production (the Docker
@@ -50,7 +50,7 @@ export function createPrismaClient(url: string): PrismaClient {
     // end, so allow it longer than Prisma's default 2 s to start.
     ...(isEmbeddedUrl(url) ? { transactionOptions: { maxWait: 60_000 } } : {}),
   });
-  registerPool(prisma, shared);
+  registerPool(prisma, pool);
   return prisma;
 }
 
